@@ -1,0 +1,2 @@
+// Public entry of policy: routes, modes, exclusions, decide().
+export * from './policy.js';

@@ -1,0 +1,48 @@
+// Policy: route matching, modes, exclusions, thresholds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Finding } from '../core/index.js';
+import { compilePolicy, decide, matchRoute } from './index.js';
+
+const f = (rule: string, score: number, param?: string, detector = 'sqli'): Finding => ({
+  detector, rule, class: 'sqli', score, part: param ? `query:${param}` : 'path', ...(param ? { param } : {}), excerpt: 'x', explanation: 'y',
+});
+
+const policy = compilePolicy({
+  mode: 'block', threshold: 5,
+  routes: [
+    { prefix: '/api', api: true },
+    { prefix: '/api/search', mode: 'detect' },
+    { prefix: '/legacy', mode: 'off' },
+    { prefix: '/cms', exclusions: [{ rule: 'xss-010', param: 'content' }, { detector: 'ml' }] },
+    { prefix: '/trap', onBlock: 'deceive', methods: ['POST'] },
+  ],
+});
+
+test('longest prefix at a segment boundary, then default', () => {
+  assert.equal(matchRoute(policy, 'GET', '/api/search/x').prefix, '/api/search');
+  assert.equal(matchRoute(policy, 'GET', '/api/v1').prefix, '/api');
+  assert.equal(matchRoute(policy, 'GET', '/apix').name, 'default');
+  assert.equal(matchRoute(policy, 'GET', '/trap').name, 'default');
+  assert.equal(matchRoute(policy, 'POST', '/trap').prefix, '/trap');
+});
+
+test('block mode blocks at the threshold, detect mode only says wouldBlock, off allows', () => {
+  const fs = [f('sqli-001', 5, 'q')];
+  assert.equal(decide(fs, matchRoute(policy, 'GET', '/')).verdict, 'BLOCK');
+  assert.equal(decide([f('sqli-001', 4)], matchRoute(policy, 'GET', '/')).verdict, 'ALLOW');
+  const d = decide(fs, matchRoute(policy, 'GET', '/api/search'));
+  assert.equal(d.verdict, 'ALLOW'); assert.equal(d.wouldBlock, true); assert.equal(d.mode, 'detect');
+  const o = decide(fs, matchRoute(policy, 'GET', '/legacy/a'));
+  assert.equal(o.verdict, 'ALLOW'); assert.equal(o.wouldBlock, false);
+  assert.equal(decide(fs, matchRoute(policy, 'POST', '/trap')).verdict, 'DECEIVE');
+});
+
+test('exclusions by rule+param and by detector', () => {
+  const cms = matchRoute(policy, 'GET', '/cms/page');
+  assert.equal(decide([f('xss-010', 5, 'content')], cms).verdict, 'ALLOW');
+  assert.equal(decide([f('xss-010', 5, 'title')], cms).verdict, 'BLOCK');
+  assert.equal(decide([f('ml-001', 5, undefined, 'ml')], cms).verdict, 'ALLOW');
+  const d = decide([f('xss-010', 5, 'content'), f('sqli-002', 3, 'q')], cms);
+  assert.equal(d.score, 3); assert.equal(d.findings.length, 1);
+});

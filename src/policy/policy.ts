@@ -1,0 +1,97 @@
+// Policy: the only place findings become an action. Routes, modes, exclusions, thresholds. Pure.
+
+import type { Decision, Finding, Mode } from '../core/index.js';
+
+/** One exclusion: drop findings from a rule or detector, optionally only on one parameter. */
+export interface Exclusion {
+  readonly rule?: string;
+  readonly detector?: string;
+  readonly param?: string;
+}
+
+/** A route's policy after compilation. */
+export interface RoutePolicy {
+  readonly name: string;
+  readonly prefix: string;
+  readonly methods: ReadonlySet<string> | null;
+  readonly mode: Mode;
+  /** Block responses are JSON instead of HTML. */
+  readonly api: boolean;
+  /** What a blocked request gets: a 403 or the decoy. */
+  readonly onBlock: 'block' | 'deceive';
+  readonly threshold: number;
+  readonly exclusions: readonly Exclusion[];
+}
+
+/** Compiled routes, longest prefix first, with a default route at the end. */
+export interface Policy {
+  readonly routes: readonly RoutePolicy[];
+}
+
+/** Input for compilePolicy (the config's shape, loosely typed so tests can build it by hand). */
+export interface PolicyInput {
+  readonly mode: Mode;
+  readonly threshold: number;
+  readonly routes: ReadonlyArray<{
+    readonly name?: string | undefined; readonly prefix: string; readonly methods?: readonly string[] | undefined;
+    readonly mode?: Mode | undefined; readonly api?: boolean | undefined; readonly onBlock?: 'block' | 'deceive' | undefined;
+    readonly threshold?: number | undefined; readonly exclusions?: readonly Exclusion[] | undefined;
+  }>;
+}
+
+/** Compiles route config into a frozen Policy. Never throws. */
+export function compilePolicy(input: PolicyInput): Policy {
+  const routes: RoutePolicy[] = input.routes.map((r, i) => ({
+    name: r.name ?? `route-${i}`,
+    prefix: r.prefix,
+    methods: r.methods && r.methods.length ? new Set(r.methods) : null,
+    mode: r.mode ?? input.mode,
+    api: r.api ?? false,
+    onBlock: r.onBlock ?? 'block',
+    threshold: r.threshold ?? input.threshold,
+    exclusions: (r.exclusions ?? []).map((e) => ({ ...e })),
+  }));
+  // Stable sort: longer prefixes first; among equal prefixes, config order.
+  routes.sort((a, b) => b.prefix.length - a.prefix.length);
+  routes.push({ name: 'default', prefix: '/', methods: null, mode: input.mode, api: false, onBlock: 'block', threshold: input.threshold, exclusions: [] });
+  return Object.freeze({ routes: Object.freeze(routes) });
+}
+
+/**
+ * The route for a request: longest matching prefix (at a `/` boundary or exact), then method.
+ * Always returns a route (the default). Never throws.
+ */
+export function matchRoute(policy: Policy, method: string, path: string): RoutePolicy {
+  for (const r of policy.routes) {
+    if (r.methods && !r.methods.has(method)) continue;
+    if (r.prefix === '/' || path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : r.prefix + '/')) return r;
+  }
+  return policy.routes[policy.routes.length - 1]!;
+}
+
+/** True if an exclusion removes this finding. */
+export function isExcluded(f: Finding, exclusions: readonly Exclusion[]): boolean {
+  for (const e of exclusions) {
+    if (e.rule !== undefined && e.rule !== f.rule) continue;
+    if (e.detector !== undefined && e.detector !== f.detector) continue;
+    if (e.param !== undefined && e.param !== f.param) continue;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Turns findings into a Decision for a route: excluded findings are dropped, the rest are summed
+ * (anomaly scoring) and compared with the route's threshold. Detect mode never blocks but says
+ * `wouldBlock`. Off mode always allows. Never throws.
+ */
+export function decide(findings: readonly Finding[], route: RoutePolicy): Decision {
+  if (route.mode === 'off') return { verdict: 'ALLOW', mode: 'off', wouldBlock: false, score: 0, findings: [], reason: 'mode-off' };
+  const kept = route.exclusions.length ? findings.filter((f) => !isExcluded(f, route.exclusions)) : findings;
+  let score = 0;
+  for (const f of kept) score += f.score;
+  const over = score >= route.threshold;
+  if (!over) return { verdict: 'ALLOW', mode: route.mode, wouldBlock: false, score, findings: kept, reason: kept.length ? 'below-threshold' : 'clean' };
+  if (route.mode === 'detect') return { verdict: 'ALLOW', mode: 'detect', wouldBlock: true, score, findings: kept, reason: 'score>=threshold' };
+  return { verdict: route.onBlock === 'deceive' ? 'DECEIVE' : 'BLOCK', mode: 'block', wouldBlock: true, score, findings: kept, reason: 'score>=threshold' };
+}

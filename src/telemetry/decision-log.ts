@@ -1,0 +1,51 @@
+// JSONL decision log: batches events off the request path and flushes them on close.
+
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ProtocolErrorEvent, VerdictEvent } from './events.js';
+
+/**
+ * Appends one JSON line per event to a file (or stdout for '-'). `write` only queues the line;
+ * lines go out in batches on the next tick, so the request path never waits on disk.
+ * `close()` resolves when every queued line is on disk.
+ */
+export class DecisionLog {
+  private queue: string[] = [];
+  private scheduled = false;
+  private readonly out: WriteStream | NodeJS.WriteStream;
+  private lost = 0;
+
+  constructor(private readonly target: string) {
+    if (target === '-') this.out = process.stdout;
+    else {
+      mkdirSync(dirname(target), { recursive: true });
+      this.out = createWriteStream(target, { flags: 'a', mode: 0o640 });
+      this.out.on('error', () => { this.lost++; });
+    }
+  }
+
+  /** Queues one event. Never throws. */
+  write(e: VerdictEvent | (ProtocolErrorEvent & { kind: 'protocol-error' })): void {
+    this.queue.push(JSON.stringify(e));
+    if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+  }
+
+  /** Number of write errors seen (lines that may be lost). */
+  get errors(): number { return this.lost; }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.queue.length === 0) return;
+    const chunk = this.queue.join('\n') + '\n';
+    this.queue = [];
+    this.out.write(chunk);
+  }
+
+  /** Writes what is queued and closes the file; resolves once it is flushed. */
+  close(): Promise<void> {
+    this.flush();
+    if (this.target === '-') return Promise.resolve();
+    const ws = this.out as WriteStream;
+    return new Promise((resolve) => { ws.end(() => resolve()); });
+  }
+}
