@@ -60,6 +60,18 @@ export class MemoryBlocklist implements BlocklistBackend {
     return [...this.exact.values(), ...this.cidrs.map((c) => c.ban)].filter((b) => b.expiresAt === null || b.expiresAt > now);
   }
 
+  /** Removes every lapsed ban and returns them (exact and CIDR). */
+  sweep(): Ban[] {
+    const now = this.clock.now();
+    const lapsed = (b: Ban): boolean => b.expiresAt !== null && b.expiresAt <= now;
+    const out: Ban[] = [];
+    for (const [k, b] of this.exact) if (lapsed(b)) { out.push(b); this.exact.delete(k); }
+    const keep: CidrEntry[] = [];
+    for (const c of this.cidrs) (lapsed(c.ban) ? out.push(c.ban) : keep.push(c));
+    this.cidrs = keep;
+    return out;
+  }
+
   stats(): BlocklistStats {
     return { exact: this.exact.size, cidr: this.cidrs.length };
   }

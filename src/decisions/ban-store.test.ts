@@ -1,0 +1,70 @@
+// BanStore: persistence across instances, TTL sweep, mirrors kept in step, corrupt files refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../core/index.js';
+import { Allowlist, AutoBan, BanStore, MemoryBlocklist } from './index.js';
+
+test('bans persist atomically and survive a new instance; expired ones do not', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-bans-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'bans.json');
+  const clock = new ManualClock();
+  const a = new BanStore({ file, clock });
+  assert.ok(a.add('198.18.0.1', { ttlMs: null, reason: 'manual', source: 'manual' }).ok);
+  assert.ok(a.add('198.18.1.0/24', { ttlMs: 10_000, reason: 'scan', source: 'auto' }).ok);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).bans.length, 2);
+  const b = new BanStore({ file, clock });
+  assert.deepEqual(b.load(), { ok: true, value: 2 });
+  assert.equal(b.match('198.18.1.9')?.reason, 'scan');
+  clock.advance(11_000);
+  const c = new BanStore({ file, clock });
+  assert.deepEqual(c.load(), { ok: true, value: 1 });
+  assert.equal(c.match('198.18.1.9'), undefined);
+});
+
+test('sweep removes lapsed bans from mirrors too', () => {
+  const clock = new ManualClock();
+  const mirror = new MemoryBlocklist(new ManualClock(0));
+  const s = new BanStore({ file: null, clock, mirrors: [mirror] });
+  s.add('198.18.0.2', { ttlMs: 1000, reason: 'x', source: 'auto' });
+  s.add('198.18.0.3', { ttlMs: null, reason: 'y', source: 'manual' });
+  assert.equal(mirror.stats().exact, 2);
+  clock.advance(1500);
+  assert.equal(s.sweep(), 1);
+  assert.deepEqual(mirror.list().map((b) => b.target), ['198.18.0.3']);
+  s.remove('198.18.0.3');
+  assert.equal(mirror.stats().exact, 0);
+});
+
+test('corrupt ban file is refused with a reason', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-bans-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'bans.json');
+  writeFileSync(file, '{"format":"jirachi-bans","version":1,"bans":[{"target":"nope"}]}');
+  const r = new BanStore({ file }).load();
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.error, /bans\[0\]/);
+  writeFileSync(file, '{oops');
+  const r2 = new BanStore({ file }).load();
+  assert.equal(r2.ok, false);
+});
+
+test('auto-ban triggers at N blocks inside the window only', () => {
+  const a = new AutoBan({ threshold: 3, windowMs: 1000 });
+  assert.equal(a.record('1.1.1.1', 0), false);
+  assert.equal(a.record('1.1.1.1', 500), false);
+  assert.equal(a.record('1.1.1.1', 1600), false); // first hit fell out of the window
+  assert.equal(a.record('1.1.1.1', 1700), true);
+  const small = new AutoBan({ threshold: 2, windowMs: 1000, maxTracked: 2 });
+  small.record('a', 0); small.record('b', 0); small.record('c', 0);
+  assert.equal(small.size, 2);
+});
+
+test('allowlist exact and CIDR', () => {
+  const al = new Allowlist(['198.18.0.1', '10.0.0.0/8', '2001:db8::/32']);
+  assert.ok(al.has('198.18.0.1') && al.has('10.2.3.4') && al.has('2001:db8::9') && al.has('::ffff:10.0.0.1'));
+  assert.ok(!al.has('198.18.0.2') && !al.has('junk'));
+});

@@ -1,0 +1,133 @@
+// BanStore: the authoritative ban list. TTL, atomic persistence, mirrors (e.g. the kernel) kept in step.
+
+import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { err, ok, systemClock, type Clock, type Result } from '../core/index.js';
+import { canonicalTarget } from './address.js';
+import type { Ban, BanSource, BlocklistBackend } from './backend.js';
+import { MemoryBlocklist } from './memory-blocklist.js';
+
+/** Options for a BanStore. */
+export interface BanStoreOptions {
+  /** JSON file the bans persist to (atomic write-and-rename); null keeps them in memory only. */
+  readonly file: string | null;
+  readonly clock?: Clock;
+  /** Backends that mirror every change (e.g. the kernel's BPF maps). Their failures are reported, not fatal. */
+  readonly mirrors?: readonly BlocklistBackend[];
+  /** Called with a one-line message when a mirror or the file fails. */
+  readonly onError?: (message: string) => void;
+}
+
+/** What the file holds. */
+interface BanFile { readonly format: 'jirachi-bans'; readonly version: 1; readonly bans: Ban[] }
+
+/** Parses a ban file's JSON text. Never throws. */
+export function parseBanFile(text: string): Result<Ban[], string> {
+  let j: unknown;
+  try { j = JSON.parse(text); } catch (e) { return err(`ban file is not JSON: ${(e as Error).message}`); }
+  const f = j as Partial<BanFile>;
+  if (!f || f.format !== 'jirachi-bans' || f.version !== 1 || !Array.isArray(f.bans)) return err('ban file: expected {format:"jirachi-bans", version:1, bans:[...]}');
+  const out: Ban[] = [];
+  for (const [i, b] of f.bans.entries()) {
+    const t = typeof b?.target === 'string' ? canonicalTarget(b.target) : err('missing target');
+    if (!t.ok) return err(`ban file: bans[${i}]: ${t.error}`);
+    if (typeof b.reason !== 'string' || typeof b.createdAt !== 'number' || !(b.expiresAt === null || typeof b.expiresAt === 'number')) return err(`ban file: bans[${i}]: bad fields`);
+    out.push({ target: t.value, reason: b.reason.slice(0, 200), source: b.source ?? 'manual', createdAt: b.createdAt, expiresAt: b.expiresAt });
+  }
+  return ok(out);
+}
+
+/**
+ * The shield's bans. Reads are O(1) for exact addresses. Writes persist at once (small file,
+ * write to a temp file then rename, so a crash never leaves half a file) and go to every mirror.
+ */
+export class BanStore {
+  private readonly mem: MemoryBlocklist;
+  private readonly clock: Clock;
+  private readonly mirrors: readonly BlocklistBackend[];
+  private readonly report: (m: string) => void;
+
+  constructor(private readonly opts: BanStoreOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.mem = new MemoryBlocklist(this.clock);
+    this.mirrors = opts.mirrors ?? [];
+    this.report = opts.onError ?? (() => {});
+  }
+
+  /** Loads the file (if any); expired bans are dropped; mirrors are reconciled. Returns how many loaded. */
+  load(): Result<number, string> {
+    if (this.opts.file === null) return ok(0);
+    let text: string;
+    try { text = readFileSync(this.opts.file, 'utf8'); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok(0);
+      return err(`cannot read ban file ${this.opts.file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    const parsed = parseBanFile(text);
+    if (!parsed.ok) return parsed;
+    const now = this.clock.now();
+    let n = 0;
+    for (const b of parsed.value) if (b.expiresAt === null || b.expiresAt > now) { this.mem.add(b); n++; }
+    this.reconcileMirrors();
+    return ok(n);
+  }
+
+  /** Adds (or replaces) a ban. `ttlMs` null = permanent. Returns the stored ban. Never throws. */
+  add(target: string, o: { ttlMs: number | null; reason: string; source: BanSource }): Result<Ban, string> {
+    const t = canonicalTarget(target);
+    if (!t.ok) return t;
+    if (o.ttlMs !== null && !(o.ttlMs > 0)) return err('ttl must be positive');
+    const now = this.clock.now();
+    const ban: Ban = { target: t.value, reason: o.reason.slice(0, 200), source: o.source, createdAt: now, expiresAt: o.ttlMs === null ? null : now + o.ttlMs };
+    const r = this.mem.add(ban);
+    if (!r.ok) return r;
+    for (const m of this.mirrors) { const x = m.add(ban); if (!x.ok) this.report(`ban mirror ${m.name}: ${x.error}`); }
+    this.persist();
+    return ok(ban);
+  }
+
+  /** Removes the ban on exactly `target`. True if there was one. */
+  remove(target: string): Result<boolean, string> {
+    const r = this.mem.remove(target);
+    if (!r.ok) return r;
+    for (const m of this.mirrors) { const x = m.remove(target); if (!x.ok) this.report(`ban mirror ${m.name}: ${x.error}`); }
+    if (r.value) this.persist();
+    return r;
+  }
+
+  /** The ban covering `ip`, if any (expired bans never match). */
+  match(ip: string): Ban | undefined { return this.mem.has(ip); }
+
+  /** Bans in force. */
+  list(): Ban[] { return this.mem.list(); }
+
+  /** Drops expired bans from memory, mirrors and the file. Returns how many lapsed. */
+  sweep(): number {
+    const lapsed = this.mem.sweep();
+    if (lapsed.length === 0) return 0;
+    for (const b of lapsed) for (const m of this.mirrors) m.remove(b.target);
+    this.persist();
+    return lapsed.length;
+  }
+
+  private reconcileMirrors(): void {
+    const want = new Map(this.list().map((b) => [b.target, b]));
+    for (const m of this.mirrors) {
+      for (const b of m.list()) if (!want.has(b.target)) m.remove(b.target);
+      for (const b of want.values()) { const x = m.add(b); if (!x.ok) this.report(`ban mirror ${m.name}: ${x.error}`); }
+    }
+  }
+
+  private persist(): void {
+    const file = this.opts.file;
+    if (file === null) return;
+    const body: BanFile = { format: 'jirachi-bans', version: 1, bans: this.list() };
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(tmp, JSON.stringify(body, null, 1), { mode: 0o600 });
+      renameSync(tmp, file);
+    } catch (e) {
+      this.report(`cannot persist bans to ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+}
