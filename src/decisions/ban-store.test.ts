@@ -56,8 +56,9 @@ test('auto-ban triggers at N blocks inside the window only', () => {
   const a = new AutoBan({ threshold: 3, windowMs: 1000 });
   assert.equal(a.record('1.1.1.1', 0), false);
   assert.equal(a.record('1.1.1.1', 500), false);
-  assert.equal(a.record('1.1.1.1', 1600), false); // first hit fell out of the window
-  assert.equal(a.record('1.1.1.1', 1700), true);
+  assert.equal(a.record('1.1.1.1', 1600), false); // both earlier hits fell out of the window
+  assert.equal(a.record('1.1.1.1', 1700), false);
+  assert.equal(a.record('1.1.1.1', 1800), true);
   const small = new AutoBan({ threshold: 2, windowMs: 1000, maxTracked: 2 });
   small.record('a', 0); small.record('b', 0); small.record('c', 0);
   assert.equal(small.size, 2);
