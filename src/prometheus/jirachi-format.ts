@@ -58,7 +58,7 @@ export function labelDecision(o: Obj): { label: Label; origin: LabelOrigin } {
 
 /** Splits `path?query` when the log carries a combined target. */
 function splitTarget(o: Obj): { path: string; query: string } | undefined {
-  const path = str(o, 'path', 'route', 'url', 'target');
+  const path = str(o, 'path', 'url', 'target', 'route');
   if (path === undefined) return undefined;
   const q = str(o, 'query');
   const i = path.indexOf('?');
@@ -71,13 +71,17 @@ export function parseJirachiLine(line: string): Result<LogRecord, BadLine> {
   let v: unknown;
   try { v = JSON.parse(line); } catch { return err({ reason: 'not-json', detail: 'invalid JSON' }); }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return err({ reason: 'not-object', detail: 'not an object' });
-  const o = v as Obj;
+  let o = v as Obj;
+  if (o['kind'] === 'protocol-error') return err({ reason: 'not-request', detail: 'protocol-error event' });
+  // The shield logs a redacted request sample under `request`; its fields take precedence.
+  const sample = o['request'];
+  if (sample !== null && typeof sample === 'object' && !Array.isArray(sample)) o = { ...o, ...(sample as Obj) };
   const method = str(o, 'method');
   if (method === undefined) return err({ reason: 'missing-field', detail: 'method' });
   if (!/^[A-Za-z]{1,16}$/.test(method)) return err({ reason: 'bad-field', detail: 'method' });
   const target = splitTarget(o);
   if (target === undefined) return err({ reason: 'missing-field', detail: 'path' });
-  const statusRaw = o['upstreamStatus'] ?? o['status'];
+  const statusRaw = typeof o['status'] === 'number' ? o['status'] : o['upstreamStatus'];
   const status = typeof statusRaw === 'number' && Number.isInteger(statusRaw) ? statusRaw : 0;
   const { label, origin } = labelDecision(o);
   return ok({

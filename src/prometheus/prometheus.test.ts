@@ -29,6 +29,15 @@ test('decision log labels: feedback > decoy > verdict; rate limit unlabeled', ()
   assert.deepEqual(lab({ verdict: 'RATE_LIMIT' }), [null, 'none']);
   const r = parseJirachiLine(JSON.stringify({ method: 'POST', route: '/x?a=b', verdict: 'ALLOW', upstreamStatus: 201 }));
   assert.ok(r.ok && r.value.path === '/x' && r.value.query === 'a=b' && r.value.status === 201);
+  // The shield's VerdictEvent shape: route template plus a redacted request sample.
+  const ev = { time: 't', requestId: 'r1', clientIp: '198.18.0.9', method: 'GET', host: 'h', route: '/users/:id', verdict: 'BLOCK', mode: 'block',
+    wouldBlock: true, score: 9, reason: 'score>=threshold', findings: [], status: 403, upstreamStatus: null,
+    durations: { inspectUs: 1, upstreamMs: null, totalMs: 1 }, request: { path: '/users/7', query: 'q=%27', headers: { 'User-Agent': 'x' }, body: '' } };
+  const e = parseJirachiLine(JSON.stringify(ev));
+  assert.ok(e.ok);
+  assert.deepEqual([e.value.path, e.value.query, e.value.status, e.value.label, e.value.headers], ['/users/7', 'q=%27', 403, 1, [['user-agent', 'x']]]);
+  const pe = parseJirachiLine(JSON.stringify({ kind: 'protocol-error', time: 't', clientIp: '1', code: 'x', status: 400, message: 'm' }));
+  assert.ok(!pe.ok && pe.error.reason === 'not-request');
 });
 
 test('decision log bad lines give a reason', () => {

@@ -27,7 +27,7 @@ export interface LogRecord {
 /** Why a line was rejected. Counted per reason; the line itself is never echoed (it is attacker text). */
 export type BadLineReason =
   | 'too-long' | 'not-json' | 'not-object' | 'missing-field' | 'bad-field' | 'no-match'
-  | 'bad-request-line' | 'bad-status' | 'bad-encoding';
+  | 'bad-request-line' | 'bad-status' | 'bad-encoding' | 'not-request';
 
 /** A rejected line: its reason and a short, safe detail (a field name, never line content). */
 export interface BadLine {

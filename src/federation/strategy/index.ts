@@ -1,0 +1,5 @@
+// Public entry of federation strategies: the Strategy seam, registry, robust aggregators and the DP wrapper.
+export * from './types.js';
+export * from './vector.js';
+export { registerStrategy, createStrategy, strategyNames, fedAvg, fedProx, fedAdam, median, trimmedMean, krum, type StrategyFactory } from './strategies.js';
+export * from './dp.js';
