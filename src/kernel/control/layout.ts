@@ -54,8 +54,13 @@ export function keyOf(p: Prefix): { addr: Uint8Array; prefixlen: number } {
   return { addr, prefixlen: SHARED.JIRACHI_V4_PREFIX_BITS + p.prefixLen };
 }
 
-/** The prefix a 16-byte map address and length stand for (an IPv4-mapped /96+n becomes IPv4 /n). */
-export function prefixOfKey(addr: Uint8Array, prefixlen: number): Prefix {
+/** The prefix a 16-byte map address and length stand for (an IPv4-mapped /96+n becomes IPv4 /n); host bits cleared. */
+export function prefixOfKey(raw: Uint8Array, prefixlen: number): Prefix {
+  const addr = Uint8Array.from(raw.subarray(0, 16));
+  for (let i = 0; i < 16; i++) {
+    const bits = Math.max(0, Math.min(8, prefixlen - i * 8));
+    addr[i] = addr[i]! & ((0xff << (8 - bits)) & 0xff);
+  }
   let mapped = prefixlen >= SHARED.JIRACHI_V4_PREFIX_BITS && addr[10] === 0xff && addr[11] === 0xff;
   for (let i = 0; i < 10 && mapped; i++) if (addr[i] !== 0) mapped = false;
   if (mapped) return { family: 4, bytes: addr.slice(12, 16), prefixLen: prefixlen - SHARED.JIRACHI_V4_PREFIX_BITS };
