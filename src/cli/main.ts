@@ -1,7 +1,7 @@
 // The jirachi CLI: builds the command tree from the command registry and runs it.
 
 import { Command, CommanderError } from 'commander';
-import { commandRegistry } from './registry.js';
+import { commandRegistry, UsageFailure } from './registry.js';
 import './commands/index.js';
 
 /**
@@ -22,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.exitCode;
     }
+    if (!(e instanceof UsageFailure) && process.env['JIRACHI_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`);
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`jirachi: ${msg.split('\n')[0]}\n`);
     return 1;

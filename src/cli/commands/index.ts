@@ -1,1 +1,5 @@
 // Imports every command module so each registers itself. One line per command.
+import './shield.js';
+import './demo.js';
+import './explain.js';
+import './kernel.js';

@@ -1,0 +1,82 @@
+// The admin server: /metrics and /healthz, and token-protected /admin/* (bans, status, reload).
+
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { ShieldContext } from './context.js';
+
+/** Hooks the admin API calls into the shield's lifecycle. */
+export interface AdminHooks {
+  /** Re-reads the config file; returns the errors (empty when the new config is active). */
+  reload(): string[];
+  /** A summary for GET /admin/status. */
+  status(): Record<string, unknown>;
+  /** Extra metric text (e.g. other workers' snapshots merged) for /metrics. */
+  metricsText(): string;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body) + '\n';
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function authorized(req: IncomingMessage, tokenDigest: Buffer): boolean {
+  const h = req.headers.authorization ?? '';
+  if (!h.startsWith('Bearer ')) return false;
+  const given = createHash('sha256').update(h.slice(7)).digest();
+  return timingSafeEqual(given, tokenDigest);
+}
+
+async function readJson(req: IncomingMessage, max = 16_384): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req) { size += (c as Buffer).length; if (size > max) throw new Error('body too large'); chunks.push(c as Buffer); }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+}
+
+/**
+ * Creates the admin server. `/metrics` and `/healthz` are open (bind the admin port to loopback,
+ * the default); everything under `/admin/` needs `Authorization: Bearer <token>` and compares it
+ * in constant time. Bad input gets 400 with a precise message.
+ */
+export function createAdminServer(ctx: () => ShieldContext, token: string, hooks: AdminHooks): http.Server {
+  const digest = createHash('sha256').update(token).digest();
+  return http.createServer((req, res) => {
+    void route(ctx(), req, res, digest, hooks).catch((e: Error) => send(res, 400, { error: e.message.slice(0, 200) }));
+  });
+}
+
+async function route(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, digest: Buffer, hooks: AdminHooks): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://admin');
+  if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+  if (url.pathname === '/metrics' && req.method === 'GET') {
+    const text = hooks.metricsText();
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    return;
+  }
+  if (!url.pathname.startsWith('/admin/')) return send(res, 404, { error: 'not found' });
+  if (!authorized(req, digest)) { res.setHeader('www-authenticate', 'Bearer'); return send(res, 401, { error: 'missing or wrong admin token' }); }
+  if (url.pathname === '/admin/status' && req.method === 'GET') return send(res, 200, hooks.status());
+  if (url.pathname === '/admin/reload' && req.method === 'POST') { const errors = hooks.reload(); return send(res, errors.length ? 400 : 200, { ok: errors.length === 0, errors }); }
+  if (url.pathname === '/admin/bans' && req.method === 'GET') return send(res, 200, { bans: ctx.bans.list() });
+  if (url.pathname === '/admin/bans' && req.method === 'POST') {
+    const b = (await readJson(req)) as { target?: unknown; ttlSeconds?: unknown; reason?: unknown };
+    if (typeof b.target !== 'string') return send(res, 400, { error: 'target: expected an IP address or CIDR string' });
+    if (b.ttlSeconds !== undefined && (typeof b.ttlSeconds !== 'number' || !(b.ttlSeconds > 0))) return send(res, 400, { error: 'ttlSeconds: expected a positive number' });
+    if (b.reason !== undefined && typeof b.reason !== 'string') return send(res, 400, { error: 'reason: expected a string' });
+    const r = ctx.bans.add(b.target, { ttlMs: b.ttlSeconds === undefined ? null : b.ttlSeconds * 1000, reason: b.reason ?? 'manual', source: 'manual' });
+    if (!r.ok) return send(res, 400, { error: r.error });
+    ctx.metrics.inc('jirachi_bans_total', { source: 'manual' });
+    ctx.say(`ban added: ${r.value.target}${r.value.expiresAt ? ` until ${new Date(r.value.expiresAt).toISOString()}` : ''}`);
+    return send(res, 201, { ban: r.value });
+  }
+  if (url.pathname.startsWith('/admin/bans/') && req.method === 'DELETE') {
+    const target = decodeURIComponent(url.pathname.slice('/admin/bans/'.length));
+    const r = ctx.bans.remove(target);
+    if (!r.ok) return send(res, 400, { error: r.error });
+    if (r.value) ctx.say(`ban removed: ${target}`);
+    return send(res, r.value ? 200 : 404, { removed: r.value });
+  }
+  return send(res, 404, { error: 'not found' });
+}

@@ -1,0 +1,61 @@
+// The shield's runtime state: the swappable config snapshot and the long-lived parts around it.
+
+import type { ShieldConfig } from '../config/index.js';
+import type { Detector } from '../core/index.js';
+import { Allowlist, AutoBan, type BanStore } from '../decisions/index.js';
+import { compilePolicy, type Policy } from '../policy/index.js';
+import type { DecisionLog, Metrics } from '../telemetry/index.js';
+import type { Upstream } from './forward.js';
+import { RateLimiter } from './rate-limit.js';
+
+/** Everything derived from one config; replaced as a whole on reload. Frozen. */
+export interface ShieldSnapshot {
+  readonly config: ShieldConfig;
+  readonly policy: Policy;
+  readonly allowlist: Allowlist;
+  readonly trusted: Allowlist;
+  readonly engine: Detector;
+  /** Some route inspects requests (so bodies must be buffered at all). */
+  readonly inspects: boolean;
+}
+
+/** Builds a snapshot from a validated config and a detection engine. Pure. */
+export function buildSnapshot(config: ShieldConfig, engine: Detector): ShieldSnapshot {
+  const policy = compilePolicy({
+    mode: config.mode,
+    threshold: config.detection.threshold,
+    routes: config.routes.map((r) => ({
+      name: r.name, prefix: r.prefix, methods: r.methods, mode: r.mode, api: r.api, onBlock: r.onBlock,
+      threshold: r.threshold, exclusions: r.exclusions.map((e) => ({ ...(e.rule ? { rule: e.rule } : {}), ...(e.detector ? { detector: e.detector } : {}), ...(e.param ? { param: e.param } : {}) })),
+    })),
+  });
+  return Object.freeze({
+    config, policy, engine,
+    allowlist: new Allowlist(config.allowlist),
+    trusted: new Allowlist(config.trustedProxies),
+    inspects: policy.routes.some((r) => r.mode !== 'off'),
+  });
+}
+
+/** The live shield: current snapshot plus the state that survives reloads. */
+export interface ShieldContext {
+  snapshot: ShieldSnapshot;
+  readonly bans: BanStore;
+  autoBan: AutoBan;
+  readonly rateLimiter: RateLimiter;
+  upstream: Upstream;
+  readonly metrics: Metrics;
+  readonly log: DecisionLog | null;
+  /** Requests in flight (for graceful shutdown). */
+  inFlight: number;
+  /** Writes a one-line operational message (never secrets). */
+  readonly say: (line: string) => void;
+}
+
+/** Makes the auto-ban counter and rate limiter for a config. */
+export function makeLimiters(config: ShieldConfig): { autoBan: AutoBan; rateLimiter: RateLimiter } {
+  return {
+    autoBan: new AutoBan({ threshold: config.bans.auto.threshold, windowMs: config.bans.auto.windowSeconds * 1000 }),
+    rateLimiter: new RateLimiter(config.rateLimit.ratePerSec, config.rateLimit.burst, config.rateLimit.maxTrackedIps),
+  };
+}

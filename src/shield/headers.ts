@@ -1,0 +1,69 @@
+// Header rewriting for forwarding: hop-by-hop removal (RFC 9110 §7.6.1) and X-Forwarded-*.
+
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer',
+  'proxy-authenticate', 'proxy-authorization', 'expect', 'http2-settings',
+]);
+
+/** Names listed in Connection headers (lower-case), which are hop-by-hop too. */
+function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
+  let out: Set<string> | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    for (const t of rawHeaders[i + 1]!.split(',')) {
+      const n = t.trim().toLowerCase();
+      if (n) (out ??= new Set()).add(n);
+    }
+  }
+  return out;
+}
+
+/** What the forwarded request says about the original one. */
+export interface ForwardedInfo {
+  readonly clientIp: string;
+  readonly proto: 'http' | 'https';
+  readonly host: string | undefined;
+  /** Trust the incoming X-Forwarded-* (the peer is a trusted proxy): append to XFF instead of replacing. */
+  readonly appendXff: boolean;
+}
+
+/**
+ * Builds the upstream request headers as a flat [name, value, ...] array: hop-by-hop headers and
+ * those named in Connection are dropped, X-Forwarded-For/-Proto/-Host are set (an untrusted peer's
+ * own X-Forwarded-* are discarded). Order and duplicates of the rest are preserved.
+ */
+export function upstreamHeaders(rawHeaders: readonly string[], f: ForwardedInfo): string[] {
+  const named = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  let priorXff: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower))) continue;
+    if (lower.startsWith('x-forwarded-')) {
+      if (lower === 'x-forwarded-for' && f.appendXff) priorXff = priorXff ? `${priorXff}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
+      continue;
+    }
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  out.push('x-forwarded-for', priorXff ? `${priorXff}, ${f.clientIp}` : f.clientIp, 'x-forwarded-proto', f.proto);
+  if (f.host !== undefined) out.push('x-forwarded-host', f.host);
+  return out;
+}
+
+/**
+ * Filters upstream response headers (undici's object form) for the client: hop-by-hop and
+ * Connection-named headers removed. Returns a flat array for res.writeHead.
+ */
+export function downstreamHeaders(headers: Record<string, string | string[] | undefined>): string[] {
+  let named: Set<string> | null = null;
+  const conn = headers['connection'];
+  if (conn !== undefined) named = new Set((Array.isArray(conn) ? conn.join(',') : conn).split(',').map((t) => t.trim().toLowerCase()));
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || (named !== null && named.has(name))) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, value);
+  }
+  return out;
+}

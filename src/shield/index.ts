@@ -1,0 +1,8 @@
+// Public entry of the shield: the reverse-proxy data plane.
+export { Shield, type ShieldOptions } from './shield.js';
+export { buildSnapshot, type ShieldSnapshot, type ShieldContext } from './context.js';
+export { checkFraming, type FramingError } from './framing.js';
+export { resolveClientIp } from './client-ip.js';
+export { RateLimiter, type RateResult } from './rate-limit.js';
+export { upstreamHeaders, downstreamHeaders } from './headers.js';
+export { redactSecrets, requestSample } from './redact.js';

@@ -1,0 +1,204 @@
+// The request pipeline: framing → client IP → allowlist → bans → rate limit → route → inspect →
+// decide → forward / block / deceive, then one verdict event.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Decision, Finding } from '../core/index.js';
+import { makeRequestView } from '../core/index.js';
+import { decide, matchRoute, type RoutePolicy } from '../policy/index.js';
+import { publishProtocolError, publishVerdict, type VerdictEvent } from '../telemetry/index.js';
+import { continueBody, isInspectableType, readBodyPrefix } from './body.js';
+import { resolveClientIp } from './client-ip.js';
+import type { ShieldContext } from './context.js';
+import type { ForwardOutcome } from './forward.js';
+import { checkFraming } from './framing.js';
+import { upstreamHeaders } from './headers.js';
+import { requestSample } from './redact.js';
+import { respondBlocked, respondDecoy, respondError } from './respond.js';
+
+/** What the pipeline learned about one request, for its verdict event. */
+interface Trace {
+  readonly id: string;
+  readonly t0: bigint;
+  clientIp: string;
+  route: string;
+  decision: Decision;
+  inspectUs: number;
+  upstreamMs: number | null;
+  upstreamStatus: number | null;
+  bodyText: string;
+}
+
+const CLEAN = (mode: Decision['mode'], reason: string): Decision => ({ verdict: 'ALLOW', mode, wouldBlock: false, score: 0, findings: [], reason });
+
+function splitUrl(url: string): { path: string; query: string } {
+  const q = url.indexOf('?');
+  return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
+}
+
+/**
+ * Handles one request end to end. Never throws; every exit publishes one verdict event and
+ * answers the client (or destroys the socket if the response had already started).
+ */
+export async function handleRequest(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const snap = ctx.snapshot;
+  const id = randomUUID();
+  const tr: Trace = { id, t0: process.hrtime.bigint(), clientIp: '', route: 'default', decision: CLEAN(snap.config.mode, 'clean'), inspectUs: 0, upstreamMs: null, upstreamStatus: null, bodyText: '' };
+  ctx.inFlight++;
+  res.once('close', () => { ctx.inFlight--; finish(ctx, req, res, tr); });
+  try {
+    await pipeline(ctx, req, res, tr);
+  } catch (e) {
+    ctx.say(`internal error on request ${id}: ${(e as Error).message}`);
+    tr.decision = { ...tr.decision, reason: 'internal-error' };
+    respondError(res, { status: 500, id, json: true, code: 'internal', title: 'Internal error', text: 'The shield failed on this request.' });
+  }
+}
+
+async function pipeline(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace): Promise<void> {
+  const snap = ctx.snapshot;
+  const cfg = snap.config;
+  const url = req.url ?? '/';
+  tr.clientIp = resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined, snap.trusted);
+  const bad = checkFraming(req.httpVersion, url, req.rawHeaders) ?? (req.method === 'CONNECT' ? { status: 400 as const, code: 'connect', message: 'CONNECT is not proxied' } : null);
+  if (bad) {
+    tr.decision = { ...CLEAN(cfg.mode, `protocol:${bad.code}`), verdict: 'BLOCK' };
+    publishProtocolError({ time: new Date().toISOString(), clientIp: tr.clientIp, code: bad.code, status: bad.status, message: bad.message });
+    respondError(res, { status: bad.status, id: tr.id, json: true, code: bad.code, title: 'Bad request', text: bad.message, close: true });
+    return;
+  }
+  const allowlisted = snap.allowlist.has(tr.clientIp);
+  if (!allowlisted) {
+    const ban = ctx.bans.match(tr.clientIp);
+    if (ban) {
+      tr.decision = { ...CLEAN(cfg.mode, 'banned'), verdict: 'BLOCK', wouldBlock: true };
+      respondBlocked(res, tr.id, wantsJson(req), 'banned');
+      return;
+    }
+    if (cfg.rateLimit.enabled) {
+      const r = ctx.rateLimiter.take(tr.clientIp, Date.now());
+      if (!r.allowed) {
+        tr.decision = { ...CLEAN(cfg.mode, 'rate-limited'), verdict: 'RATE_LIMIT' };
+        respondError(res, { status: 429, id: tr.id, json: wantsJson(req), code: 'rate_limited', title: 'Too many requests', text: 'Slow down and retry later.', retryAfterS: r.retryAfterS });
+        return;
+      }
+    }
+  }
+  const { path, query } = splitUrl(url);
+  const route = matchRoute(snap.policy, req.method ?? 'GET', path);
+  tr.route = route.name;
+  if (allowlisted || route.mode === 'off') {
+    tr.decision = CLEAN(route.mode, allowlisted ? 'allowlisted' : 'mode-off');
+    await forwardAndRecord(ctx, req, res, tr, null, false);
+    return;
+  }
+  await inspectAndAct(ctx, req, res, tr, route, path, query);
+}
+
+async function inspectAndAct(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace, route: RoutePolicy, path: string, query: string): Promise<void> {
+  const cfg = ctx.snapshot.config;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > cfg.limits.maxBodyBytes) return tooLarge(res, tr, route, cfg.mode);
+  const hasBody = req.headers['transfer-encoding'] !== undefined || declared > 0;
+  const inspectBody = hasBody && isInspectableType(req.headers['content-type']);
+  let prefix: Buffer = Buffer.alloc(0);
+  let complete = !hasBody;
+  if (hasBody) {
+    const limit = inspectBody ? cfg.limits.inspectBodyBytes : 0;
+    const b = await readBodyPrefix(req, limit, cfg.limits.maxBodyBytes);
+    if (b.tooLarge) return tooLarge(res, tr, route, cfg.mode);
+    if (!b.complete && inspectBody && cfg.limits.overInspectLimit === 'reject') return tooLarge(res, tr, route, cfg.mode);
+    prefix = b.prefix; complete = b.complete;
+  }
+  const bodyText = inspectBody ? prefix.toString('utf8', 0, Math.min(prefix.length, cfg.limits.inspectBodyBytes)) : '';
+  tr.bodyText = bodyText;
+  const view = makeRequestView({ method: req.method ?? 'GET', path, query, headers: headerPairs(req.rawHeaders), body: bodyText, bodyTruncated: !complete, clientIp: tr.clientIp });
+  const t = process.hrtime.bigint();
+  let findings: Finding[];
+  try {
+    findings = ctx.snapshot.engine.inspect(view, { maxFindings: 32 });
+  } catch (e) {
+    ctx.say(`detection failed on request ${tr.id}: ${(e as Error).message}`);
+    findings = [];
+    tr.decision = cfg.failMode === 'closed'
+      ? { verdict: 'BLOCK', mode: route.mode, wouldBlock: true, score: 0, findings: [], reason: 'engine-error:fail-closed' }
+      : CLEAN(route.mode, 'engine-error:fail-open');
+  }
+  tr.inspectUs = Number(process.hrtime.bigint() - t) / 1000;
+  if (!tr.decision.reason.startsWith('engine-error')) tr.decision = decide(findings, route);
+  const d = tr.decision;
+  if (d.verdict === 'BLOCK' || d.verdict === 'DECEIVE') {
+    req.resume();
+    countForAutoBan(ctx, tr.clientIp);
+    if (d.verdict === 'DECEIVE') respondDecoy(res, route.api);
+    else respondBlocked(res, tr.id, route.api, 'attack');
+    return;
+  }
+  const body = !hasBody ? null : complete ? prefix : continueBody(req, prefix, cfg.limits.maxBodyBytes);
+  await forwardAndRecord(ctx, req, res, tr, body, route.api);
+}
+
+function tooLarge(res: ServerResponse, tr: Trace, route: RoutePolicy, mode: Decision['mode']): void {
+  tr.decision = { ...CLEAN(mode, 'body-too-large'), verdict: 'BLOCK' };
+  respondError(res, { status: 413, id: tr.id, json: route.api, code: 'too_large', title: 'Request too large', text: 'The request body is over the size limit.', close: true });
+}
+
+function countForAutoBan(ctx: ShieldContext, ip: string): void {
+  const auto = ctx.snapshot.config.bans.auto;
+  if (!auto.enabled || !ctx.autoBan.record(ip, Date.now())) return;
+  const r = ctx.bans.add(ip, { ttlMs: auto.banSeconds * 1000, reason: `auto: ${auto.threshold} blocked requests in ${auto.windowSeconds}s`, source: 'auto' });
+  if (r.ok) { ctx.metrics.inc('jirachi_bans_total', { source: 'auto' }); ctx.say(`auto-banned ${ip} for ${auto.banSeconds}s`); }
+}
+
+async function forwardAndRecord(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace, body: Buffer | import('node:stream').Readable | null, json: boolean): Promise<void> {
+  if (body === null && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)) {
+    body = continueBody(req, Buffer.alloc(0), ctx.snapshot.config.limits.maxBodyBytes);
+  }
+  const headers = upstreamHeaders(req.rawHeaders, {
+    clientIp: tr.clientIp, proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', host: req.headers.host,
+    appendXff: !ctx.snapshot.trusted.empty && ctx.snapshot.trusted.has(req.socket.remoteAddress ?? ''),
+  });
+  const t = process.hrtime.bigint();
+  const out: ForwardOutcome = await ctx.upstream.forward(req, res, headers, body);
+  tr.upstreamMs = Number(process.hrtime.bigint() - t) / 1e6;
+  if (out.kind === 'ok') { tr.upstreamStatus = out.status; return; }
+  ctx.metrics.inc('jirachi_upstream_errors_total', { kind: out.status === 504 ? 'timeout' : out.status === 413 ? 'too_large' : 'unavailable' });
+  if (out.responded) return;
+  const gateway = out.status === 504 ? { title: 'Gateway timeout', text: 'The service did not answer in time.' } : out.status === 413 ? { title: 'Request too large', text: 'The request body is over the size limit.' } : { title: 'Bad gateway', text: 'The service is unavailable.' };
+  respondError(res, { status: out.status, id: tr.id, json, code: out.status === 413 ? 'too_large' : 'upstream', ...gateway, close: out.status === 413 });
+}
+
+function headerPairs(raw: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
+  return out;
+}
+
+function wantsJson(req: IncomingMessage): boolean {
+  const a = req.headers.accept;
+  return a !== undefined && a.includes('application/json') && !a.includes('text/html');
+}
+
+function finish(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace): void {
+  const d = tr.decision;
+  const totalMs = Number(process.hrtime.bigint() - tr.t0) / 1e6;
+  const m = ctx.metrics;
+  m.inc('jirachi_requests_total', { verdict: d.verdict, mode: d.mode, route: tr.route });
+  if (d.wouldBlock && d.mode === 'detect') m.inc('jirachi_would_block_total', { route: tr.route });
+  for (const f of d.findings) m.inc('jirachi_findings_total', { class: f.class, detector: f.detector });
+  m.observe('jirachi_request_duration_seconds', { verdict: d.verdict }, totalMs / 1000);
+  if (tr.inspectUs > 0) m.observe('jirachi_inspect_duration_seconds', {}, tr.inspectUs / 1e6);
+  if (tr.upstreamMs !== null) m.observe('jirachi_upstream_duration_seconds', {}, tr.upstreamMs / 1000);
+  if (ctx.log === null && !d.findings.length) return;
+  const { path, query } = splitUrl(req.url ?? '/');
+  const ev: VerdictEvent = {
+    time: new Date().toISOString(), requestId: tr.id, clientIp: tr.clientIp, method: req.method ?? '', host: String(req.headers.host ?? ''),
+    route: tr.route, verdict: d.verdict, mode: d.mode, wouldBlock: d.wouldBlock, score: d.score, reason: d.reason,
+    findings: d.findings.map((f) => ({ detector: f.detector, rule: f.rule, class: f.class, score: f.score, part: f.part, ...(f.param !== undefined ? { param: f.param } : {}), excerpt: f.excerpt })),
+    status: res.statusCode, upstreamStatus: tr.upstreamStatus,
+    durations: { inspectUs: Math.round(tr.inspectUs), upstreamMs: tr.upstreamMs === null ? null : Math.round(tr.upstreamMs * 1000) / 1000, totalMs: Math.round(totalMs * 1000) / 1000 },
+    request: requestSample(path, query, req.headers, tr.bodyText),
+  };
+  ctx.log?.write(ev);
+  publishVerdict(ev);
+}

@@ -1,0 +1,188 @@
+// The Shield's lifecycle: start the proxy and admin servers, hot reload, graceful shutdown.
+
+import http from 'node:http';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import { loadConfig, formatIssue, type ConfigOverrides, type ShieldConfig } from '../config/index.js';
+import { err, ok, type Detector, type Result } from '../core/index.js';
+import { BanStore, type BlocklistBackend } from '../decisions/index.js';
+import { DecisionLog, Metrics, onProtocolError, publishProtocolError } from '../telemetry/index.js';
+import { createAdminServer } from './admin.js';
+import { buildSnapshot, makeLimiters, type ShieldContext } from './context.js';
+import { Upstream } from './forward.js';
+import { handleRequest } from './pipeline.js';
+import { handleUpgrade } from './websocket.js';
+
+/** How to start a shield. */
+export interface ShieldOptions {
+  readonly configFile?: string | undefined;
+  readonly overrides?: ConfigOverrides;
+  /** Builds the detection engine for a config (called at start and on every reload). */
+  readonly engineFactory: (cfg: ShieldConfig) => Result<Detector, string>;
+  /** Opens the kernel blocklist when `kernel.enabled`; its failure is reported and the shield runs on. */
+  readonly kernelFactory?: (cfg: ShieldConfig) => Promise<Result<BlocklistBackend, string>>;
+  /** Operational messages (one line each, never secrets). Default: stderr. */
+  readonly say?: (line: string) => void;
+}
+
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+}
+
+function listen(server: http.Server, where: string): Promise<AddressInfo> {
+  const { host, port } = hostPort(where);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => { server.off('error', reject); resolve(server.address() as AddressInfo); });
+  });
+}
+
+function adminToken(cfg: ShieldConfig, say: (l: string) => void): string {
+  if (cfg.admin.token) return cfg.admin.token;
+  const env = process.env[cfg.admin.tokenEnv];
+  if (env && env.length >= 16) return env;
+  const file = join(cfg.stateDir, 'admin-token');
+  try { const t = readFileSync(file, 'utf8').trim(); if (t.length >= 16) return t; } catch { /* make one */ }
+  const t = randomBytes(24).toString('base64url');
+  mkdirSync(cfg.stateDir, { recursive: true });
+  writeFileSync(file, t + '\n', { mode: 0o600 });
+  say(`admin token generated and written to ${file} (mode 600)`);
+  return t;
+}
+
+/** A running shield. */
+export class Shield {
+  private constructor(
+    private ctx: ShieldContext,
+    private readonly server: http.Server,
+    private readonly admin: http.Server,
+    readonly proxyAddress: AddressInfo,
+    readonly adminAddress: AddressInfo,
+    private readonly opts: ShieldOptions,
+    private readonly timers: NodeJS.Timeout[],
+    private readonly unsubscribe: () => void,
+  ) {}
+
+  /** Validates the config, opens ports and starts serving. Config errors come back as lines. */
+  static async start(opts: ShieldOptions): Promise<Result<Shield, string[]>> {
+    const say = opts.say ?? ((l: string) => process.stderr.write(`jirachi: ${l}\n`));
+    const c = loadConfig(opts.configFile, opts.overrides ?? {});
+    if (!c.ok) return err(c.error.map(formatIssue));
+    const cfg = c.value;
+    const engine = opts.engineFactory(cfg);
+    if (!engine.ok) return err([`detection engine: ${engine.error}`]);
+    const mirrors: BlocklistBackend[] = [];
+    if (cfg.kernel.enabled && opts.kernelFactory) {
+      const k = await opts.kernelFactory(cfg);
+      if (k.ok) { mirrors.push(k.value); say(`kernel blocklist: bans mirrored to ${cfg.kernel.pinDir}`); }
+      else say(`kernel blocklist ${k.error}; running with the user-space blocklist only`);
+    }
+    const bans = new BanStore({ file: join(cfg.stateDir, 'bans.json'), mirrors, onError: say });
+    const loaded = bans.load();
+    if (!loaded.ok) return err([loaded.error]);
+    for (const t of cfg.bans.static) bans.add(t, { ttlMs: null, reason: 'config', source: 'config' });
+    const metrics = new Metrics();
+    metrics.gauge('jirachi_active_bans', () => bans.list().length);
+    const ctx: ShieldContext = {
+      snapshot: buildSnapshot(cfg, engine.value), bans, ...makeLimiters(cfg),
+      upstream: new Upstream({ url: new URL(cfg.upstream), connections: cfg.upstreamConnections, ...cfg.upstreamTimeouts }),
+      metrics, log: cfg.log.decisions === 'off' ? null : new DecisionLog(cfg.log.decisions), inFlight: 0, say,
+    };
+    const unsubscribe = onProtocolError((e) => { metrics.inc('jirachi_protocol_errors_total', { code: e.code }); ctx.log?.write({ ...e, kind: 'protocol-error' }); });
+    const server = http.createServer({
+      requestTimeout: cfg.limits.requestTimeoutMs, headersTimeout: cfg.limits.headersTimeoutMs, keepAliveTimeout: cfg.limits.idleTimeoutMs,
+      maxHeaderSize: cfg.limits.maxHeaderBytes, connectionsCheckingInterval: 500, insecureHTTPParser: false, requireHostHeader: true,
+    }, (req, res) => { void handleRequest(ctx, req, res); });
+    server.on('upgrade', (req, socket, head) => handleUpgrade(ctx, req, socket, head));
+    server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+      const code = e.code ?? 'HPE_UNKNOWN';
+      const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      publishProtocolError({ time: new Date().toISOString(), clientIp: (socket as Socket).remoteAddress ?? '', code, status, message: e.message.slice(0, 200) });
+      if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
+        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      } else socket.destroy();
+    });
+    const shieldRef = { current: undefined as Shield | undefined };
+    const admin = createAdminServer(() => ctx, adminToken(cfg, say), {
+      reload: () => shieldRef.current?.reload() ?? ['not started'],
+      status: () => shieldRef.current?.status() ?? {},
+      metricsText: () => metrics.expose(),
+    });
+    let proxyAddr: AddressInfo, adminAddr: AddressInfo;
+    try {
+      proxyAddr = await listen(server, cfg.listen);
+      adminAddr = await listen(admin, cfg.admin.listen);
+    } catch (e) {
+      server.close(); admin.close();
+      return err([`cannot listen: ${(e as Error).message}`]);
+    }
+    const sweep = setInterval(() => { bans.sweep(); }, 1000);
+    sweep.unref();
+    const s = new Shield(ctx, server, admin, proxyAddr, adminAddr, opts, [sweep], unsubscribe);
+    shieldRef.current = s;
+    return ok(s);
+  }
+
+  /** The live context (for tests and the admin API). */
+  get context(): ShieldContext { return this.ctx; }
+
+  /**
+   * Re-reads the config and swaps the snapshot atomically; in-flight requests finish on the old one
+   * and no connection is dropped. On any error the old config stays active and the errors are returned.
+   */
+  reload(): string[] {
+    const c = loadConfig(this.opts.configFile, this.opts.overrides ?? {});
+    if (!c.ok) return c.error.map(formatIssue);
+    const cfg = c.value;
+    const old = this.ctx.snapshot.config;
+    const engine = this.opts.engineFactory(cfg);
+    if (!engine.ok) return [`detection engine: ${engine.error}`];
+    const notes: string[] = [];
+    if (cfg.listen !== old.listen || cfg.admin.listen !== old.admin.listen) notes.push('listen addresses change only on restart');
+    this.ctx.snapshot = buildSnapshot(cfg, engine.value);
+    this.ctx.rateLimiter.reconfigure(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst);
+    if (JSON.stringify(cfg.bans.auto) !== JSON.stringify(old.bans.auto)) this.ctx.autoBan = makeLimiters(cfg).autoBan;
+    if (cfg.upstream !== old.upstream || JSON.stringify(cfg.upstreamTimeouts) !== JSON.stringify(old.upstreamTimeouts)) {
+      const prev = this.ctx.upstream;
+      this.ctx.upstream = new Upstream({ url: new URL(cfg.upstream), connections: cfg.upstreamConnections, ...cfg.upstreamTimeouts });
+      void prev.close();
+    }
+    this.server.headersTimeout = cfg.limits.headersTimeoutMs;
+    this.server.requestTimeout = cfg.limits.requestTimeoutMs;
+    this.server.keepAliveTimeout = cfg.limits.idleTimeoutMs;
+    this.ctx.say(`config reloaded (mode ${cfg.mode}, ${cfg.routes.length} routes)${notes.length ? '; ' + notes.join('; ') : ''}`);
+    return [];
+  }
+
+  /** A summary of the running state (no secrets). */
+  status(): Record<string, unknown> {
+    const c = this.ctx.snapshot.config;
+    return {
+      listen: `${this.proxyAddress.address}:${this.proxyAddress.port}`, upstream: c.upstream, mode: c.mode, failMode: c.failMode,
+      routes: this.ctx.snapshot.policy.routes.map((r) => ({ name: r.name, prefix: r.prefix, mode: r.mode })),
+      bans: this.ctx.bans.list().length, inFlight: this.ctx.inFlight, engine: this.ctx.snapshot.engine.id,
+    };
+  }
+
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (up to `drainMs`), then flush the
+   * decision log and close the upstream pool.
+   */
+  async stop(drainMs = 10_000): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeIdleConnections();
+    this.admin.close();
+    this.admin.closeAllConnections();
+    const deadline = Date.now() + drainMs;
+    while (this.ctx.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.server.closeAllConnections();
+    await closed;
+    this.unsubscribe();
+    await this.ctx.log?.close();
+    await this.ctx.upstream.close();
+  }
+}
