@@ -1,0 +1,104 @@
+// Shield e2e through the CLI process: SIGTERM drains without losing log lines; SIGHUP reloads;
+// check-config reports file:line errors; explain traces a request.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEcho, request } from './harness.js';
+
+const BIN = new URL('../../../bin/jirachi.js', import.meta.url).pathname;
+
+function startCli(args: string[]): Promise<{ proc: ReturnType<typeof spawn>; port: number; out: () => string }> {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => { out += d; });
+  proc.stderr!.on('data', (d) => { out += d; });
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`shield did not start: ${out}`)), 15000);
+    proc.stdout!.on('data', () => {
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) { clearTimeout(t); resolve({ proc, port: Number(m[1]), out: () => out }); }
+    });
+    proc.on('exit', () => { clearTimeout(t); reject(new Error(`shield exited: ${out}`)); });
+  });
+}
+
+test('SIGTERM drains in-flight requests and loses no decision-log line', async (t) => {
+  const echo = await startEcho();
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-cli-'));
+  t.after(async () => { await echo.close(); rmSync(dir, { recursive: true, force: true }); });
+  const cfg = join(dir, 's.yaml');
+  writeFileSync(cfg, `upstream: ${echo.url}\nlisten: 127.0.0.1:0\nstateDir: ${dir}/state\nadmin:\n  listen: 127.0.0.1:0\n  token: cli-test-token-0123456789\nlog:\n  decisions: ${dir}/d.jsonl\n`);
+  const { proc, port } = await startCli(['shield', '--config', cfg]);
+  const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
+  let ok = 0, failed = 0, signalled = false;
+  const one = async (i: number): Promise<void> => {
+    try {
+      const r = await request(`http://127.0.0.1:${port}/${i % 3 === 0 ? 'slow?ms=300' : 'r' + i}`);
+      if (r.status === 200) ok++; else failed++;
+    } catch { failed++; }
+    if (ok >= 60 && !signalled) { signalled = true; proc.kill('SIGTERM'); }
+  };
+  const workers = Array.from({ length: 10 }, async (_, w) => { for (let i = w; i < 200; i += 10) await one(i); });
+  await Promise.all(workers);
+  assert.equal(await exited, 0);
+  assert.ok(signalled && ok >= 60);
+  const lines = readFileSync(join(dir, 'd.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const answered = lines.filter((l) => l.status === 200).length;
+  assert.equal(answered, ok, `every answered request has its log line (ok=${ok}, failed after close=${failed})`);
+  for (const l of lines) for (const k of ['time', 'requestId', 'clientIp', 'method', 'route', 'verdict', 'mode', 'findings', 'upstreamStatus', 'durations']) assert.ok(k in l, k);
+});
+
+test('SIGHUP reloads the config without dropping the listener', async (t) => {
+  const echo = await startEcho();
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-cli-'));
+  const cfg = join(dir, 's.yaml');
+  const base = `upstream: ${echo.url}\nlisten: 127.0.0.1:0\nstateDir: ${dir}/state\nadmin:\n  listen: 127.0.0.1:0\n  token: cli-test-token-0123456789\nlog:\n  decisions: off\n`;
+  writeFileSync(cfg, base + 'mode: block\n');
+  const { proc, port } = await startCli(['shield', '--config', cfg]);
+  t.after(async () => { proc.kill('SIGKILL'); await echo.close(); rmSync(dir, { recursive: true, force: true }); });
+  const atk = `http://127.0.0.1:${port}/?q=${encodeURIComponent('<script>alert(1)</script>')}`;
+  assert.equal((await request(atk)).status, 403);
+  writeFileSync(cfg, base + 'mode: detect\n');
+  proc.kill('SIGHUP');
+  let status = 0;
+  for (let i = 0; i < 50 && status !== 200; i++) { await new Promise((r) => setTimeout(r, 50)); status = (await request(atk)).status; }
+  assert.equal(status, 200);
+});
+
+test('check-config prints every error as file:line path: message and exits 1', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-cc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const f = join(dir, 'bad.yaml');
+  writeFileSync(f, 'upstream: http://127.0.0.1:1\nmode: maybe\nlimits:\n  maxHeaderBytes: -1\nallowlist: [nope]\n');
+  const r = spawnSync(process.execPath, [BIN, 'check-config', f], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  const lines = r.stdout.trim().split('\n');
+  assert.ok(lines.some((l) => l.startsWith(`${f}:2 mode: `)), r.stdout);
+  assert.ok(lines.some((l) => l.startsWith(`${f}:4 limits.maxHeaderBytes: `)), r.stdout);
+  const good = join(dir, 'good.yaml');
+  writeFileSync(good, 'upstream: http://127.0.0.1:1\n');
+  assert.equal(spawnSync(process.execPath, [BIN, 'check-config', good]).status, 0);
+});
+
+test('explain traces raw HTTP and JSON requests to their verdict', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-ex-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const raw = join(dir, 'req.http');
+  writeFileSync(raw, "POST /login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nuser=admin'--&pass=x' OR '1'='1");
+  const r = spawnSync(process.execPath, [BIN, 'explain', raw, '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const x = JSON.parse(r.stdout);
+  assert.equal(x.decision.verdict, 'BLOCK');
+  assert.ok(x.findings.some((f: { part: string }) => f.part.startsWith('body')));
+  assert.deepEqual(x.steps.map((s: { stage: string }) => s.stage), ['framing', 'allowlist', 'bans', 'rate-limit', 'route', 'inspect', 'decide']);
+  const j = spawnSync(process.execPath, [BIN, 'explain', '-'], { input: JSON.stringify({ method: 'GET', path: '/search', query: 'q=running+shoes' }), encoding: 'utf8' });
+  assert.equal(j.status, 0, j.stderr);
+  assert.match(j.stdout, /verdict: ALLOW/);
+  const bad = spawnSync(process.execPath, [BIN, 'explain', '-'], { input: 'not http at all', encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^jirachi: bad request input: raw HTTP: first line/);
+});
