@@ -1,0 +1,137 @@
+// Features: a fixed-length dense vector describing the normalized request, for the ML models.
+
+import type { Finding, RequestView } from '../../core/index.js';
+import { parseRequest, type ParsedRequest, type Part } from '../parts.js';
+import { sqlTokens } from '../sqllex.js';
+import { htmlTags } from '../htmllex.js';
+import { DETECTOR_IDS, runSignatures } from '../registry.js';
+
+/** Length of every feature vector. Changing the layout bumps FEATURE_VERSION. */
+export const FEATURE_DIM = 512;
+/** Version of the feature layout; model files record it and are refused on mismatch. */
+export const FEATURE_VERSION = 1;
+
+const STATS = 0, DET = 48, SQLK = 80, SQLB = 112, HTML = 144, CHAR = 160, CHAR_N = 256, WORD = 416, WORD_N = 96;
+const SQL_KINDS = 'snkUEf1vo&c(),;.X';
+const CHAR_CLASSES = `'"<>();|&\`$\{}%=/\\.-#*+,:@!?[]~^`;
+const TEXT_MAX = 4096;
+
+/** Part kinds the model reads. Headers and cookies are left to the signatures (their presence must not look benign). */
+const MODEL_KINDS = new Set(['path', 'query', 'body', 'json', 'multipart', 'xml', 'name']);
+
+function fnv(s: string, from: number, to: number, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function addStats(x: Float32Array, text: string, parts: readonly Part[]): void {
+  let maxLen = 0, maxOdd = 0;
+  for (const p of parts) {
+    if (p.norm.length > maxLen) maxLen = p.norm.length;
+    let odd = 0;
+    for (let i = 0; i < p.norm.length && i < 512; i++) { const c = p.norm.charCodeAt(i); if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 32)) odd++; }
+    const r = p.norm.length > 0 ? odd / Math.min(512, p.norm.length) : 0;
+    if (r > maxOdd) maxOdd = r;
+  }
+  x[STATS] = Math.log1p(text.length);
+  x[STATS + 1] = Math.log1p(maxLen);
+  x[STATS + 2] = Math.log1p(parts.length);
+  x[STATS + 3] = maxOdd;
+  const counts = new Uint16Array(CHAR_CLASSES.length + 6);
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    const k = CHAR_CLASSES.indexOf(ch);
+    if (k >= 0) { counts[k]!++; continue; }
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) counts[CHAR_CLASSES.length]!++;
+    else if (c === 32) counts[CHAR_CLASSES.length + 1]!++;
+    else if (c > 127) counts[CHAR_CLASSES.length + 2]!++;
+    else if (c < 32) counts[CHAR_CLASSES.length + 3]!++;
+  }
+  for (let k = 0; k < counts.length && 4 + k < 48; k++) x[STATS + 4 + k] = Math.log1p(counts[k]!);
+}
+
+function addSql(x: Float32Array, parts: readonly Part[]): void {
+  for (const p of parts) {
+    if (p.norm.length < 2 || p.kind === 'path') continue;
+    const ctxs: Array<string | undefined> = [undefined];
+    if (p.norm.includes("'")) ctxs.push("'");
+    if (p.norm.includes('"')) ctxs.push('"');
+    for (const q of ctxs) {
+      const toks = sqlTokens(p.norm.length > 512 ? p.norm.slice(0, 512) : p.norm, q);
+      let prev = q === undefined ? '^' : '"';
+      for (const t of toks) {
+        const k = SQL_KINDS.indexOf(t.kind);
+        if (q === undefined && k >= 0) x[SQLK + k] = x[SQLK + k]! + 1;
+        const b = fnv(prev + t.kind, 0, 2, 0x9e3779b9) % 32;
+        x[SQLB + b] = x[SQLB + b]! + 1;
+        prev = t.kind;
+      }
+    }
+  }
+  for (let i = SQLK; i < HTML; i++) x[i] = Math.log1p(x[i]!);
+}
+
+function addHtml(x: Float32Array, parts: readonly Part[]): void {
+  for (const p of parts) {
+    if (p.norm.indexOf('<') < 0) continue;
+    for (const t of htmlTags(p.norm)) {
+      x[HTML] = x[HTML]! + 1;
+      if (t.closing) x[HTML + 1] = x[HTML + 1]! + 1;
+      x[HTML + 2 + (fnv(t.name, 0, t.name.length, 7) % 8)] = x[HTML + 2 + (fnv(t.name, 0, t.name.length, 7) % 8)]! + 1;
+      for (const [n, v] of t.attrs) {
+        if (n.startsWith('on')) x[HTML + 10] = x[HTML + 10]! + 1;
+        if (v.includes(':')) x[HTML + 11] = x[HTML + 11]! + 1;
+        x[HTML + 12] = x[HTML + 12]! + 1;
+      }
+    }
+  }
+  for (let i = HTML; i < CHAR; i++) x[i] = Math.log1p(x[i]!);
+}
+
+function addGrams(x: Float32Array, text: string): void {
+  for (let i = 0; i + 3 <= text.length; i++) {
+    const b = CHAR + (fnv(text, i, i + 3, 2166136261) % CHAR_N);
+    x[b] = x[b]! + 1;
+  }
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    const isW = (c >= 97 && c <= 122) || c === 95;
+    if (isW && start < 0) start = i;
+    else if (!isW && start >= 0) {
+      if (i - start >= 2) { const b = WORD + (fnv(text, start, i, 374761393) % WORD_N); x[b] = x[b]! + 1; }
+      start = -1;
+    }
+  }
+  for (let i = CHAR; i < FEATURE_DIM; i++) if (x[i]! > 0) x[i] = Math.log1p(x[i]!);
+}
+
+/** Features from an already parsed request and the signature findings on it. Deterministic; never throws. */
+export function featurizeParsed(parsed: ParsedRequest, findings: readonly Finding[]): Float32Array {
+  const x = new Float32Array(FEATURE_DIM);
+  const parts = parsed.parts.filter((p) => MODEL_KINDS.has(p.kind));
+  let text = '';
+  for (const p of parts) { if (text.length >= TEXT_MAX) break; text += p.norm + '\n'; }
+  if (text.length > TEXT_MAX) text = text.slice(0, TEXT_MAX);
+  addStats(x, text, parts);
+  for (const f of findings) {
+    const k = DETECTOR_IDS.indexOf(f.detector);
+    if (k >= 0 && k < 32) x[DET + k] = Math.max(x[DET + k]!, f.score / 5);
+  }
+  addSql(x, parts);
+  addHtml(x, parts);
+  addGrams(x, text);
+  return x;
+}
+
+/**
+ * Fixed-length (FEATURE_DIM) dense features of the normalized request: character classes, token
+ * statistics, SQL/HTML lexer fingerprints, signature scores, n-gram hashes. Deterministic; never throws.
+ */
+export function featurize(view: RequestView): Float32Array {
+  const parsed = parseRequest(view);
+  const findings = runSignatures(parsed, view, 64);
+  return featurizeParsed(parsed, findings);
+}

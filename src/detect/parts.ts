@@ -1,0 +1,171 @@
+// Request parts: splits a RequestView into the named, normalized pieces detectors inspect.
+
+import type { RequestView } from '../core/index.js';
+import { normalizePath, normalizeValue, urlDecodeRepeated, type NormalizedPath } from './normalize.js';
+
+/** Where a part came from. Detectors choose which kinds they read. */
+export type PartKind = 'path' | 'query' | 'body' | 'json' | 'multipart' | 'xml' | 'cookie' | 'header' | 'name';
+
+/** One inspectable piece of a request. `norm` is the fully normalized value (lower case). */
+export interface Part {
+  readonly kind: PartKind;
+  /** Finding `part`, e.g. `query:q`, `body:json.user.name`, `header:user-agent`, `path`. */
+  readonly name: string;
+  /** The parameter name when the part is a named parameter (for per-route exclusions). */
+  readonly param?: string;
+  /** The value after transport decoding only (URL decoding for query/form), original case. */
+  readonly value: string;
+  /** normalizeValue() of the value. */
+  readonly norm: string;
+}
+
+/** Everything detectors read about one request, computed once. */
+export interface ParsedRequest {
+  readonly parts: readonly Part[];
+  readonly path: NormalizedPath;
+  readonly contentType: string;
+  /** Anomalies met while parsing (e.g. 'multipart-no-boundary'); detectors turn them into findings. */
+  readonly anomalies: readonly string[];
+}
+
+/** Upper bounds on parsing work per request. */
+export const PART_LIMITS = Object.freeze({ maxParts: 256, maxJsonDepth: 32, maxBodyChars: 65_536 });
+
+/** Headers whose values are inspected by content detectors (others only by header-specific ones). */
+const CONTENT_HEADERS = new Set(['user-agent', 'referer', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip',
+  'origin', 'x-api-version', 'x-original-url', 'x-rewrite-url', 'true-client-ip', 'contact', 'from']);
+const SKIP_HEADERS = new Set(['content-length', 'accept-encoding', 'connection', 'cookie']);
+
+/** True for headers whose values content detectors (sqli, xss, ...) inspect. */
+export function isContentHeader(name: string): boolean {
+  return CONTENT_HEADERS.has(name);
+}
+
+class PartList {
+  readonly parts: Part[] = [];
+  add(kind: PartKind, name: string, value: string, param: string | undefined, urlEncoded: boolean): void {
+    if (this.parts.length >= PART_LIMITS.maxParts) return;
+    const norm = normalizeValue(value, urlEncoded);
+    this.parts.push(param === undefined ? { kind, name, value, norm } : { kind, name, param, value, norm });
+  }
+}
+
+const SAFE_NAME_RE = /^[A-Za-z0-9_.\-]{1,64}$/;
+
+function addParams(list: PartList, raw: string, prefix: 'query' | 'body', kind: PartKind): void {
+  if (raw === '') return;
+  for (const pair of raw.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const rawName = eq < 0 ? pair : pair.slice(0, eq);
+    const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
+    const name = urlDecodeRepeated(rawName).slice(0, 256);
+    const value = urlDecodeRepeated(rawValue);
+    if (!SAFE_NAME_RE.test(name)) list.add('name', `${prefix}-name:${name.slice(0, 64)}`, name, name, false);
+    if (eq < 0 && rawName.length > 0 && !SAFE_NAME_RE.test(name)) continue;
+    list.add(kind, `${prefix}:${name.slice(0, 64)}`, value, name, false);
+  }
+}
+
+function addJson(list: PartList, v: unknown, path: string, depth: number): void {
+  if (list.parts.length >= PART_LIMITS.maxParts || depth > PART_LIMITS.maxJsonDepth) return;
+  if (typeof v === 'string') { list.add('json', `body:json${path}`, v, path.slice(1) || 'json', false); return; }
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && i < PART_LIMITS.maxParts; i++) addJson(list, v[i], `${path}[${i}]`, depth + 1);
+    return;
+  }
+  for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+    if (!SAFE_NAME_RE.test(k)) list.add('name', `body:json-key${path}`, k, k, false);
+    addJson(list, child, `${path}.${k.slice(0, 64)}`, depth + 1);
+  }
+}
+
+const BOUNDARY_RE = /boundary=(?:"([^"]{1,200})"|([^;,\s]{1,200}))/i;
+const DISPOSITION_NAME_RE = /\bname="([^"]{0,256})"/i;
+const DISPOSITION_FILE_RE = /\bfilename\*?=(?:"([^"]{0,512})"|([^;\s]{0,512}))/i;
+
+function addMultipart(list: PartList, body: string, contentType: string, anomalies: string[]): void {
+  const m = BOUNDARY_RE.exec(contentType);
+  const boundary = m ? (m[1] ?? m[2] ?? '') : '';
+  if (boundary === '') { anomalies.push('multipart-no-boundary'); list.add('body', 'body', body, undefined, false); return; }
+  const chunks = body.split('--' + boundary);
+  if (chunks.length < 2) anomalies.push('multipart-boundary-missing');
+  for (const chunk of chunks.slice(1)) {
+    if (chunk.startsWith('--')) break;
+    const sep = chunk.indexOf('\r\n\r\n') >= 0 ? chunk.indexOf('\r\n\r\n') : chunk.indexOf('\n\n');
+    const head = sep < 0 ? chunk : chunk.slice(0, sep);
+    const content = sep < 0 ? '' : chunk.slice(sep + (chunk[sep] === '\r' ? 4 : 2)).replace(/\r?\n$/, '');
+    const nm = DISPOSITION_NAME_RE.exec(head);
+    const name = nm?.[1] ?? '';
+    if (!nm) anomalies.push('multipart-no-name');
+    const fm = DISPOSITION_FILE_RE.exec(head);
+    if (fm) list.add('multipart', `body:multipart-filename:${name}`, fm[1] ?? fm[2] ?? '', name, false);
+    if (head.split('"').length % 2 === 0) anomalies.push('multipart-unbalanced-quote');
+    list.add('multipart', `body:multipart:${name.slice(0, 64)}`, content, name, false);
+  }
+}
+
+const XML_TEXT_RE = />([^<]{1,4096})</g;
+
+function addBody(list: PartList, view: RequestView, contentType: string, anomalies: string[]): void {
+  const body = view.body.length > PART_LIMITS.maxBodyChars ? view.body.slice(0, PART_LIMITS.maxBodyChars) : view.body;
+  if (body === '') return;
+  const trimmed = body.trimStart();
+  if (contentType.includes('json') || ((trimmed.startsWith('{') || trimmed.startsWith('[')) && !contentType.includes('form'))) {
+    let parsed: unknown;
+    let okJson = true;
+    try { parsed = JSON.parse(body); } catch { okJson = false; }
+    if (okJson) { addJson(list, parsed, '', 0); return; }
+    if (contentType.includes('json')) anomalies.push('json-invalid');
+  }
+  if (contentType.includes('multipart/')) { addMultipart(list, body, contentType, anomalies); return; }
+  if (contentType.includes('xml') || trimmed.startsWith('<?xml') || trimmed.startsWith('<!')) {
+    list.add('xml', 'body:xml', body, undefined, false);
+    for (const m of body.matchAll(XML_TEXT_RE)) {
+      if (list.parts.length >= PART_LIMITS.maxParts) break;
+      const t = m[1]!.trim();
+      if (t !== '') list.add('xml', 'body:xml-text', t, undefined, true);
+    }
+    return;
+  }
+  if (contentType.includes('x-www-form-urlencoded') || (contentType === '' && /^[^\s=&]{1,256}=/.test(body))) {
+    addParams(list, body, 'body', 'body');
+    return;
+  }
+  list.add('body', 'body', body, undefined, false);
+}
+
+function addHeaders(list: PartList, view: RequestView): void {
+  for (const [name, value] of view.headers) {
+    if (SKIP_HEADERS.has(name)) {
+      if (name === 'cookie') {
+        for (const c of value.split(';')) {
+          const eq = c.indexOf('=');
+          const cname = (eq < 0 ? c : c.slice(0, eq)).trim();
+          list.add('cookie', `cookie:${cname.slice(0, 64)}`, urlDecodeRepeated(eq < 0 ? '' : c.slice(eq + 1).trim(), false), cname, false);
+        }
+      }
+      continue;
+    }
+    list.add('header', `header:${name.slice(0, 64)}`, value, undefined, false);
+  }
+}
+
+/**
+ * Parses a request into parts: path, query parameters (names and values), the body by content type
+ * (urlencoded, JSON leaves and keys, multipart fields and filenames, XML), cookies and headers.
+ * At most PART_LIMITS.maxParts parts. Never throws.
+ */
+export function parseRequest(view: RequestView): ParsedRequest {
+  const list = new PartList();
+  const anomalies: string[] = [];
+  let contentType = '';
+  for (const [n, v] of view.headers) if (n === 'content-type') { contentType = v.toLowerCase(); break; }
+  const path = normalizePath(view.path);
+  list.add('path', 'path', urlDecodeRepeated(view.path, false), undefined, false);
+  addParams(list, view.query, 'query', 'query');
+  try { addBody(list, view, contentType, anomalies); } catch { anomalies.push('body-unparsable'); }
+  addHeaders(list, view);
+  return { parts: list.parts, path, contentType, anomalies };
+}

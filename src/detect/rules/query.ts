@@ -1,0 +1,24 @@
+// Query-language detectors: NoSQL operators, LDAP filter injection, prototype pollution.
+
+import { compileRules, tableDetector, type SignatureDetector } from '../signature.js';
+
+const MONGO_OPS = 'ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|or|and|not|nor|elemmatch|size|all|type|mod|text|function|accumulator|lookup|jsonschema';
+
+/** NoSQL (MongoDB-style) operator injection (`nosqli-*`). */
+export const nosqliDetector: SignatureDetector = tableDetector('nosqli', 'nosqli', compileRules([
+  { id: 'nosqli-001', score: 5, needles: ['[$'], kinds: ['name'], pattern: `\\[\\s*\\$(?:${MONGO_OPS})\\s*\\]`, explanation: 'operator in a parameter name (param[$ne]=)' },
+  { id: 'nosqli-002', score: 5, needles: ['$'], kinds: ['name'], pattern: `^\\$(?:${MONGO_OPS})$`, explanation: 'operator as a JSON key' },
+  { id: 'nosqli-003', score: 5, needles: ['$'], pattern: `\\$where\\s*:|\\{\\s*['"]?\\$(?:${MONGO_OPS})['"]?\\s*:`, explanation: 'operator object inside a value' },
+  { id: 'nosqli-004', score: 5, needles: ['return', 'this.', 'db.', '||', 'sleep'], pattern: '[\'"]\\s*;\\s*return\\s+(?:true|1|this|!0)|\\bthis\\.[a-z_]{1,30}\\s*(?:===?|!=|\\.match\\s*\\()|\\bdb\\.[a-z_]{1,40}\\.(?:find|insert|drop|remove|update|count)\\s*\\(|[\'"]\\s*\\|\\|\\s*[\'"]?(?:1|true|[a-z])[\'"]?\\s*===?\\s*[\'"]?(?:1|true|[a-z])|;\\s*sleep\\s*\\(\\s*\\d', explanation: 'server-side JavaScript in a NoSQL query' },
+]));
+
+/** LDAP filter injection (`ldapi-*`). */
+export const ldapiDetector: SignatureDetector = tableDetector('ldapi', 'ldapi', compileRules([
+  { id: 'ldapi-001', score: 5, needles: [')(', ')', '(|', '(&', '(!'], pattern: '\\*\\s*\\)\\s*\\(|\\)\\s*\\(\\s*[|&!]|\\(\\s*[|&!]\\s*\\(\\s*[a-z]{1,30}\\s*[~<>]?=|\\)\\s*\\(\\s*[a-z]{1,30}\\s*[~<>]?=|\\)\\s*[|&]\\s*\\(|^\\s*\\*\\s*\\)\\s*[|&(]', explanation: 'LDAP filter metacharacters closing and opening filters' },
+  { id: 'ldapi-002', score: 5, needles: ['objectclass', 'userpassword', 'samaccountname', 'uid=*', 'cn=*'], pattern: '\\(\\s*(?:objectclass|userpassword|samaccountname|uid|cn|mail)\\s*=\\s*\\*|(?:uid|cn)=\\*\\)', explanation: 'LDAP wildcard filter on an identity attribute' },
+]));
+
+/** Prototype pollution in parameter names, JSON keys or values (`proto-*`); class anomaly. */
+export const prototypeDetector: SignatureDetector = tableDetector('prototype', 'anomaly', compileRules([
+  { id: 'proto-001', score: 5, needles: ['__proto__', 'prototype'], pattern: '__proto__|constructor\\s*(?:\\.|\\[\\s*[\'"]?)\\s*prototype', explanation: 'prototype pollution key' },
+]));

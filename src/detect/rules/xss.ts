@@ -1,0 +1,65 @@
+// XSS detector: HTML lexer over each value for tags, handlers and script URLs, plus JS sink shapes.
+
+import type { RequestView } from '../../core/index.js';
+import { htmlTags } from '../htmllex.js';
+import type { ParsedRequest, Part } from '../parts.js';
+import { compileRules, emit, ruleReads, runRule, type FindingSink, type SignatureDetector } from '../signature.js';
+
+const SCRIPT_TAGS = new Set(['script']);
+const STRONG_TAGS = new Set(['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'isindex', 'xss', 'import', 'handler', 'listener']);
+const WEAK_TAGS = new Set(['svg', 'math', 'style', 'link', 'meta', 'form', 'xml', 'img', 'image', 'video', 'audio',
+  'body', 'input', 'button', 'details', 'marquee', 'animate', 'set', 'a', 'div', 'source', 'textarea', 'select',
+  'keygen', 'bgsound', 'layer', 'ilayer', 'template', 'table', 'td', 'object', 'title', 'html', 'head']);
+const URL_ATTRS = /^(?:href|src|action|formaction|data|xlink:href|from|to|values|background|poster|srcdoc|dynsrc|lowsrc|code|codebase|content|by|style|onload|value|http-equiv)$/;
+const SCRIPT_URL = /^(?:javascript|vbscript|livescript|mocha)\s*:|^data\s*:\s*(?:text\/html|image\/svg|application\/(?:x-)?(?:javascript|ecmascript|xhtml))/;
+const STYLE_SCRIPT = /expression\(|url\(['"]?javascript/;
+const HANDLER = /^on[a-z]{3,}$/;
+// eslint-disable-next-line no-control-regex
+const CTRL_WS = /[\u0000-\u0020]+/g;
+
+const JS_RULES = compileRules([
+  { id: 'xss-010', score: 5, needles: ['javascript', 'vbscript', 'livescript'], pattern: '^[\\s"\'(]{0,4}(?:javascript|vbscript|livescript)\\s*:', explanation: 'value is a script URL' },
+  { id: 'xss-011', score: 5, needles: ['on'], pattern: '["\'`][\\s/]*on[a-z]{3,24}\\s*=', explanation: 'attribute breakout into an event handler' },
+  { id: 'xss-012', score: 5, needles: ['alert', 'prompt', 'confirm', 'eval', 'print'], pattern: '["\'`;)][\\s+\\-*/%|&,;)(]{0,6}(?:top|self|window|parent|frames)?(?:\\[[^\\]]{1,30}\\]|\\.)?(?:alert|prompt|confirm|eval|print)\\s*[(`]', explanation: 'string breakout into a JS call' },
+  { id: 'xss-013', score: 4, needles: ['alert', 'prompt', 'confirm'], pattern: '(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm)\\s*(?:\\(|`)', explanation: 'JS dialog call' },
+  { id: 'xss-014', score: 5, needles: ['document', 'window', 'location', 'cookie'], pattern: '(?:document\\s*\\.\\s*(?:cookie|write(?:ln)?|domain|location)|window\\s*\\.\\s*(?:location|open|name)|location\\s*\\.\\s*(?:href|replace|assign)|\\.innerhtml)\\s*[=(]', explanation: 'DOM sink assignment or call' },
+  { id: 'xss-015', score: 4, needles: ['fromcharcode', 'atob', 'constructor', 'settimeout', 'setinterval', 'eval('], pattern: '(?:string\\s*\\.\\s*fromcharcode|\\batob|\\.constructor|\\bsettimeout|\\bsetinterval|\\beval)\\s*[(`]', explanation: 'JS code construction call' },
+  { id: 'xss-016', score: 5, needles: ['expression', 'binding', 'behavior', '@import'], pattern: '(?:expression\\s*\\(|-moz-binding\\s*:|behavior\\s*:\\s*url|@import\\s)', explanation: 'CSS script execution' },
+  { id: 'xss-017', score: 4, needles: ['</script', '</title', '</textarea', '</style', '</noscript', '</xmp', '</iframe'], pattern: '</(?:script|title|textarea|style|noscript|xmp|iframe)', explanation: 'closing tag that breaks out of a raw-text context' },
+  { id: 'xss-018', score: 5, needles: ['{{', 'constructor'], pattern: '\\{\\{[^}]{0,80}constructor[^}]{0,80}\\}\\}', explanation: 'AngularJS sandbox escape' },
+]);
+
+function inspectTags(part: Part, sink: FindingSink): boolean {
+  const v = part.norm;
+  if (v.indexOf('<') < 0) return false;
+  let weak = 0;
+  for (const tag of htmlTags(v)) {
+    if (tag.closing) continue;
+    if (SCRIPT_TAGS.has(tag.name)) return emit(sink, 'xss', 'xss-001', 'xss', 5, part, tag.at, 'script tag');
+    for (const [name, value] of tag.attrs) {
+      if (HANDLER.test(name)) return emit(sink, 'xss', 'xss-002', 'xss', 5, part, tag.at, `event handler attribute ${name.slice(0, 24)} in <${tag.name.slice(0, 16)}>`);
+      const cleaned = value.replace(CTRL_WS, '');
+      if (URL_ATTRS.test(name) && SCRIPT_URL.test(cleaned)) return emit(sink, 'xss', 'xss-003', 'xss', 5, part, tag.at, `script URL in ${name.slice(0, 16)} attribute`);
+      if (name === 'style' && STYLE_SCRIPT.test(cleaned)) return emit(sink, 'xss', 'xss-003', 'xss', 5, part, tag.at, 'script in style attribute');
+    }
+    if (STRONG_TAGS.has(tag.name)) return emit(sink, 'xss', 'xss-004', 'xss', 5, part, tag.at, `dangerous tag <${tag.name.slice(0, 16)}>`);
+    if (tag.name === '!--' || tag.name.startsWith('!')) continue;
+    if (WEAK_TAGS.has(tag.name)) weak++;
+  }
+  if (weak > 0) return emit(sink, 'xss', 'xss-005', 'xss', 3, part, v.indexOf('<'), 'active HTML markup in a value');
+  return false;
+}
+
+/** The XSS detector (`xss-*`). Reads parameters, cookies, path and the content headers. */
+export const xssDetector: SignatureDetector = Object.freeze({
+  id: 'xss',
+  classes: ['xss'] as const,
+  inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
+    for (const part of parsed.parts) {
+      if (sink.findings.length >= sink.max) return;
+      if (!ruleReads(undefined, part)) continue;
+      if (inspectTags(part, sink)) continue;
+      for (const rule of JS_RULES) if (runRule(sink, 'xss', 'xss', rule, part)) break;
+    }
+  },
+});

@@ -1,0 +1,104 @@
+// Signature detector seam: compiled regex rule tables and the emit helper every detector uses.
+
+import { excerptOf, type AttackClass, type Finding, type RequestView } from '../core/index.js';
+import type { ParsedRequest, Part, PartKind } from './parts.js';
+
+/** Collects findings for one request, bounded by `max`. */
+export interface FindingSink {
+  readonly findings: Finding[];
+  readonly max: number;
+}
+
+/** A signature detector: reads the parsed request and pushes findings into the sink. Never throws. */
+export interface SignatureDetector {
+  readonly id: string;
+  readonly classes: readonly AttackClass[];
+  inspectParsed(parsed: ParsedRequest, view: RequestView, sink: FindingSink): void;
+}
+
+/** Adds a finding about `part` (redacted excerpt around `at`). Returns false when the sink is full. */
+export function emit(sink: FindingSink, detector: string, rule: string, cls: AttackClass, score: number,
+  part: Part | { name: string; param?: string; norm: string }, at: number, explanation: string): boolean {
+  if (sink.findings.length >= sink.max) return false;
+  const f: Finding = part.param === undefined
+    ? { detector, rule, class: cls, score, part: part.name, excerpt: excerptOf(part.norm, at), explanation }
+    : { detector, rule, class: cls, score, part: part.name, param: part.param, excerpt: excerptOf(part.norm, at), explanation };
+  sink.findings.push(f);
+  return true;
+}
+
+/** A regex rule: `needles` (lower case) is a literal prefilter; the regex runs only if one occurs. */
+export interface RegexRule {
+  readonly id: string;
+  readonly score: number;
+  readonly re: RegExp;
+  readonly needles: readonly string[];
+  readonly explanation: string;
+  /** Part kinds this rule reads; default: all but headers outside the content set. */
+  readonly kinds?: readonly PartKind[];
+  /** Read the raw transport-decoded value instead of the normalized one (case kept). */
+  readonly raw?: boolean;
+}
+
+/** Spec of a rule before compilation. */
+export interface RegexRuleSpec {
+  readonly id: string;
+  readonly score: number;
+  readonly pattern: string;
+  readonly flags?: string;
+  readonly needles: readonly string[];
+  readonly explanation: string;
+  readonly kinds?: readonly PartKind[];
+  readonly raw?: boolean;
+}
+
+/** Compiles rule specs once, freezing them. Throws on a bad pattern (a bug, found at load). */
+export function compileRules(specs: readonly RegexRuleSpec[]): readonly RegexRule[] {
+  return Object.freeze(specs.map((s) => Object.freeze({
+    id: s.id, score: s.score, re: new RegExp(s.pattern, s.flags ?? ''), needles: s.needles,
+    explanation: s.explanation, ...(s.kinds ? { kinds: s.kinds } : {}), ...(s.raw ? { raw: true } : {}),
+  })));
+}
+
+const DEFAULT_KINDS: ReadonlySet<PartKind> = new Set(['path', 'query', 'body', 'json', 'multipart', 'xml', 'cookie', 'name']);
+const CONTENT_HEADER_NAMES = new Set(['header:user-agent', 'header:referer', 'header:x-forwarded-for', 'header:x-forwarded-host', 'header:origin', 'header:x-original-url', 'header:x-rewrite-url']);
+
+/** True when a rule with `kinds` reads `part`. */
+export function ruleReads(kinds: readonly PartKind[] | undefined, part: Part): boolean {
+  if (kinds) return kinds.includes(part.kind);
+  if (part.kind === 'header') return CONTENT_HEADER_NAMES.has(part.name);
+  return DEFAULT_KINDS.has(part.kind);
+}
+
+/** Runs one regex rule on one part; emits at most one finding. Never throws. */
+export function runRule(sink: FindingSink, detector: string, cls: AttackClass, rule: RegexRule, part: Part): boolean {
+  if (!ruleReads(rule.kinds, part)) return false;
+  const text = rule.raw ? part.value : part.norm;
+  if (rule.needles.length > 0) {
+    const lower = rule.raw ? text.toLowerCase() : text;
+    let found = false;
+    for (const n of rule.needles) if (lower.includes(n)) { found = true; break; }
+    if (!found) return false;
+  }
+  const m = rule.re.exec(text.length > 8192 ? text.slice(0, 8192) : text);
+  if (!m) return false;
+  emit(sink, detector, rule.id, cls, rule.score, part, m.index, rule.explanation);
+  return true;
+}
+
+/** Builds a detector from a compiled table: each rule fires at most once per part; parts whose raw value matches `skipValue` are not read. */
+export function tableDetector(id: string, cls: AttackClass, rules: readonly RegexRule[], skipValue?: RegExp): SignatureDetector {
+  return Object.freeze({
+    id,
+    classes: [cls],
+    inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
+      for (const part of parsed.parts) {
+        if (skipValue !== undefined && skipValue.test(part.value)) continue;
+        for (const rule of rules) {
+          if (sink.findings.length >= sink.max) return;
+          runRule(sink, id, cls, rule, part);
+        }
+      }
+    },
+  });
+}
