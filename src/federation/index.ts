@@ -4,3 +4,5 @@ export * from './secagg/index.js';
 export * from './auth/index.js';
 export * from './transport/index.js';
 export * from './round/index.js';
+export * from './node.js';
+export { simulate, type SimulateOptions } from './simulate.js';

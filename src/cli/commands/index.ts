@@ -3,3 +3,5 @@ import './shield.js';
 import './demo.js';
 import './explain.js';
 import './kernel.js';
+import './logs.js';
+import './federation.js';

@@ -1,0 +1,135 @@
+// `jirachi federation server|client|simulate|keygen`: herd immunity over gRPC/TLS (thin wrappers over src/federation).
+
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import {
+  buildStrategy, generateIdentity, identityToFile, runClientProcess, runServerProcess, simulate, strategyNames,
+  weightModelAdapter, type Attack,
+} from '../../federation/index.js';
+import { FEATURE_DIM, featurize, parseModelFile, scoreWeightModel, trainWeightModel, type WeightModelFile } from '../../detect/ml/index.js';
+import { err, ok } from '../../core/index.js';
+import { registerCommand, UsageFailure } from '../registry.js';
+
+const adapter = weightModelAdapter<WeightModelFile>({
+  train: (X, y, o) => trainWeightModel(X, y, o),
+  score: scoreWeightModel,
+  parse: (j) => { const m = parseModelFile(j); return !m.ok ? err(m.error) : m.value.format === 'jirachi-weight-model' ? ok(m.value) : err('not a weight model'); },
+});
+const log = (m: string): void => { process.stderr.write(`${m}\n`); };
+const int = (v: string): number => { const n = Number(v); if (!Number.isInteger(n) || n < 0) throw new UsageFailure(`not a non-negative integer: ${v}`); return n; };
+const num = (v: string): number => { const n = Number(v); if (!Number.isFinite(n)) throw new UsageFailure(`not a number: ${v}`); return n; };
+
+function parseAttack(s: string | undefined): Attack | undefined {
+  if (s === undefined) return undefined;
+  if (s === 'label-flip') return { kind: 'label-flip' };
+  const m = /^scale(?::(-?\d+(\.\d+)?))?$/.exec(s);
+  if (m) return { kind: 'scale', factor: m[1] === undefined ? -10 : Number(m[1]) };
+  throw new UsageFailure(`unknown attack ${s} (label-flip | scale[:FACTOR])`);
+}
+
+function registerServer(fed: Command): void {
+  fed.command('server').description('aggregate model updates from registered nodes and ship signed global models')
+    .requiredOption('--listen <host:port>', 'address to listen on (TLS gRPC)')
+    .option('--rounds <n>', 'rounds to run', int, 3)
+    .option('--min-clients <k>', 'quorum: clients needed to start and to aggregate a round', int, 2)
+    .option('--strategy <name>', `aggregation: ${strategyNames().join('|')}`, 'fedavg')
+    .requiredOption('--registry <file>', 'pre-registered nodes: {"nodes":[{"nodeId","publicKey"}]}')
+    .requiredOption('--key <file>', 'server Ed25519 key file (signs models)')
+    .option('--tls-cert <file>', 'TLS certificate (PEM)').option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--tls-dir <dir>', 'without --tls-cert: generate a self-signed certificate here (openssl)', 'federation-tls')
+    .option('--secagg', 'secure aggregation: the server only sees the sum (linear strategies only)')
+    .option('--dp-clip <C>', 'differential privacy: clip each update to L2 norm C', num)
+    .option('--dp-noise <sigma>', 'differential privacy: noise multiplier', num, 1)
+    .option('--dp-delta <delta>', 'differential privacy: delta for the reported epsilon', num, 1e-5)
+    .option('--local-epochs <n>', 'local epochs per round', int, 2).option('--lr <lr>', 'local learning rate', num, 0.5)
+    .option('--round-timeout <ms>', 'per-phase timeout for slow or dropped clients', int, 30_000)
+    .option('--join-timeout <ms>', 'wait this long for --min-clients to join', int, 120_000)
+    .option('--summary <file>', 'write per-round summaries here').option('--model-out <file>', 'write the final global model here')
+    .option('--announce', 'print {"port","certPath"} as the first stdout line once listening')
+    .action(async (o: Record<string, unknown>) => {
+      const dp = o['dpClip'] === undefined ? undefined : { clipNorm: o['dpClip'] as number, noiseMultiplier: o['dpNoise'] as number, delta: o['dpDelta'] as number };
+      let strategy;
+      try { strategy = buildStrategy(o['strategy'] as string, dp); } catch (e) { throw new UsageFailure((e as Error).message); }
+      if (o['secagg'] && !strategy.fromMean) throw new UsageFailure(`--secagg needs a linear strategy (fedavg, fedprox, fedadam, momentum), not ${strategy.name}`);
+      const tls = o['tlsCert'] ? { certPath: o['tlsCert'] as string, keyPath: String(o['tlsKey'] ?? '') } : { generateInto: o['tlsDir'] as string };
+      await runServerProcess({
+        listen: o['listen'] as string, rounds: o['rounds'] as number, minClients: o['minClients'] as number, strategy, adapter,
+        initialModel: adapter.initial(FEATURE_DIM), registryPath: o['registry'] as string, keyPath: o['key'] as string, tls,
+        secureAggregation: o['secagg'] === true, roundTimeoutMs: o['roundTimeout'] as number, joinTimeoutMs: o['joinTimeout'] as number,
+        localEpochs: o['localEpochs'] as number, lr: o['lr'] as number, log,
+        ...(o['summary'] ? { summaryPath: o['summary'] as string } : {}), ...(o['modelOut'] ? { modelOut: o['modelOut'] as string } : {}),
+        onListening: (i) => {
+          if (o['announce']) process.stdout.write(JSON.stringify({ port: i.port, certPath: i.certPath }) + '\n');
+          else log(`federation server listening on ${i.host}:${i.port} (TLS cert ${i.certPath})`);
+        },
+      });
+    });
+}
+
+function registerClient(fed: Command): void {
+  fed.command('client').description('train locally on this node\'s data and take part in federation rounds')
+    .requiredOption('--server <host:port>', 'federation server').requiredOption('--data <file>', 'training_data.csv or a labeled corpus.jsonl[.gz]')
+    .requiredOption('--model-out <file>', 'the model in use: local model first, then each global model the rollout gate accepts')
+    .requiredOption('--key <file>', 'this node\'s Ed25519 key file').requiredOption('--server-key <file>', 'pinned server public key')
+    .requiredOption('--ca <file>', 'pinned TLS certificate of the server')
+    .option('--local-model-out <file>', 'also write the model trained on local data only')
+    .option('--tolerance <points>', 'rollout gate: refuse a global model that loses more validation accuracy than this (fraction)', num, 0.01)
+    .option('--val-fraction <f>', 'validation split', num, 0.2)
+    .option('--local-epochs <n>', 'epochs of the local-only model', int, 2).option('--lr <lr>', 'learning rate of the local-only model', num, 0.5)
+    .option('--report <file>', 'write gate decisions and traffic here')
+    .option('--attack <kind>', 'simulation only: behave as a poisoning node (label-flip | scale[:FACTOR])')
+    .action(async (o: Record<string, unknown>) => {
+      const attack = parseAttack(o['attack'] as string | undefined);
+      const r = await runClientProcess({
+        server: o['server'] as string, dataPath: o['data'] as string, featurize, adapter, featureDim: FEATURE_DIM,
+        keyPath: o['key'] as string, serverKeyPath: o['serverKey'] as string, caPath: o['ca'] as string, modelOut: o['modelOut'] as string,
+        localEpochs: o['localEpochs'] as number, lr: o['lr'] as number, tolerance: o['tolerance'] as number, valFraction: o['valFraction'] as number,
+        log, ...(attack ? { attack } : {}), ...(o['localModelOut'] ? { localModelOut: o['localModelOut'] as string } : {}),
+        ...(o['report'] ? { reportPath: o['report'] as string } : {}),
+      });
+      log(`done: ${r.accepted} global model(s) accepted, ${r.rejected} rejected by the gate, ${r.refused} refused (bad signature)`);
+    });
+}
+
+function registerSimulate(fed: Command): void {
+  const collectData = (v: string, acc: string[]): string[] => [...acc, v];
+  fed.command('simulate').description('run a server and one client per data file as real processes over gRPC/TLS on loopback')
+    .requiredOption('--data <file>', 'a node\'s data (repeat per node)', collectData, [] as string[])
+    .option('--rounds <n>', 'rounds', int, 3).option('--strategy <name>', `aggregation: ${strategyNames().join('|')}`, 'fedavg')
+    .option('--poison <i:kind>', 'node i (1-based) poisons: label-flip | scale[:FACTOR] (repeatable)', collectData, [] as string[])
+    .requiredOption('--out <dir>', 'output directory').option('--secagg', 'use secure aggregation')
+    .option('--local-epochs <n>', 'local epochs', int, 2).option('--lr <lr>', 'learning rate', num, 0.5)
+    .option('--round-timeout <ms>', 'per-phase timeout', int, 60_000)
+    .option('--verbose', 'relay the processes\' logs to stderr').option('--json', 'print summary.json')
+    .action(async (o: Record<string, unknown>) => {
+      const data = o['data'] as string[];
+      if (data.length < 2) throw new UsageFailure('simulate needs at least two --data files');
+      const poison = new Map<number, string>();
+      for (const p of o['poison'] as string[]) {
+        const m = /^(\d+):(.+)$/.exec(p);
+        if (!m || Number(m[1]) < 1 || Number(m[1]) > data.length) throw new UsageFailure(`bad --poison ${p} (I:KIND with 1 <= I <= ${data.length})`);
+        parseAttack(m[2]);
+        poison.set(Number(m[1]), m[2] as string);
+      }
+      const bin = fileURLToPath(new URL('../../../../bin/jirachi.js', import.meta.url));
+      const s = await simulate({ bin, data, rounds: o['rounds'] as number, strategy: o['strategy'] as string, poison, out: o['out'] as string,
+        secureAggregation: o['secagg'] === true, localEpochs: o['localEpochs'] as number, lr: o['lr'] as number,
+        roundTimeoutMs: o['roundTimeout'] as number, ...(o['verbose'] ? { log } : {}) });
+      process.stdout.write(o['json'] ? JSON.stringify(s, null, 2) + '\n' : `simulation done in ${String(s['totalMs'])} ms; see ${String(o['out'])}/summary.json\n`);
+    });
+}
+
+registerCommand((program: Command) => {
+  const fed = program.command('federation').description('herd immunity: federated learning among sidecars');
+  registerServer(fed);
+  registerClient(fed);
+  registerSimulate(fed);
+  fed.command('keygen').description('create an Ed25519 identity key file for a node or the server')
+    .requiredOption('--node-id <id>', 'node id').requiredOption('--out <file>', 'key file to write (mode 0600)')
+    .action(async (o: { nodeId: string; out: string }) => {
+      const id = generateIdentity(o.nodeId);
+      await writeFile(o.out, identityToFile(id), { mode: 0o600, flag: 'wx' });
+      process.stdout.write(JSON.stringify({ nodeId: id.nodeId, publicKey: id.publicKey }) + '\n');
+    });
+});
