@@ -47,7 +47,7 @@ export async function simulate(o: SimulateOptions): Promise<Record<string, unkno
   const srvErr: string[] = [];
   const srv = spawn(process.execPath, [o.bin, 'federation', 'server', '--listen', '127.0.0.1:0', '--rounds', String(o.rounds),
     '--min-clients', String(nodes.length), '--strategy', o.strategy, '--registry', join(keys, 'registry.json'),
-    '--key', join(keys, 'server.key.json'), '--tls-dir', join(o.out, 'tls'), '--summary', join(o.out, 'server-summary.json'),
+    '--key', join(keys, 'server.key.json'), '--model-out', join(o.out, 'global-model.json'), '--tls-dir', join(o.out, 'tls'), '--summary', join(o.out, 'server-summary.json'),
     '--local-epochs', String(o.localEpochs), '--lr', String(o.lr), '--round-timeout', String(o.roundTimeoutMs),
     ...(o.secureAggregation ? ['--secagg'] : []), '--announce'], { stdio: ['ignore', 'pipe', 'pipe'] });
   collect(srv, srvErr, o.log, 'server');
