@@ -1,6 +1,6 @@
 // Loads the committed XDP object through libbpf, pins maps and program, attaches/detaches XDP, lists attachments.
 
-import { existsSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../../core/index.js';
 import { BpfSyscall, errnoName } from './bpf-syscall.js';
@@ -90,8 +90,9 @@ function queryIface(ifindex: number): Array<{ mode: XdpMode; id: number; ours: b
 export function attachments(): Attachment[] {
   const c = libc();
   if (!c.ok) return [];
+  // /proc/net/dev follows this process's network namespace (/sys/class/net may belong to another).
   let names: string[] = [];
-  try { names = readdirSync('/sys/class/net'); } catch { return []; }
+  try { names = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean); } catch { return []; }
   const out: Attachment[] = [];
   for (const iface of names.sort()) {
     const ifindex = c.value.ifNameToIndex(iface);
