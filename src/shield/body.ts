@@ -10,6 +10,8 @@ export interface BodyPrefix {
   readonly complete: boolean;
   /** True when the client sent more than `maxBody` (the caller answers 413). */
   readonly tooLarge: boolean;
+  /** True when the body could not be read (bad chunk framing, client abort): never forward it. */
+  readonly failed: boolean;
 }
 
 /**
@@ -22,12 +24,12 @@ export function readBodyPrefix(req: IncomingMessage, limit: number, maxBody: num
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    const finish = (complete: boolean, tooLarge = false): void => {
+    const finish = (complete: boolean, tooLarge = false, failed = false): void => {
       if (done) return;
       done = true;
       req.off('data', onData); req.off('end', onEnd); req.off('error', onErr); req.off('aborted', onErr);
       const prefix = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      resolve({ prefix, complete, tooLarge });
+      resolve({ prefix, complete, tooLarge, failed });
     };
     const onData = (c: Buffer): void => {
       chunks.push(c);
@@ -36,7 +38,7 @@ export function readBodyPrefix(req: IncomingMessage, limit: number, maxBody: num
       if (size > limit) { req.pause(); finish(false); }
     };
     const onEnd = (): void => finish(true);
-    const onErr = (): void => finish(false);
+    const onErr = (): void => finish(false, false, true);
     req.on('data', onData); req.on('end', onEnd); req.on('error', onErr); req.on('aborted', onErr);
   });
 }

@@ -60,7 +60,7 @@ async function pipeline(ctx: ShieldContext, req: IncomingMessage, res: ServerRes
   const cfg = snap.config;
   const url = req.url ?? '/';
   tr.clientIp = resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined, snap.trusted);
-  const bad = checkFraming(req.httpVersion, url, req.rawHeaders) ?? (req.method === 'CONNECT' ? { status: 400 as const, code: 'connect', message: 'CONNECT is not proxied' } : null);
+  const bad = checkFraming(req.httpVersion, url, req.rawHeaders);
   if (bad) {
     tr.decision = { ...CLEAN(cfg.mode, `protocol:${bad.code}`), verdict: 'BLOCK' };
     publishProtocolError({ time: new Date().toISOString(), clientIp: tr.clientIp, code: bad.code, status: bad.status, message: bad.message });
@@ -106,6 +106,7 @@ async function inspectAndAct(ctx: ShieldContext, req: IncomingMessage, res: Serv
   if (hasBody) {
     const limit = inspectBody ? cfg.limits.inspectBodyBytes : 0;
     const b = await readBodyPrefix(req, limit, cfg.limits.maxBodyBytes);
+    if (b.failed) { tr.decision = { ...CLEAN(cfg.mode, 'protocol:body'), verdict: 'BLOCK' }; res.destroy(); return; }
     if (b.tooLarge) return tooLarge(res, tr, route, cfg.mode);
     if (!b.complete && inspectBody && cfg.limits.overInspectLimit === 'reject') return tooLarge(res, tr, route, cfg.mode);
     prefix = b.prefix; complete = b.complete;

@@ -97,11 +97,18 @@ export class Shield {
       maxHeaderSize: cfg.limits.maxHeaderBytes, connectionsCheckingInterval: 500, insecureHTTPParser: false, requireHostHeader: true,
     }, (req, res) => { void handleRequest(ctx, req, res); });
     server.on('upgrade', (req, socket, head) => handleUpgrade(ctx, req, socket, head));
+    server.on('connect', (req, socket) => {
+      publishProtocolError({ time: new Date().toISOString(), clientIp: req.socket.remoteAddress ?? '', code: 'connect', status: 405, message: 'CONNECT is not proxied' });
+      socket.on('error', () => socket.destroy());
+      socket.end('HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    });
     server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
       const code = e.code ?? 'HPE_UNKNOWN';
       const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       publishProtocolError({ time: new Date().toISOString(), clientIp: (socket as Socket).remoteAddress ?? '', code, status, message: e.message.slice(0, 200) });
-      if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
+      // A parse error mid-body still gets its 400 unless the response has started.
+      const inProgress = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (socket.writable && (!inProgress || !inProgress.headersSent)) {
         socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       } else socket.destroy();
     });
