@@ -44,7 +44,15 @@ export class BpfSyscall {
     return r < 0 ? -this.c.errno() : r;
   }
 
-  private ptr(buf: Buffer | null): bigint { return buf === null ? 0n : this.c.address(buf); }
+  private readonly addresses = new WeakMap<Buffer, bigint>();
+
+  /** Address of a buffer, cached: Node never moves a Buffer's memory while it lives. */
+  private ptr(buf: Buffer | null): bigint {
+    if (buf === null) return 0n;
+    let a = this.addresses.get(buf);
+    if (a === undefined) { a = this.c.address(buf); this.addresses.set(buf, a); }
+    return a;
+  }
 
   /** Opens a pinned object (map or program) and returns its fd. */
   objGet(path: string): SysResult {

@@ -2,7 +2,7 @@
 
 import { err, ok, systemClock, type Clock, type Result } from '../../core/index.js';
 import { formatPrefix, parsePrefix, type Ban, type BlocklistBackend, type BlocklistStats, type Prefix } from '../../decisions/index.js';
-import { decodeBan, encodeBan, encodeLpmKey, keyOf, prefixOfKey, STRUCTS, type BanValue } from './layout.js';
+import { decodeBan, encodeBan, encodeLpmKey, fastV4Key, keyOf, prefixOfKey, STRUCTS, type BanValue } from './layout.js';
 import type { KernelMaps } from './maps.js';
 
 /** Real CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
@@ -38,6 +38,10 @@ export class KernelBlocklist implements BlocklistBackend {
   }
 
   add(ban: Ban): Result<void, string> {
+    if (fastV4Key(ban.target, this.addrKey)) { // hot path: a plain IPv4 address, as auto-bans are
+      encodeBan(ban, 128, this.kernelDeadline(ban.expiresAt), this.value);
+      return this.maps.put('jirachi_exact', this.addrKey, this.value);
+    }
     const p = parsePrefix(ban.target);
     if (!p.ok) return p;
     const { exact, prefixlen } = this.fill(p.value);
@@ -46,6 +50,7 @@ export class KernelBlocklist implements BlocklistBackend {
   }
 
   remove(target: string): Result<boolean, string> {
+    if (fastV4Key(target, this.addrKey)) return this.maps.delete('jirachi_exact', this.addrKey);
     const p = parsePrefix(target);
     if (!p.ok) return err(p.error);
     const { exact } = this.fill(p.value);

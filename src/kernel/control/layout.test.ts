@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BPF_DIR } from './paths.js';
-import { SHARED, STRUCTS, decodeBan, encodeBan, decodeConfig, encodeConfig, keyOf, prefixOfKey } from './layout.js';
+import { SHARED, STRUCTS, decodeBan, encodeBan, decodeConfig, encodeConfig, fastV4Key, keyOf, prefixOfKey } from './layout.js';
 import { parsePrefix, formatPrefix } from '../../decisions/index.js';
 
 const header = readFileSync(join(BPF_DIR, 'jirachi_shared.h'), 'utf8');
@@ -84,4 +84,17 @@ test('rate configuration round-trips', () => {
   const buf = Buffer.alloc(STRUCTS.jirachi_config.size);
   assert.deepEqual(decodeConfig(encodeConfig({ enabled: true, pps: 1000, burst: 50 }, buf)), { enabled: true, pps: 1000, burst: 50 });
   assert.deepEqual(decodeConfig(encodeConfig({ enabled: false, pps: 0, burst: 0 }, buf)), { enabled: false, pps: 0, burst: 0 });
+});
+
+test('fastV4Key accepts canonical dotted quads only and agrees with parsePrefix', () => {
+  const out = new Uint8Array(16);
+  for (const t of ['198.18.0.1', '0.0.0.0', '255.255.255.255', '10.200.3.40']) {
+    assert.ok(fastV4Key(t, out), t);
+    const p = parsePrefix(t);
+    assert.ok(p.ok);
+    assert.deepEqual([...out], [...keyOf(p.value).addr], t);
+  }
+  for (const t of ['01.2.3.4', '1.2.3.256', '1.2.3', '1.2.3.4.5', '1.2.3.4/32', ' 1.2.3.4', '1..2.3', '::1', '1.2.3.4x', '']) {
+    assert.equal(fastV4Key(t, out), false, t);
+  }
 });

@@ -67,6 +67,31 @@ export function prefixOfKey(raw: Uint8Array, prefixlen: number): Prefix {
   return { family: 6, bytes: addr.slice(0, 16), prefixLen: prefixlen };
 }
 
+/**
+ * Fast path for the common case, a plain canonical dotted-quad IPv4 address (no leading zeros, no
+ * prefix): its 16-byte map address written into `out`. Returns false for anything else, which
+ * the caller hands to parsePrefix. Never throws.
+ */
+export function fastV4Key(text: string, out: Uint8Array): boolean {
+  const n = text.length;
+  if (n < 7 || n > 15) return false;
+  let part = 0, digits = 0, idx = 12;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 : text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255 || idx > 15) return false;
+      out[idx++] = part; part = 0; digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return false; // leading zero
+      part = part * 10 + (c - 48); digits++;
+      if (digits > 3) return false;
+    } else return false;
+  }
+  if (idx !== 16) return false;
+  out.fill(0, 0, 10); out[10] = 0xff; out[11] = 0xff;
+  return true;
+}
+
 /** Encodes an LPM key (struct jirachi_lpm_key) into `out` (20 bytes). */
 export function encodeLpmKey(addr: Uint8Array, prefixlen: number, out: Buffer): Buffer {
   out.writeUInt32LE(prefixlen, 0);
@@ -88,15 +113,16 @@ export function utf8Prefix(text: string, max: number): Buffer {
  * CLOCK_MONOTONIC deadline (0n = permanent); the reason is cut to 64 bytes of UTF-8.
  */
 export function encodeBan(ban: Ban, prefixlen: number, expiresNs: bigint, out: Buffer): Buffer {
-  out.fill(0);
+  // Epoch ms fit in 53 bits: written as two 32-bit halves (no BigInt on the hot path).
+  const u64 = (v: number, at: number): void => { out.writeUInt32LE(v % 0x1_0000_0000, at); out.writeUInt32LE(Math.floor(v / 0x1_0000_0000), at + 4); };
   out.writeBigUInt64LE(expiresNs, 0);
-  out.writeBigUInt64LE(ban.expiresAt === null ? 0n : BigInt(Math.max(1, Math.trunc(ban.expiresAt))), 8);
-  out.writeBigUInt64LE(BigInt(Math.max(0, Math.trunc(ban.createdAt))), 16);
+  u64(ban.expiresAt === null ? 0 : Math.max(1, Math.trunc(ban.expiresAt)), 8);
+  u64(Math.max(0, Math.trunc(ban.createdAt)), 16);
   out[24] = Math.max(0, SOURCES.indexOf(ban.source));
   out[25] = prefixlen;
-  const reason = utf8Prefix(ban.reason, SHARED.JIRACHI_REASON_LEN);
-  out[26] = reason.length;
-  reason.copy(out, 32);
+  out.fill(0, 27, 32 + SHARED.JIRACHI_REASON_LEN);
+  // Buffer.write never writes a partial character, so the cut is on a character boundary.
+  out[26] = out.write(ban.reason, 32, SHARED.JIRACHI_REASON_LEN, 'utf8');
   return out;
 }
 
