@@ -6,7 +6,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { RequestView } from '../core/index.js';
 import { identityFromFile, parseRegistry, parsePublicKey, rawPublicKey, type NodeIdentity } from './auth/index.js';
 import { generateTlsMaterial, grpcTransport, startGrpcServer, type Handler, type FederationMethod } from './transport/index.js';
-import { createStrategy, strategyNames, withDp, type Strategy } from './strategy/index.js';
+import { createStrategy, strategyNames, withDp, withServerLr, type Strategy } from './strategy/index.js';
 import {
   FederationClient, FederationServer, loadDataset, splitValidation, type Attack, type ModelAdapter, type RoundSummary,
 } from './round/index.js';
@@ -29,11 +29,14 @@ export async function loadServerKey(path: string): Promise<KeyObject> {
   return k.value;
 }
 
-/** Builds the named strategy, optionally wrapped with DP. Throws with the list of known names. */
-export function buildStrategy(name: string, dp?: { clipNorm: number; noiseMultiplier: number; delta: number }): Strategy {
+/**
+ * Builds the named strategy, optionally wrapped with DP, then with a server learning rate (1 = none).
+ * Throws with the list of known names, or on a non-positive server learning rate.
+ */
+export function buildStrategy(name: string, dp?: { clipNorm: number; noiseMultiplier: number; delta: number }, serverLr = 1): Strategy {
   const s = createStrategy(name);
   if (!s) throw new Error(`unknown strategy ${name} (known: ${strategyNames().join(', ')})`);
-  return dp ? withDp(s, dp) : s;
+  return withServerLr(dp ? withDp(s, dp) : s, serverLr);
 }
 
 /** Options of runServerProcess. */

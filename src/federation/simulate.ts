@@ -19,6 +19,10 @@ export interface SimulateOptions {
   readonly localEpochs: number;
   readonly lr: number;
   readonly roundTimeoutMs: number;
+  /** Server learning rate (1 = plain aggregate). */
+  readonly serverLr?: number;
+  /** Differential privacy on the server: clip norm and noise multiplier. */
+  readonly dp?: { readonly clip: number; readonly noise: number };
   readonly log?: (msg: string) => void;
 }
 
@@ -49,6 +53,7 @@ export async function simulate(o: SimulateOptions): Promise<Record<string, unkno
     '--min-clients', String(nodes.length), '--strategy', o.strategy, '--registry', join(keys, 'registry.json'),
     '--key', join(keys, 'server.key.json'), '--model-out', join(o.out, 'global-model.json'), '--tls-dir', join(o.out, 'tls'), '--summary', join(o.out, 'server-summary.json'),
     '--local-epochs', String(o.localEpochs), '--lr', String(o.lr), '--round-timeout', String(o.roundTimeoutMs),
+    '--server-lr', String(o.serverLr ?? 1), ...(o.dp ? ['--dp-clip', String(o.dp.clip), '--dp-noise', String(o.dp.noise)] : []),
     ...(o.secureAggregation ? ['--secagg'] : []), '--announce'], { stdio: ['ignore', 'pipe', 'pipe'] });
   collect(srv, srvErr, o.log, 'server');
   const srvDone = waitExit(srv, 'server', srvErr);
@@ -78,7 +83,7 @@ export async function simulate(o: SimulateOptions): Promise<Record<string, unkno
   const ss = JSON.parse(await readFile(join(o.out, 'server-summary.json'), 'utf8')) as { rounds: Array<Record<string, unknown>>; refused: unknown };
   const reports = await Promise.all(nodes.map(async (_, k) => JSON.parse(await readFile(simPaths.report(o.out, k + 1), 'utf8')) as Record<string, unknown>));
   const summary = {
-    strategy: o.strategy, secureAggregation: o.secureAggregation, nodes: nodes.length, poisoned: [...o.poison.entries()].map(([i, k]) => ({ node: i, kind: k })),
+    strategy: o.strategy, serverLr: o.serverLr ?? 1, dp: o.dp ?? null, secureAggregation: o.secureAggregation, nodes: nodes.length, poisoned: [...o.poison.entries()].map(([i, k]) => ({ node: i, kind: k })),
     totalMs: Date.now() - started,
     rounds: ss.rounds.map((r) => ({ round: r['round'], time: r['startedAt'], durationMs: r['durationMs'], participants: r['participants'], accepted: r['accepted'],
       rejected: r['rejected'], dropped: r['dropped'], metrics: r['metrics'], info: r['info'], bytesPerNode: r['bytesPerNode'] })),

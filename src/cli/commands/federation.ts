@@ -7,7 +7,7 @@ import {
   buildStrategy, generateIdentity, identityToFile, runClientProcess, runServerProcess, simulate, strategyNames,
   weightModelAdapter, type Attack,
 } from '../../federation/index.js';
-import { FEATURE_DIM, featurize, parseModelFile, scoreWeightModel, trainWeightModel, type WeightModelFile } from '../../detect/ml/index.js';
+import { FEATURE_DIM, featurize, parseModelFile, scoreWeightModel, trainWeightModel, type WeightModelFile } from '../../detect/index.js';
 import { err, ok } from '../../core/index.js';
 import { registerCommand, UsageFailure } from '../registry.js';
 
@@ -39,6 +39,7 @@ function registerServer(fed: Command): void {
     .option('--tls-cert <file>', 'TLS certificate (PEM)').option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--tls-dir <dir>', 'without --tls-cert: generate a self-signed certificate here (openssl)', 'federation-tls')
     .option('--secagg', 'secure aggregation: the server only sees the sum (linear strategies only)')
+    .option('--server-lr <eta>', 'server learning rate: next = global + eta·(aggregate − global)', num, 1)
     .option('--dp-clip <C>', 'differential privacy: clip each update to L2 norm C', num)
     .option('--dp-noise <sigma>', 'differential privacy: noise multiplier', num, 1)
     .option('--dp-delta <delta>', 'differential privacy: delta for the reported epsilon', num, 1e-5)
@@ -50,7 +51,7 @@ function registerServer(fed: Command): void {
     .action(async (o: Record<string, unknown>) => {
       const dp = o['dpClip'] === undefined ? undefined : { clipNorm: o['dpClip'] as number, noiseMultiplier: o['dpNoise'] as number, delta: o['dpDelta'] as number };
       let strategy;
-      try { strategy = buildStrategy(o['strategy'] as string, dp); } catch (e) { throw new UsageFailure((e as Error).message); }
+      try { strategy = buildStrategy(o['strategy'] as string, dp, o['serverLr'] as number); } catch (e) { throw new UsageFailure((e as Error).message); }
       if (o['secagg'] && !strategy.fromMean) throw new UsageFailure(`--secagg needs a linear strategy (fedavg, fedprox, fedadam, momentum), not ${strategy.name}`);
       const tls = o['tlsCert'] ? { certPath: o['tlsCert'] as string, keyPath: String(o['tlsKey'] ?? '') } : { generateInto: o['tlsDir'] as string };
       await runServerProcess({
@@ -100,7 +101,10 @@ function registerSimulate(fed: Command): void {
     .option('--poison <i:kind>', 'node i (1-based) poisons: label-flip | scale[:FACTOR] (repeatable)', collectData, [] as string[])
     .requiredOption('--out <dir>', 'output directory').option('--secagg', 'use secure aggregation')
     .option('--local-epochs <n>', 'local epochs', int, 2).option('--lr <lr>', 'learning rate', num, 0.5)
+    .option('--server-lr <eta>', 'server learning rate', num, 1)
     .option('--round-timeout <ms>', 'per-phase timeout', int, 60_000)
+    .option('--dp-clip <C>', 'differential privacy: clip each update to L2 norm C', num)
+    .option('--dp-noise <sigma>', 'differential privacy: noise multiplier', num, 1)
     .option('--verbose', 'relay the processes\' logs to stderr').option('--json', 'print summary.json')
     .action(async (o: Record<string, unknown>) => {
       const data = o['data'] as string[];
@@ -114,7 +118,8 @@ function registerSimulate(fed: Command): void {
       }
       const bin = fileURLToPath(new URL('../../../../bin/jirachi.js', import.meta.url));
       const s = await simulate({ bin, data, rounds: o['rounds'] as number, strategy: o['strategy'] as string, poison, out: o['out'] as string,
-        secureAggregation: o['secagg'] === true, localEpochs: o['localEpochs'] as number, lr: o['lr'] as number,
+        secureAggregation: o['secagg'] === true, localEpochs: o['localEpochs'] as number, lr: o['lr'] as number, serverLr: o['serverLr'] as number,
+        ...(o['dpClip'] !== undefined ? { dp: { clip: o['dpClip'] as number, noise: o['dpNoise'] as number } } : {}),
         roundTimeoutMs: o['roundTimeout'] as number, ...(o['verbose'] ? { log } : {}) });
       process.stdout.write(o['json'] ? JSON.stringify(s, null, 2) + '\n' : `simulation done in ${String(s['totalMs'])} ms; see ${String(o['out'])}/summary.json\n`);
     });

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { convertLogs, getLogFormat, logFormatNames } from '../../prometheus/index.js';
-import { FEATURE_DIM, featurize } from '../../detect/ml/index.js';
+import { FEATURE_DIM, featurize } from '../../detect/index.js';
 import { registerCommand, UsageFailure } from '../registry.js';
 
 interface ParseOpts { format: string; out: string; includeRaw?: boolean; rotated?: boolean; json?: boolean; progress?: boolean }

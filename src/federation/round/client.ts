@@ -57,6 +57,7 @@ export class FederationClient<M> {
   private current: M;
   readonly decisions: GateDecision[] = [];
   readonly refusedModels: string[] = [];
+  private presence: Float64Array | undefined;
 
   constructor(private readonly o: ClientOptions<M>) { this.current = o.current; }
 
@@ -105,6 +106,12 @@ export class FederationClient<M> {
     if (g.accepted) { this.current = candidate; await this.o.onAccept(candidate, round, c); }
   }
 
+  private counts(cfg: RoundConfig, dim: number): Float64Array | undefined {
+    if (cfg.coordinateWeights !== true || !this.o.adapter.coordinateCounts) return undefined;
+    this.presence ??= this.o.adapter.coordinateCounts(this.o.train);
+    return this.presence.length === dim ? this.presence : undefined;
+  }
+
   private localUpdate(cfg: RoundConfig, global: M): { params: Float64Array; metrics: Record<string, number> } {
     const a = this.o.adapter;
     const data = this.o.attack?.kind === 'label-flip' ? { X: this.o.train.X, y: this.o.train.y.map((v) => 1 - v) } : this.o.train;
@@ -122,8 +129,9 @@ export class FederationClient<M> {
   private async participate(round: number, cfg: RoundConfig, global: M, t: Record<string, unknown>): Promise<void> {
     const { params, metrics } = this.localUpdate(cfg, global);
     const n = cfg.clipNorm > 0 ? 1 : this.o.train.y.length;
+    const cw = cfg.clipNorm > 0 ? undefined : this.counts(cfg, params.length);
     if (t['secureAggregation'] !== true) {
-      await this.call('Submit', { json: { round, numExamples: n, metrics }, blobs: [vectorToBlob(params)] });
+      await this.call('Submit', { json: { round, numExamples: n, metrics }, blobs: [vectorToBlob(params), ...(cw ? [vectorToBlob(cw)] : [])] });
       return;
     }
     const sec = new SecAggClient(this.o.nodeId, Buffer.from(String(t['salt']), 'base64'), Number(t['threshold']));
@@ -131,9 +139,10 @@ export class FederationClient<M> {
     const boxes = sec.shareKeys(peers);
     if (!boxes.ok) throw new Error(`secure aggregation: ${boxes.error}`);
     const sh = (await this.call('ShareKeys', { json: { round, boxes: boxes.value }, blobs: [] })).json as { u2: string[]; forMe: Record<string, string> };
-    const x = new Float64Array(params.length + 1);
-    params.forEach((p, i) => { x[i] = p * n; });
-    x[params.length] = n;
+    // Masked input: [n·w, n], or with coordinate weights [c ⊙ w, c]; the server only learns the sums.
+    const x = new Float64Array(cw ? 2 * params.length : params.length + 1);
+    params.forEach((p, i) => { x[i] = p * (cw ? (cw[i] as number) : n); });
+    if (cw) x.set(cw, params.length); else x[params.length] = n;
     const y = sec.maskInput(x, sh.u2, sh.forMe);
     if (!y.ok) throw new Error(`secure aggregation: ${y.error}`);
     const u3 = ((await this.call('MaskedInput', { json: { round, numExamples: n, metrics }, blobs: [wordsToBlob(y.value)] })).json as { u3: string[] }).u3;

@@ -114,7 +114,9 @@ export class FederationServer<M> {
     if (!v?.ok || v.value.length !== this.global.length) return reply({ error: 'update has the wrong dimension or non-finite values' });
     const n = Number(j.numExamples);
     if (!Number.isInteger(n) || n < 1) return reply({ error: 'numExamples must be a positive integer' });
-    const accepted = this.updates.submit(id, { nodeId: id, params: v.value, numExamples: n, metrics: cleanMetrics(j.metrics) });
+    const cw = b.blobs[1] ? blobToVector(b.blobs[1]) : undefined;
+    if (cw && (!cw.ok || cw.value.length !== this.global.length || cw.value.some((c) => c < 0))) return reply({ error: 'coordinate weights have the wrong dimension or negative values' });
+    const accepted = this.updates.submit(id, { nodeId: id, params: v.value, numExamples: n, metrics: cleanMetrics(j.metrics), ...(cw?.ok ? { coordWeights: cw.value } : {}) });
     return reply({ accepted });
   }
 
@@ -144,11 +146,17 @@ export class FederationServer<M> {
     const s = this.sec;
     const w = b.blobs[0] ? blobToWords(b.blobs[0]) : undefined;
     const j = b.json as { metrics?: unknown; numExamples?: unknown };
-    if (this.currentRound(b) === undefined || !s?.masked || !w?.ok || w.value.length !== this.global.length + 1) return reply({ error: 'bad masked input' });
+    if (this.currentRound(b) === undefined || !s?.masked || !w?.ok || w.value.length !== this.maskedLength()) return reply({ error: 'bad masked input' });
     s.masked.submit(id, { y: w.value, metrics: cleanMetrics(j.metrics), numExamples: Math.max(1, Number(j.numExamples) || 1) });
     await s.masked.done;
     while (!s.u3) await new Promise((r) => setTimeout(r, 5));
     return reply({ u3: s.u3 });
+  }
+
+  /** Length of a masked input: [n·w, n], or [c ⊙ w, c] when the round asks for coordinate weights. */
+  private maskedLength(): number {
+    const t = this.task;
+    return t && !('done' in t) && t.config.coordinateWeights === true && t.config.clipNorm === 0 ? 2 * this.global.length : this.global.length + 1;
   }
 
   private async unmask(id: string, b: Body): Promise<Body> {
@@ -235,13 +243,17 @@ export class FederationServer<M> {
     const metrics = meanMetrics([...masked.values()].map((v) => ({ w: v.numExamples, m: v.metrics })));
     if (s.u3.length < Math.max(this.o.minClients, threshold)) return { ...fail(s.u3), metrics };
     const reveals = [...(await s.unmask.done).values()];
-    const sum = unmaskSum({ salt, threshold, length: this.global.length + 1, peers: s.peers, u2: s.u2, u3: s.u3,
+    const len = this.maskedLength();
+    const sum = unmaskSum({ salt, threshold, length: len, peers: s.peers, u2: s.u2, u3: s.u3,
       masked: new Map([...masked].map(([k, v]) => [k, v.y])), reveals });
     if (!sum.ok || !this.o.strategy.fromMean) { this.o.log?.(`secure aggregation failed: ${sum.ok ? 'strategy is not linear' : sum.error}`); return { ...fail(s.u3), metrics }; }
     const dec = decodeFixed(sum.value);
-    const total = dec[this.global.length] as number;
+    const L = this.global.length;
+    const total = dec[len === 2 * L ? 2 * L - 1 : L] as number;
     if (!(total > 0)) return { ...fail(s.u3), metrics };
-    const mean = dec.subarray(0, this.global.length).map((x) => x / total);
+    const mean = len === 2 * L
+      ? dec.subarray(0, L).map((x, j) => { const c = dec[L + j] as number; return c > 0.5 ? x / c : (this.global[j] as number); })
+      : dec.subarray(0, L).map((x) => x / total);
     return { agg: this.o.strategy.fromMean(this.global, Float64Array.from(mean), s.u3), present: s.u3, metrics };
   }
 }

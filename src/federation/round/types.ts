@@ -38,6 +38,8 @@ export interface ModelAdapter<M> {
   fromParams(p: Float64Array, template: M): M;
   train(data: Dataset, init: M, s: TrainSettings): M;
   evaluate(m: M, data: Dataset): EvalMetrics;
+  /** Per-parameter example counts for coordinate-weighted aggregation (length = toParams length). */
+  coordinateCounts?(data: Dataset): Float64Array;
 }
 
 /** One round as recorded in summary.json. */

@@ -19,6 +19,15 @@ export interface WeightModelOps<M extends WeightModelShape> {
   parse(json: unknown): Result<M, string>;
 }
 
+/** How many examples carry each feature (x ≠ 0), then the example count for the bias. Pure. */
+export function featurePresence(d: Dataset): Float64Array {
+  const dim = d.X[0]?.length ?? 0;
+  const c = new Float64Array(dim + 1);
+  for (const x of d.X) for (let j = 0; j < dim; j++) if ((x[j] ?? 0) !== 0) c[j] = (c[j] as number) + 1;
+  c[dim] = d.y.length;
+  return c;
+}
+
 /** Builds the adapter; `l2` is the local weight decay. */
 export function weightModelAdapter<M extends WeightModelShape>(ops: WeightModelOps<M>, l2 = 1e-4): ModelAdapter<M> {
   return {
@@ -30,5 +39,6 @@ export function weightModelAdapter<M extends WeightModelShape>(ops: WeightModelO
     train: (d: Dataset, init: M, s: TrainSettings) =>
       ops.train([...d.X], [...d.y], { epochs: s.epochs, lr: s.lr, l2, seed: s.seed, init, proxMu: s.proxMu }),
     evaluate: (m, d) => evaluateScores((x) => ops.score(m, x), d),
+    coordinateCounts: (d) => featurePresence(d),
   };
 }

@@ -1,5 +1,6 @@
 // Public entry of federation strategies: the Strategy seam, registry, robust aggregators and the DP wrapper.
 export * from './types.js';
 export * from './vector.js';
-export { registerStrategy, createStrategy, strategyNames, fedAvg, fedProx, fedAdam, median, trimmedMean, krum, type StrategyFactory } from './strategies.js';
+export { registerStrategy, createStrategy, strategyNames, fedAvg, fedAvgCoord, fedProx, fedAdam, median, trimmedMean, krum, type StrategyFactory } from './strategies.js';
 export * from './dp.js';
+export { withServerLr } from './server-lr.js';

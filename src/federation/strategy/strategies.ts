@@ -95,6 +95,35 @@ export function fedAdam(opts: StrategyOptions, adaptive = true): Strategy {
   };
 }
 
+/**
+ * Coordinate-weighted FedAvg: coordinate j of the next model is Σᵢ cᵢⱼ·wᵢⱼ / Σᵢ cᵢⱼ, where cᵢⱼ is how
+ * many of node i's examples carry feature j (updates without counts weigh every coordinate by their
+ * example count). On non-IID data a feature seen by one node only keeps that node's learned weight
+ * instead of being diluted by the nodes that never saw it (which is what central training does: a
+ * feature's gradient only comes from examples carrying it). Coordinates nobody saw keep the global value.
+ */
+export function fedAvgCoord(): Strategy {
+  return {
+    name: 'fedavg-coord',
+    configureRound: (b) => ({ ...b, coordinateWeights: true }),
+    fromMean: (_g, mean, nodes) => ({ params: mean, accepted: nodes, rejected: [], info: {} }),
+    aggregate(global, updates) {
+      if (!prepare(global, updates)) return null;
+      const sum = new Float64Array(global.length);
+      const wt = new Float64Array(global.length);
+      for (const u of updates) {
+        for (let j = 0; j < global.length; j++) {
+          const c = u.coordWeights?.[j] ?? u.numExamples;
+          sum[j] = (sum[j] as number) + c * (u.params[j] as number);
+          wt[j] = (wt[j] as number) + c;
+        }
+      }
+      const params = global.map((g, j) => ((wt[j] as number) > 0 ? (sum[j] as number) / (wt[j] as number) : g));
+      return { params, accepted: ids(updates), rejected: [], info: {} };
+    },
+  };
+}
+
 /** Coordinate-wise median (Yin et al.): robust to a minority of arbitrary updates; ignores example counts. */
 export function median(): Strategy {
   return {
@@ -150,6 +179,7 @@ export function krum(opts: StrategyOptions): Strategy {
 }
 
 registerStrategy('fedavg', () => fedAvg());
+registerStrategy('fedavg-coord', () => fedAvgCoord());
 registerStrategy('fedprox', (o) => fedProx(o));
 registerStrategy('fedadam', (o) => fedAdam(o, true));
 registerStrategy('momentum', (o) => fedAdam(o, false));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   createStrategy, strategyNames, normalizeWeights, weightedMean, coordinateMedian, coordinateTrimmedMean,
-  withDp, RdpAccountant, clipUpdate, norm2, sub, type ClientUpdate,
+  withDp, withServerLr, RdpAccountant, clipUpdate, norm2, sub, type ClientUpdate,
 } from './index.js';
 
 const DIM = 4;
@@ -14,7 +14,7 @@ const updatesArb = fc.array(fc.record({ params: vec, numExamples: fc.integer({ m
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
 test('every registered strategy is constructible', () => {
-  assert.deepEqual(strategyNames(), ['fedadam', 'fedavg', 'fedprox', 'krum', 'median', 'momentum', 'trimmed-mean']);
+  assert.deepEqual(strategyNames(), ['fedadam', 'fedavg', 'fedavg-coord', 'fedprox', 'krum', 'median', 'momentum', 'trimmed-mean']);
 });
 
 test('FedAvg weights are non-negative and sum to one', () => {
@@ -115,4 +115,34 @@ test('RDP accountant matches the closed form for one Gaussian release', () => {
   const more = new RdpAccountant();
   for (let i = 0; i < 100; i++) more.step(4);
   assert.ok(more.epsilon(1e-5) > e);
+});
+
+test('fedavg-coord: a feature seen by one node keeps its weight, shared ones are count-weighted, unseen ones stay', () => {
+  const s = createStrategy('fedavg-coord')!;
+  assert.equal(s.configureRound({ round: 1, localEpochs: 1, lr: 1, proxMu: 0, clipNorm: 0 }).coordinateWeights, true);
+  const g = Float64Array.from([0, 0, 7]);
+  const a = s.aggregate(g, [
+    { nodeId: 'a', params: Float64Array.from([4, 1, 9]), numExamples: 10, metrics: {}, coordWeights: Float64Array.from([10, 1, 0]) },
+    { nodeId: 'b', params: Float64Array.from([-1, 4, 9]), numExamples: 10, metrics: {}, coordWeights: Float64Array.from([0, 2, 0]) },
+  ])!;
+  assert.deepEqual([...a.params], [4, 3, 7]);
+  // Without counts it is FedAvg.
+  fc.assert(fc.property(updatesArb, (us) => {
+    const x = s.aggregate(new Float64Array(DIM), us)!.params;
+    const y = createStrategy('fedavg')!.aggregate(new Float64Array(DIM), us)!.params;
+    x.forEach((v, i) => assert.ok(close(v, y[i] as number)));
+  }));
+});
+
+test('server learning rate scales the aggregated step and keeps linearity', () => {
+  fc.assert(fc.property(updatesArb, vec, fc.double({ min: 0.1, max: 5, noNaN: true }), (us, g, lr) => {
+    const base = createStrategy('fedavg')!;
+    const s = withServerLr(createStrategy('fedavg')!, lr);
+    const a = base.aggregate(g, us)!.params;
+    const b = s.aggregate(g, us)!.params;
+    b.forEach((v, i) => assert.ok(Math.abs(v - ((g[i] as number) + lr * ((a[i] as number) - (g[i] as number)))) <= 1e-6 * Math.max(1, Math.abs(v))));
+    assert.ok(s.fromMean);
+  }));
+  assert.equal(withServerLr(createStrategy('median')!, 2).fromMean, undefined);
+  assert.throws(() => withServerLr(createStrategy('fedavg')!, 0));
 });

@@ -6,6 +6,11 @@ export interface ClientUpdate {
   readonly params: Float64Array;
   readonly numExamples: number;
   readonly metrics: Readonly<Record<string, number>>;
+  /**
+   * Per-coordinate weights (same length as params), sent when the round asks for them: how many of
+   * the node's examples carry each feature (the bias counts every example).
+   */
+  readonly coordWeights?: Float64Array;
 }
 
 /** What clients are told to do in a round. */
@@ -17,6 +22,8 @@ export interface RoundConfig {
   readonly proxMu: number;
   /** Client-side L2 clipping of the update (params − global) when > 0 (DP with secure aggregation). */
   readonly clipNorm: number;
+  /** Clients also send per-coordinate example counts (coordinate-weighted FedAvg). */
+  readonly coordinateWeights?: boolean;
 }
 
 /** The result of aggregation: next global parameters and which updates counted. */
