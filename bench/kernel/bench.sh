@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Receive-side CPU per packet of one flood from a banned source, in one run, against: no filter,
+# iptables INPUT DROP, xdp-filter (native) and Jirachi's XDP program (native, 10k exact bans, 1k
+# CIDR bans, rate limiting on). Uses the measured harness in ../shared/bench/xdp (README there):
+# its xdpgen sender (BPF_PROG_RUN live frames redirected into a veth, lock-step on one core,
+# paired with a null target: rx ns/pkt = median of real - null chunk cost) and its UDP sink.
+# Usage: sudo bash bench/kernel/bench.sh  (from the project root, after npm run build; ~40 s)
+# Env: MEAS secs per config per round (1.5), ROUNDS (2), CPU (1), NFILL exact bans (10000), NCIDR (1000)
+# Needs: root, ip, nsenter, taskset, ethtool, gcc, libbpf-dev, python3; iptables and xdp-filter rows skip when absent.
+set -uo pipefail
+MEAS=${MEAS:-1.5}; ROUNDS=${ROUNDS:-2}; NFILL=${NFILL:-10000}; NCIDR=${NCIDR:-1000}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HARNESS=${HARNESS:-$ROOT/../shared/bench/xdp}
+NCPU=$(nproc); CPU=${CPU:-$(( NCPU > 1 ? 1 : 0 ))}
+SUF=$(printf '%04x' $((RANDOM % 65536)))
+NS_S=jkb-s-$SUF; NS_R=jkb-r-$SUF; IF_S=jks$SUF; IF_R=jkr$SUF; IF_N=jkn$SUF; IF_M=jkm$SUF
+SRC=198.18.0.1; DST=198.18.0.2
+PIN=/sys/fs/bpf/jirachi-bench-$SUF
+WORK=$(mktemp -d /tmp/jirachi-bench.XXXXXX); SINK=; XF_OWNED=0
+JIRACHI=(node "$ROOT/bin/jirachi.js" kernel --pin-dir "$PIN")
+log() { printf '[kernel-bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+inr() { nsenter --net=/run/netns/$NS_R "$@"; }
+ins() { nsenter --net=/run/netns/$NS_S "$@"; }
+has() { command -v "$1" >/dev/null; }
+cleanup() {
+	trap - EXIT
+	[ -n "$SINK" ] && kill "$SINK" 2>/dev/null; wait 2>/dev/null
+	inr "${JIRACHI[@]}" detach --iface $IF_R >/dev/null 2>&1
+	[ "$XF_OWNED" = 1 ] && { inr xdp-filter unload $IF_R >/dev/null 2>&1; rm -rf /sys/fs/bpf/xdp-filter; }
+	ip netns del $NS_S 2>/dev/null; ip netns del $NS_R 2>/dev/null
+	rm -rf "$PIN" "$WORK"
+	log "cleaned up namespaces, pins, $WORK"
+}
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+for t in ip nsenter taskset ethtool gcc python3 node; do has $t || { echo "missing $t" >&2; exit 1; }; done
+[ -f "$HARNESS/xdpgen.c" ] || { echo "harness not found at $HARNESS (set HARNESS=)" >&2; exit 1; }
+[ -f "$ROOT/dist/bench/kernel/kernel-fill.js" ] || { echo "build first: npx tsc -p tsconfig.json" >&2; exit 1; }
+
+gcc -O2 -Wall -o $WORK/xdpgen "$HARNESS/xdpgen.c" -lbpf && gcc -O2 -Wall -o $WORK/floodgen "$HARNESS/floodgen.c" || exit 1
+ip netns add $NS_S && ip netns add $NS_R || exit 1
+ip link add $IF_S netns $NS_S type veth peer name $IF_R netns $NS_R || exit 1
+ip link add $IF_N netns $NS_S type veth peer name $IF_M netns $NS_S || exit 1   # peer stays down: the null target
+ip -n $NS_S addr add $SRC/24 dev $IF_S && ip -n $NS_R addr add $DST/24 dev $IF_R || exit 1
+for n in $NS_S:$IF_S $NS_R:$IF_R $NS_S:$IF_N $NS_S:lo $NS_R:lo; do ip -n ${n%%:*} link set ${n##*:} up; done
+inr ethtool -K $IF_R gro on >/dev/null
+DMAC=$(inr cat /sys/class/net/$IF_R/address 2>/dev/null || ip -n $NS_R link show $IF_R | awk '/link\/ether/{print $2}')
+inr $WORK/floodgen sink $DST 9 $(awk -v r=$ROUNDS -v m=$MEAS 'BEGIN{printf "%d", r*4*(m+8)+60}') & SINK=$!
+
+udp_in() { inr awk '/^Udp:/ && $2 ~ /^[0-9]+$/ {print $2+$6}' /proc/net/snmp; }
+setup() {
+	case $1 in
+	a_nofilter) return 0;;
+	b_ipt_input) has iptables || return 2; inr iptables -w -A INPUT -s $SRC/32 -j DROP;;
+	c_xdpfilter_native) has xdp-filter || return 2
+		if [ "$XF_OWNED" = 0 ]; then [ -e /sys/fs/bpf/xdp-filter ] && return 2; XF_OWNED=1; fi
+		inr xdp-filter load -m native -f ipv4 $IF_R && inr xdp-filter ip $SRC -m src;;
+	j_jirachi_native) inr "${JIRACHI[@]}" attach --iface $IF_R --mode native >/dev/null || return 1
+		node "$ROOT/dist/bench/kernel/kernel-fill.js" fill "$PIN" $NFILL $NCIDR 1000 100 $SRC >/dev/null || return 1;;
+	esac
+}
+dropped() {
+	case $1 in
+	b_ipt_input) inr iptables -w -nvxL INPUT | awk '$3=="DROP"{print $1; exit}';;
+	c_xdpfilter_native) inr xdp-filter status | awk '/XDP_DROP/{print $2; exit}';;
+	j_jirachi_native) inr "${JIRACHI[@]}" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["droppedBan"])';;
+	*) echo 0;;
+	esac
+}
+teardown() {
+	case $1 in
+	b_ipt_input) inr iptables -w -F INPUT;;
+	c_xdpfilter_native) inr xdp-filter unload $IF_R >/dev/null;;
+	j_jirachi_native) inr "${JIRACHI[@]}" detach --iface $IF_R >/dev/null; rm -rf "$PIN";;
+	esac
+	return 0
+}
+
+RES=$WORK/results.tsv; : > $RES
+CONFIGS="a_nofilter b_ipt_input c_xdpfilter_native j_jirachi_native"
+log "sender on CPU$CPU, ${MEAS}s x $ROUNDS rounds; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq $ROUNDS); do
+	for cfg in $CONFIGS; do
+		setup $cfg; rc=$?
+		if [ $rc != 0 ]; then log "$cfg: skipped (setup rc=$rc)"; teardown $cfg; printf '%s\tSKIP\n' $cfg >> $RES; continue; fi
+		d0=$(dropped $cfg); u0=$(udp_in)
+		out=$(ins taskset -c $CPU $WORK/xdpgen $IF_S $DMAC $SRC $DST 9 $MEAS 2000000000 1 $IF_N)
+		d1=$(dropped $cfg); u1=$(udp_in)
+		teardown $cfg
+		printf '%s\t%s\t%s\t%s\n' $cfg $(( ${d1:-0} - ${d0:-0} )) $((u1 - u0)) "$out" >> $RES
+		log "round $round $cfg: $out"
+	done
+done
+log "map updates from TypeScript (koffi, in process):"
+node "$ROOT/dist/bench/kernel/kernel-fill.js" updates 20000 > $WORK/updates.json && cat $WORK/updates.json >&2
+
+python3 - "$RES" "$WORK/updates.json" "$NFILL" "$NCIDR" <<'PY'
+import sys, json, collections
+rows = collections.OrderedDict()
+for l in open(sys.argv[1]):
+    f = l.rstrip('\n').split('\t'); rows.setdefault(f[0], [])
+    if f[1] == 'SKIP': continue
+    kv = dict(x.split('=', 1) for x in f[3].split() if '=' in x)
+    if 'med_diff' not in kv: continue
+    rows[f[0]].append(dict(rx=float(kv['med_diff']), gen=int(kv['generated']), drop=int(f[1]), udp=int(f[2]), pairs=int(kv.get('pairs', 0))))
+best = {k: min(r['rx'] for r in v) for k, v in rows.items() if v}
+names = {'a_nofilter': 'no filter (UDP socket, full buffer)', 'b_ipt_input': 'iptables -A INPUT -s SRC -j DROP',
+         'c_xdpfilter_native': 'xdp-filter, native', 'j_jirachi_native': f'Jirachi XDP, native ({sys.argv[3]} exact + {sys.argv[4]} CIDR bans, rate limit on)'}
+print(f"\n| config | rx ns/pkt (range) | x cheaper than iptables INPUT | vs xdp-filter | dropped by the filter | reached UDP | chunk pairs |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+for k, v in rows.items():
+    if not v: print(f"| {names.get(k, k)} | skipped | | | | | |"); continue
+    r = best[k]; b = best.get('b_ipt_input'); c = best.get('c_xdpfilter_native')
+    br = v[[x['rx'] for x in v].index(r)]
+    print(f"| {names.get(k, k)} | {r:.0f} ({min(x['rx'] for x in v):.0f}-{max(x['rx'] for x in v):.0f}) | {b / r if b else 0:.2f} | {c / r if c else 0:.2f} | "
+          f"{100 * br['drop'] / br['gen']:.0f}% | {100 * br['udp'] / br['gen']:.0f}% | {br['pairs']} |")
+u = json.load(open(sys.argv[2]))
+print(f"\nOne map update from TypeScript, {u['n']} samples ({u['node']}): raw BPF_MAP_UPDATE_ELEM p50 {u['raw_update_ns']['p50']/1000:.1f} us "
+      f"(p99 {u['raw_update_ns']['p99']/1000:.1f}); KernelBlocklist.add exact p50 {u['backend_add_exact_ns']['p50']/1000:.1f} us "
+      f"(p99 {u['backend_add_exact_ns']['p99']/1000:.1f}), CIDR p50 {u['backend_add_cidr_ns']['p50']/1000:.1f} us; remove p50 {u['backend_remove_ns']['p50']/1000:.1f} us")
+PY
