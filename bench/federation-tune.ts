@@ -2,7 +2,7 @@
 // Usage: node dist/bench/federation-tune.js --dir /tmp/fed3 [--nodes 3] [--grid fed|central|both] [--test]
 //   --test additionally prints held-out test rates of every configuration (never used for the choice).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { featurize, scoreWeightModel, trainWeightModel, type WeightModelFile } from '../src/detect/index.js';
 import { logisticGradient, trainCorrected } from '../src/federation/round/scaffold.js';
@@ -98,11 +98,17 @@ const print = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '
 
 if (grid === 'central' || grid === 'both') {
   const all = concat(trains);
+  let best: { v: number; m: WeightModelFile } | undefined;
   for (const epochs of (arg('--c-epochs', '2,4,6,10')).split(',').map(Number)) for (const lr of arg('--c-lr', '0.25,0.5,1').split(',').map(Number)) {
     const t0 = Date.now();
     const m = trainWeightModel([...all.X], [...all.y], { epochs, lr, l2, seed: 1 });
-    print({ kind: 'central', epochs, lr, valAcc: acc(m, valAll), ms: Date.now() - t0, ...(showTest ? { test: testRates(m, tests) } : {}) });
+    const v = acc(m, valAll);
+    if (!best || v > best.v) best = { v, m };
+    print({ kind: 'central', epochs, lr, valAcc: v, ms: Date.now() - t0, ...(showTest ? { test: testRates(m, tests) } : {}) });
   }
+  // The central baseline: the configuration with the best validation accuracy (never the test files).
+  const out = arg('--save-central', '');
+  if (out && best) writeFileSync(out, JSON.stringify(best.m) + '\n');
 }
 if (grid === 'fed' || grid === 'both') {
   for (const epochs of arg('--epochs', '1,2,4').split(',').map(Number)) for (const lr of arg('--lr', '0.5,1').split(',').map(Number))
