@@ -176,9 +176,16 @@ export class Shield {
 
   /**
    * Graceful stop: stop accepting, let in-flight requests finish (up to `drainMs`), then flush the
-   * decision log and close the upstream pool.
+   * decision log and close the upstream pool. Idempotent: later calls get the same promise.
    */
-  async stop(drainMs = 10_000): Promise<void> {
+  stop(drainMs = 10_000): Promise<void> {
+    this.stopping ??= this.drainAndClose(drainMs);
+    return this.stopping;
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  private async drainAndClose(drainMs: number): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();

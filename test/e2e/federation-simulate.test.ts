@@ -49,3 +49,33 @@ test('simulate: 3 non-IID nodes, 2 rounds, signed global models, per-node output
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('simulate --secagg with DP: masked sums over real gRPC/TLS, epsilon reported, models still signed and finite', { timeout: 60_000 }, (t) => {
+  if (!hasOpenssl) { t.skip('openssl CLI not installed (apt-get install openssl)'); return; }
+  if (!existsSync(corpus)) { t.skip(`corpus not found at ${corpus}`); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-fed-secagg-'));
+  try {
+    buildSplits(corpus, join(dir, 'data'), 30, 3);
+    const out = join(dir, 'sim');
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'jirachi.js'), 'federation', 'simulate',
+      ...[1, 2, 3].flatMap((i) => ['--data', join(dir, 'data', `node-${i}.jsonl`)]),
+      '--rounds', '2', '--out', out, '--local-epochs', '1', '--lr', '1', '--secagg', '--dp-clip', '5', '--dp-noise', '0.8', '--round-timeout', '20000'],
+    { encoding: 'utf8', timeout: 55_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      secureAggregation: boolean; rounds: Array<{ participants: string[]; dropped: string[]; info: Record<string, number> }>;
+      nodeReports: Array<{ refusedModels: string[] }>;
+    };
+    assert.equal(s.secureAggregation, true);
+    assert.equal(s.rounds.length, 2);
+    const eps = s.rounds.map((x) => x.info['epsilon'] as number);
+    for (const x of s.rounds) { assert.deepEqual(x.participants, ['node-1', 'node-2', 'node-3']); assert.deepEqual(x.dropped, []); }
+    // The accountant composes: epsilon is finite, positive and grows with every round.
+    assert.ok(eps.every((e) => Number.isFinite(e) && e > 0) && (eps[1] as number) > (eps[0] as number), String(eps));
+    for (const n of s.nodeReports) assert.deepEqual(n.refusedModels, []);
+    const g = JSON.parse(readFileSync(join(out, 'global-model.json'), 'utf8')) as { weights: number[]; bias: number };
+    assert.ok(g.weights.every(Number.isFinite) && Number.isFinite(g.bias) && g.weights.some((w) => w !== 0));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
