@@ -1,5 +1,6 @@
 // Attack memory: MinHash signatures of confirmed attacks with an LSH index, so variants are recognized.
 
+import { trackPattern } from './signature.js';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { excerptOf, type Finding } from '../core/index.js';
 import type { ParsedRequest, Part } from './parts.js';
@@ -14,7 +15,7 @@ export const MEMORY_SIMILARITY = 0.7;
 
 const SEEDS_A = Uint32Array.from({ length: MEMORY_HASHES }, (_, i) => (Math.imul(i + 1, 0x9e3779b1) | 1) >>> 0);
 const SEEDS_B = Uint32Array.from({ length: MEMORY_HASHES }, (_, i) => Math.imul(i + 7, 0x85ebca6b) >>> 0);
-const DIGITS_RE = /[0-9]+/g;
+const DIGITS_RE = trackPattern(/[0-9]+/g);
 
 interface Entry { readonly sig: Uint32Array; readonly label: string; readonly excerpt: string }
 

@@ -1,5 +1,7 @@
 // Normalization: decodes and canonicalizes attacker-controlled text before detectors read it.
 
+import { trackPattern } from './signature.js';
+
 /** Maximum characters any normalized string may have. Longer input is cut first. */
 export const NORM_MAX_CHARS = 16_384;
 /** How many rounds of URL decoding are applied at most (double/triple encoding). */
@@ -91,7 +93,7 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = Object.freeze({
   rcub: '}', grave: '`', quest: '?', ast: '*', vert: '|', lowbar: '_', hyphen: '-', dash: '-',
 });
 
-const ENTITY_RE = /&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,10}|[a-zA-Z]{2,8});?/g;
+const ENTITY_RE = trackPattern(/&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,10}|[a-zA-Z]{2,8});?/g);
 
 /** Decodes HTML character references (numeric with or without `;`, and common named ones). Never throws. */
 export function htmlEntityDecode(s: string): string {
@@ -107,7 +109,7 @@ export function htmlEntityDecode(s: string): string {
   });
 }
 
-const JS_ESCAPE_RE = /\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\})/g;
+const JS_ESCAPE_RE = trackPattern(/\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\})/g);
 
 /** Decodes JavaScript/CSS-style `\xNN`, `\uNNNN` and `\u{N}` escapes. Never throws. */
 export function jsUnescape(s: string): string {
@@ -120,9 +122,9 @@ export function jsUnescape(s: string): string {
 }
 
 // eslint-disable-next-line no-control-regex
-const NON_ASCII_RE = /[^\u0000-\u007f]/;
-const WS_RE = /[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/g;
-const SQL_BLOCK_COMMENT_RE = /\/\*!?[0-9]{0,6}|\*\//g;
+const NON_ASCII_RE = trackPattern(/[^\u0000-\u007f]/);
+const WS_RE = trackPattern(/[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/g);
+const SQL_BLOCK_COMMENT_RE = trackPattern(/\/\*!?[0-9]{0,6}|\*\//g);
 
 /** Unicode compatibility folding (NFKC: fullwidth and styled letters become ASCII). Never throws. */
 export function unicodeFold(s: string): string {
@@ -170,9 +172,9 @@ export interface NormalizedPath {
   readonly encodedSeparators: boolean;
 }
 
-const DOTDOT_SEG_RE = /^\.\.[\s.]*$/;
-const BACKSLASH_RE = /\\/g;
-const ENC_SEP_RE = /%(?:2f|5c|2e|c0|c1|e0|25)|%u(?:002f|005c|002e|2215|2216)/i;
+const DOTDOT_SEG_RE = trackPattern(/^\.\.[\s.]*$/);
+const BACKSLASH_RE = trackPattern(/\\/g);
+const ENC_SEP_RE = trackPattern(/%(?:2f|5c|2e|c0|c1|e0|25)|%u(?:002f|005c|002e|2215|2216)/i);
 
 /** Canonicalizes a URL path: decoding, backslashes, `//`, `.` and `..`. Never throws; bounded. */
 export function normalizePath(raw: string): NormalizedPath {

@@ -1,5 +1,6 @@
 // Request parts: splits a RequestView into the named, normalized pieces detectors inspect.
 
+import { trackPattern } from './signature.js';
 import type { RequestView } from '../core/index.js';
 import { normalizePath, normalizeValue, urlDecodeRepeated, type NormalizedPath } from './normalize.js';
 
@@ -50,7 +51,13 @@ class PartList {
   }
 }
 
-const SAFE_NAME_RE = /^[A-Za-z0-9_.\-]{1,64}$/;
+const SAFE_NAME_RE = trackPattern(/^[A-Za-z0-9_.\-]{1,64}$/);
+const PROTO_NAME_RE = trackPattern(/__proto__|constructor|prototype/i);
+
+/** A parameter or key name worth inspecting itself (unusual characters or prototype keys). */
+function inspectName(name: string): boolean {
+  return !SAFE_NAME_RE.test(name) || PROTO_NAME_RE.test(name);
+}
 
 function addParams(list: PartList, raw: string, prefix: 'query' | 'body', kind: PartKind): void {
   if (raw === '') return;
@@ -61,7 +68,7 @@ function addParams(list: PartList, raw: string, prefix: 'query' | 'body', kind: 
     const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
     const name = urlDecodeRepeated(rawName).slice(0, 256);
     const value = urlDecodeRepeated(rawValue);
-    if (!SAFE_NAME_RE.test(name)) list.add('name', `${prefix}-name:${name.slice(0, 64)}`, name, name, false);
+    if (inspectName(name)) list.add('name', `${prefix}-name:${name.slice(0, 64)}`, name, name, false);
     if (eq < 0 && rawName.length > 0 && !SAFE_NAME_RE.test(name)) continue;
     list.add(kind, `${prefix}:${name.slice(0, 64)}`, value, name, false);
   }
@@ -76,14 +83,14 @@ function addJson(list: PartList, v: unknown, path: string, depth: number): void 
     return;
   }
   for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
-    if (!SAFE_NAME_RE.test(k)) list.add('name', `body:json-key${path}`, k, k, false);
+    if (inspectName(k)) list.add('name', `body:json-key${path}`, k, k, false);
     addJson(list, child, `${path}.${k.slice(0, 64)}`, depth + 1);
   }
 }
 
-const BOUNDARY_RE = /boundary=(?:"([^"]{1,200})"|([^;,\s]{1,200}))/i;
-const DISPOSITION_NAME_RE = /\bname="([^"]{0,256})"/i;
-const DISPOSITION_FILE_RE = /\bfilename\*?=(?:"([^"]{0,512})"|([^;\s]{0,512}))/i;
+const BOUNDARY_RE = trackPattern(/boundary=(?:"([^"]{1,200})"|([^;,\s]{1,200}))/i);
+const DISPOSITION_NAME_RE = trackPattern(/\bname="([^"]{0,256})"/i);
+const DISPOSITION_FILE_RE = trackPattern(/\bfilename\*?=(?:"([^"]{0,512})"|([^;\s]{0,512}))/i);
 
 function addMultipart(list: PartList, body: string, contentType: string, anomalies: string[]): void {
   const m = BOUNDARY_RE.exec(contentType);
@@ -106,9 +113,9 @@ function addMultipart(list: PartList, body: string, contentType: string, anomali
   }
 }
 
-const XML_TEXT_RE = />([^<]{1,4096})</g;
+const XML_TEXT_RE = trackPattern(/>([^<]{1,4096})</g);
 
-function addBody(list: PartList, view: RequestView, contentType: string, anomalies: string[]): void {
+function addBody(list: PartList, view: RequestView, contentType: string, rawContentType: string, anomalies: string[]): void {
   const body = view.body.length > PART_LIMITS.maxBodyChars ? view.body.slice(0, PART_LIMITS.maxBodyChars) : view.body;
   if (body === '') return;
   const trimmed = body.trimStart();
@@ -119,7 +126,7 @@ function addBody(list: PartList, view: RequestView, contentType: string, anomali
     if (okJson) { addJson(list, parsed, '', 0); return; }
     if (contentType.includes('json')) anomalies.push('json-invalid');
   }
-  if (contentType.includes('multipart/')) { addMultipart(list, body, contentType, anomalies); return; }
+  if (contentType.includes('multipart/')) { addMultipart(list, body, rawContentType, anomalies); return; }
   if (contentType.includes('xml') || trimmed.startsWith('<?xml') || trimmed.startsWith('<!')) {
     list.add('xml', 'body:xml', body, undefined, false);
     for (const m of body.matchAll(XML_TEXT_RE)) {
@@ -161,11 +168,12 @@ export function parseRequest(view: RequestView): ParsedRequest {
   const list = new PartList();
   const anomalies: string[] = [];
   let contentType = '';
-  for (const [n, v] of view.headers) if (n === 'content-type') { contentType = v.toLowerCase(); break; }
+  let rawContentType = '';
+  for (const [n, v] of view.headers) if (n === 'content-type') { rawContentType = v; contentType = v.toLowerCase(); break; }
   const path = normalizePath(view.path);
   list.add('path', 'path', urlDecodeRepeated(view.path, false), undefined, false);
   addParams(list, view.query, 'query', 'query');
-  try { addBody(list, view, contentType, anomalies); } catch { anomalies.push('body-unparsable'); }
+  try { addBody(list, view, contentType, rawContentType, anomalies); } catch { anomalies.push('body-unparsable'); }
   addHeaders(list, view);
   return { parts: list.parts, path, contentType, anomalies };
 }

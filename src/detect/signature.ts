@@ -52,10 +52,23 @@ export interface RegexRuleSpec {
   readonly raw?: boolean;
 }
 
+const tracked: RegExp[] = [];
+
+/** Records a load-time regex so the ReDoS test checks it. Returns it unchanged. */
+export function trackPattern(re: RegExp): RegExp {
+  tracked.push(re);
+  return re;
+}
+
+/** Every regex compiled by rule tables or tracked with trackPattern (for the ReDoS check). */
+export function compiledPatterns(): readonly RegExp[] {
+  return tracked;
+}
+
 /** Compiles rule specs once, freezing them. Throws on a bad pattern (a bug, found at load). */
 export function compileRules(specs: readonly RegexRuleSpec[]): readonly RegexRule[] {
   return Object.freeze(specs.map((s) => Object.freeze({
-    id: s.id, score: s.score, re: new RegExp(s.pattern, s.flags ?? ''), needles: s.needles,
+    id: s.id, score: s.score, re: trackPattern(new RegExp(s.pattern, s.flags ?? '')), needles: s.needles,
     explanation: s.explanation, ...(s.kinds ? { kinds: s.kinds } : {}), ...(s.raw ? { raw: true } : {}),
   })));
 }
@@ -101,4 +114,12 @@ export function tableDetector(id: string, cls: AttackClass, rules: readonly Rege
       }
     },
   });
+}
+
+/** Parameter-like parts only (no headers, cookies or path): for rules about URL-valued parameters. */
+export const PARAM_KINDS: readonly PartKind[] = Object.freeze(['query', 'body', 'json', 'multipart', 'xml', 'name']);
+
+/** Gives every spec without explicit kinds the PARAM_KINDS. */
+export function withKinds(specs: readonly RegexRuleSpec[], kinds: readonly PartKind[] = PARAM_KINDS): RegexRuleSpec[] {
+  return specs.map((s) => (s.kinds ? s : { ...s, kinds }));
 }

@@ -2,10 +2,10 @@
 
 /**
  * Token kinds, one character each: s string, n name, k keyword, U union, E statement verb,
- * f function call, 1 number/constant, v variable, o operator, & logic operator, c comment,
+ * f function call, 1 number/constant, v variable, o comparison, a arithmetic, & logic operator, c comment,
  * ( ) , ; . punctuation, X anything else.
  */
-export type SqlTokenKind = 's' | 'n' | 'k' | 'U' | 'E' | 'f' | '1' | 'v' | 'o' | '&' | 'c' | '(' | ')' | ',' | ';' | '.' | 'X';
+export type SqlTokenKind = 's' | 'n' | 'k' | 'U' | 'E' | 'f' | '1' | 'v' | 'o' | 'a' | '&' | 'c' | '(' | ')' | ',' | ';' | '.' | 'X';
 
 /** One token: kind and (lower-case) text, truncated to 64 chars. */
 export interface SqlToken { readonly kind: SqlTokenKind; readonly text: string }
@@ -14,9 +14,11 @@ export interface SqlToken { readonly kind: SqlTokenKind; readonly text: string }
 export const SQL_MAX_TOKENS = 48;
 
 const VERBS = new Set(['select', 'insert', 'update', 'delete', 'drop', 'create', 'alter', 'exec', 'execute',
-  'declare', 'truncate', 'shutdown', 'waitfor', 'grant', 'revoke', 'merge', 'call', 'handler', 'load']);
-const LOGIC = new Set(['and', 'or', 'xor', 'not', '&&', '||']);
-const WORD_OPS = new Set(['like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'div', 'mod', 'collate', 'escape']);
+  'declare', 'truncate', 'shutdown', 'waitfor', 'grant', 'revoke']);
+const COMPARE_OPS = new Set(['=', '==', '<', '>', '<=', '>=', '<>', '!=', '<=>', '||', '!<', '!>']);
+const LOGIC = new Set(['and', 'or', 'xor', '&&', '||']);
+const WORD_OPS = new Set(['like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'collate', 'escape']);
+const WORD_ARITH = new Set(['div', 'mod']);
 const CONSTANTS = new Set(['null', 'true', 'false', 'current_user', 'current_date', 'current_time', 'sysdate', 'localtime', 'session_user', 'system_user']);
 const KEYWORDS = new Set(['from', 'where', 'table', 'into', 'values', 'order', 'by', 'group', 'having', 'limit',
   'as', 'set', 'all', 'distinct', 'database', 'delay', 'outfile', 'dumpfile', 'procedure', 'case', 'when',
@@ -47,6 +49,7 @@ function wordKind(w: string, next: number): SqlTokenKind {
   if (VERBS.has(w)) return 'E';
   if (LOGIC.has(w)) return '&';
   if (WORD_OPS.has(w)) return 'o';
+  if (WORD_ARITH.has(w)) return 'a';
   if (CONSTANTS.has(w)) return '1';
   if (next === 40) return 'f';
   if (KEYWORDS.has(w)) return 'k';
@@ -107,7 +110,8 @@ export function sqlTokens(s: string, quote?: string): SqlToken[] {
     if ('=<>!+-*/%^|&~:'.includes(ch)) {
       let j = i + 1;
       while (j < src.length && '=<>!|&'.includes(src[j]!) && j - i < 3) j++;
-      push('o', src.slice(i, j)); i = j; continue;
+      const op = src.slice(i, j);
+      push(COMPARE_OPS.has(op) ? 'o' : 'a', op); i = j; continue;
     }
     push('X', ch); i++;
   }

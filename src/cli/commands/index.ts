@@ -5,3 +5,5 @@ import './explain.js';
 import './kernel.js';
 import './logs.js';
 import './federation.js';
+import './eval.js';
+import './train.js';

@@ -2,15 +2,16 @@
 
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
-import { compileRules, emit, runRule, tableDetector, type FindingSink, type SignatureDetector } from '../signature.js';
+import { compileRules, emit, runRule, tableDetector, withKinds, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 const SENSITIVE = '/etc/(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|hostname|resolv\\.conf|my\\.cnf|httpd|apache2|nginx|ssh|security|profile|environment|master\\.passwd)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|fd|maps|status|mem|exe|cwd|root)|\\b(?:boot|win|system)\\.ini\\b|windows[\\\\/]+(?:system32|win\\.ini|repair)|\\.ht(?:access|passwd)\\b|web-inf[\\\\/]|\\bweb\\.config\\b|\\bid_(?:rsa|dsa|ecdsa|ed25519)\\b|\\.ssh[\\\\/]|/var/log/|\\.bash_history|\\bc:[\\\\/]+(?:windows|winnt|boot|inetpub|users)|/root/|\\.git[\\\\/](?:config|head|index)|wp-config\\.php|/usr/local/(?:apache|etc)|\\bauthorized_keys\\b|/dev/(?:null|zero|random|urandom|stdin)\\b';
 
-const DOTDOT_RAW_RE = /(?:^|\/)\.\.(?:\/|$)/;
+const DOTDOT_RAW_RE = trackPattern(/(?:^|\/)\.\.(?:\/|$)/);
 
 const LFI_RULES = compileRules([
   { id: 'lfi-001', score: 5, needles: ['..'], pattern: '\\.\\.[\\\\/;]+\\s*\\.\\.[\\\\/;]', explanation: 'repeated ../ traversal' },
-  { id: 'lfi-002', score: 5, needles: ['/', '\\', 'ini', 'inf'], pattern: SENSITIVE, explanation: 'sensitive system file' },
+  { id: 'lfi-005', score: 5, needles: ['passwd', 'shadow', 'sudoers', '/proc/', '.ini', 'web-inf', 'id_rsa', 'system32', 'c:'], pattern: '/etc/(?:passwd|shadow|master\\.passwd|sudoers)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|maps|fd)|\\b(?:boot|win)\\.ini\\b|web-inf[\\\\/]+web\\.xml|\\.htpasswd\\b|\\bid_rsa\\b|windows[\\\\/]+system32|\\bc:[\\\\/]+(?:windows|winnt|boot\\.ini)', explanation: 'well-known target file of file-disclosure attacks' },
+  { id: 'lfi-002', score: 4, needles: ['/', '\\', 'ini', 'inf'], pattern: SENSITIVE, explanation: 'sensitive system file' },
   { id: 'lfi-003', score: 5, needles: ['..'], pattern: '(?:^|[\\\\/=\\s])\\.\\.[\\\\/;]{1,3}[^/\\\\]{0,80}\\.(?:ini|conf|cfg|log|passwd|xml|yml|yaml|properties|php|asp|aspx|jsp|env|key|pem|db)\\b|^\\.\\.[\\\\/]{1,3}(?:\\.\\.|etc|windows|winnt|boot|proc|var|usr|root|home|\\{file\\})', explanation: 'traversal to a configuration or system file' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
@@ -36,19 +37,19 @@ export const lfiDetector: SignatureDetector = Object.freeze({
 });
 
 /** Remote file inclusion and dangerous URL schemes (`rfi-*`). */
-export const rfiDetector: SignatureDetector = tableDetector('rfi', 'rfi', compileRules([
+export const rfiDetector: SignatureDetector = tableDetector('rfi', 'rfi', compileRules(withKinds([
   { id: 'rfi-001', score: 5, needles: ['://'], pattern: '^\\s*(?:https?|ftps?)://[^/?#\\s]{0,64}?\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b', explanation: 'URL parameter pointing at an IP address' },
   { id: 'rfi-002', score: 5, needles: ['?'], pattern: '^\\s*(?:https?|ftps?)://[^\\s]{1,2000}\\?+$', explanation: 'URL with a trailing ? (include-suffix trick)' },
   { id: 'rfi-003', score: 5, needles: ['include', 'require'], pattern: '\\b(?:include|require)(?:_once)?\\s*\\(?\\s*[\'"]?\\s*(?:https?|ftps?|php|data)://', explanation: 'include of a remote URL' },
   { id: 'rfi-004', score: 5, needles: ['php:', 'expect:', 'zip:', 'phar:', 'data:', 'glob:', 'file:', 'compress.', 'jar:', 'netdoc:'], pattern: '\\b(?:php|expect|zip|phar|glob|file|jar|netdoc|compress\\.(?:zlib|bzip2))://|\\bdata:(?://)?[a-z]{1,20}/[a-z0-9.+-]{1,40};base64,', explanation: 'stream wrapper or file URL' },
   { id: 'rfi-005', score: 5, needles: ['\\\\'], pattern: '^\\s*\\\\\\\\[a-z0-9.\\-]{1,253}\\\\', explanation: 'UNC path to a remote share' },
   { id: 'rfi-006', score: 5, needles: ['ftp://'], pattern: '^\\s*ftps?://', explanation: 'FTP URL parameter' },
-]));
+])));
 
 /** XML external entities and XInclude (`xxe-*`). Reads the raw XML body too. */
 export const xxeDetector: SignatureDetector = tableDetector('xxe', 'xxe', compileRules([
   { id: 'xxe-001', score: 5, needles: ['<!entity'], pattern: '<!entity', explanation: 'XML entity declaration' },
-  { id: 'xxe-002', score: 5, needles: ['<!doctype'], pattern: '<!doctype[^>\\[]{0,200}(?:\\[|\\bsystem\\b|\\bpublic\\b)', explanation: 'DOCTYPE with internal subset or external id' },
+  { id: 'xxe-002', score: 5, needles: ['<!doctype'], pattern: '<!doctype[^>\\[]{0,200}\\[|\\b(?:system|public)\\s{0,8}["\']', explanation: 'DOCTYPE with internal subset or external id' },
   { id: 'xxe-003', score: 5, needles: ['xi:include', 'xinclude'], pattern: 'xi:include|xmlns:xi\\s*=|/xinclude', explanation: 'XInclude' },
-  { id: 'xxe-004', score: 4, needles: ['<xsl:', 'document('], pattern: '<xsl:[a-z-]{1,30}[^>]{0,200}document\\s*\\(|system-property\\s*\\(', explanation: 'XSLT file access' },
+  { id: 'xxe-004', score: 4, needles: ['<xsl:', 'document('], pattern: 'document\\s*\\(\\s*[\'"](?:file:|https?:|/)|system-property\\s*\\(', explanation: 'XSLT file access' },
 ]));

@@ -2,27 +2,29 @@
 
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
-import { compileRules, emit, tableDetector, type FindingSink, type SignatureDetector } from '../signature.js';
+import { compileRules, emit, tableDetector, withKinds, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 const PRIVATE_HOST = '(?:localhost|127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|0\\.0\\.0\\.0|0+(?=[:/]|$)|\\[[0:]{0,20}1?\\]|\\[::ffff:[^\\]]{1,40}\\]|10\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|192\\.168\\.\\d{1,3}\\.\\d{1,3}|172\\.(?:1[6-9]|2\\d|3[01])\\.\\d{1,3}\\.\\d{1,3}|\\d{8,10}(?=[:/]|$)|0x[0-9a-f]{1,8}(?=[:/.]|$)|0[0-7]{1,4}\\.\\d{1,8}|\\d{1,3}\\.\\d{1,8}(?=[:/]|$))';
 
 /** Server-side request forgery (`ssrf-*`). */
-export const ssrfDetector: SignatureDetector = tableDetector('ssrf', 'ssrf', compileRules([
+export const ssrfDetector: SignatureDetector = tableDetector('ssrf', 'ssrf', compileRules(withKinds([
   { id: 'ssrf-001', score: 5, needles: ['169.254', 'metadata', '100.100.100.200', 'instance-data', 'fd00:ec2'], pattern: '169\\.254\\.\\d{1,3}\\.\\d{1,3}|metadata\\.(?:google\\.internal|packet\\.net|azure\\.com)|\\bmetadata/v1|100\\.100\\.100\\.200|instance-data|fd00:ec2::254|/latest/meta-data', explanation: 'cloud metadata endpoint' },
   { id: 'ssrf-002', score: 5, needles: ['gopher:', 'dict:', 'ldap:', 'tftp:', 'sftp:', 'ldaps:'], pattern: '\\b(?:gopher|dict|ldaps?|tftp|sftp)://', explanation: 'URL scheme used for SSRF' },
   { id: 'ssrf-003', score: 4, needles: ['://'], pattern: `(?:^|[^a-z])(?:https?|ftp|wss?)://(?:[^/@\\s]{0,64}@)?${PRIVATE_HOST}`, explanation: 'URL to a loopback, private or encoded address' },
-  { id: 'ssrf-004', score: 5, needles: ['nip.io', 'xip.io', 'sslip.io', '1u.ms', 'localtest.me', 'rbndr.us', 'lvh.me', 'vcap.me', 'burpcollaborator', 'oastify', 'interact.sh', 'oast.', 'dnslog.cn', 'ceye.io', 'requestbin', 'canarytokens'], pattern: '\\.(?:nip|xip|sslip)\\.io\\b|\\b1u\\.ms\\b|localtest\\.me|\\.rbndr\\.us|\\blvh\\.me\\b|\\bvcap\\.me\\b|burpcollaborator\\.net|oastify\\.com|interact\\.sh|\\boast\\.(?:pro|live|site|online|fun|me)\\b|dnslog\\.cn|ceye\\.io|requestbin|canarytokens', explanation: 'DNS rebinding or out-of-band callback host' },
-]));
+  { id: 'ssrf-004', score: 4, needles: ['nip.io', 'xip.io', 'sslip.io', '1u.ms', 'localtest.me', 'rbndr.us', 'lvh.me', 'vcap.me'], pattern: '\\.(?:nip|xip|sslip)\\.io\\b|\\b1u\\.ms\\b|localtest\\.me|\\.rbndr\\.us|\\blvh\\.me\\b|\\bvcap\\.me\\b', explanation: 'DNS rebinding host shape' },
+  { id: 'ssrf-005', score: 5, needles: ['burpcollaborator', 'oastify', 'interact.sh', 'oast.', 'dnslog.cn', 'ceye.io', 'requestbin', 'canarytokens'], pattern: 'burpcollaborator\\.net|oastify\\.com|interact\\.sh|\\boast\\.(?:pro|live|site|online|fun|me)\\b|dnslog\\.cn|ceye\\.io|requestbin|canarytokens', explanation: 'out-of-band callback host' },
+])));
 
 /** Open redirect (`redir-*`). */
-export const redirectDetector: SignatureDetector = tableDetector('redirect', 'open-redirect', compileRules([
-  { id: 'redir-001', score: 5, needles: ['//', '\\', '/\\'], pattern: '^\\s*(?:https?:)?(?:[/\\\\]\\s*){2,}[^/\\\\\\s]{0,80}?[a-z0-9\\-]\\.[a-z]{2,24}(?:[/?#:@%]|$)', explanation: 'scheme-relative URL to another host' },
-  { id: 'redir-002', score: 5, needles: ['@'], pattern: '^\\s*(?:[a-z]{3,8}:)?//[a-z0-9.\\-]{1,100}\\.[a-z]{2,24}[^/?#\\s]{0,60}@', explanation: 'URL with a host-like userinfo (allow-list bypass)' },
-  { id: 'redir-003', score: 5, needles: [':/\\', ':\\\\', '/%09', '/ /', ':///'], pattern: '^\\s*(?:https?:)?(?:/\\\\|\\\\\\\\|/\\s+/|///)|^\\s*https?:/{0,3}\\\\', explanation: 'malformed scheme or separator to confuse URL parsers' },
+export const redirectDetector: SignatureDetector = tableDetector('redirect', 'open-redirect', compileRules(withKinds([
+  { id: 'redir-005', score: 5, needles: ['//', '\\'], pattern: '^\\s*(?:https?:)?(?:[/\\\\]\\s*){2,}[^\\s]{0,200}?(?:@|\\\\|/\\.\\.|\\.\\./|\\u3002)', explanation: 'scheme-relative URL with parser-confusion tricks' },
+  { id: 'redir-001', score: 4, needles: ['//', '\\', '/\\'], pattern: '^\\s*(?:[/\\\\]\\s*){2,}[^/\\\\\\s]{0,80}?[a-z0-9\\-]\\.[a-z]{2,24}(?:[/?#:@%]|$)', explanation: 'scheme-relative URL to another host' },
+  { id: 'redir-002', score: 5, needles: ['@'], pattern: '^\\s*(?:[a-z]{3,8}:)?//[a-z0-9\\-]{1,63}\\.[^/?#\\s@]{1,160}@', explanation: 'URL with a host-like userinfo (allow-list bypass)' },
+  { id: 'redir-003', score: 5, needles: [':/\\', ':\\\\', '/%09', '/ /', ':///'], pattern: '^\\s*(?:https?:)?(?:/\\\\|\\\\\\\\|/\\s+/|///)\\s*[a-z0-9\\-]{1,63}(?:\\.[a-z0-9\\-]{1,63}){1,5}|^\\s*https?:/{0,3}\\\\', explanation: 'malformed scheme or separator to confuse URL parsers' },
   { id: 'redir-004', score: 5, needles: ['://'], pattern: '^\\s*https?://(?:\\d{4,}|0x[0-9a-f]{2,}|0\\d{2,})(?:\\.\\d{1,12}){0,3}(?:[/:?#]|$)', explanation: 'URL with an encoded numeric host' },
-]));
+])));
 
-const CRLF_TAIL = '[\\t ]*(?:set-cookie|location|content-(?:type|length|disposition|security-policy)|x-[a-z-]{1,30}|refresh|host|cache-control|access-control-[a-z-]{1,30}|transfer-encoding|connection|remote-addr|http/\\d|(?:get|post|head|put) |<(?:script|html|svg|img))';
+const CRLF_TAIL = '[\\t ]*(?:(?:set-cookie|location|content-(?:type|length|disposition|security-policy)|x-[a-z-]{1,30}|refresh|host|cache-control|access-control-[a-z-]{1,30}|transfer-encoding|connection|remote-addr)[\\t ]*:|http/\\d|(?:get|post|head|put) [^\\s]{1,200} http/|<(?:script|html|svg|img)\\b)';
 
 /** CRLF and header injection, response splitting, smuggled requests in values (`crlf-*`). */
 export const crlfDetector: SignatureDetector = tableDetector('crlf', 'crlf', compileRules([
@@ -31,12 +33,12 @@ export const crlfDetector: SignatureDetector = tableDetector('crlf', 'crlf', com
   { id: 'crlf-003', score: 5, needles: ['http/'], kinds: ['query', 'body', 'name', 'path'], pattern: '\\b(?:get|post|head|put|delete|options|connect)\\s+(?:https?://|/)[^\\s]{0,200}\\s+http/\\d', explanation: 'HTTP request line inside a value (splitting/smuggling)' },
 ]));
 
-const LOOKUP_RE = /\$\{([^${}]{0,256})\}/;
-const JNDI_RE = /\$\{\s*jndi\s*:|jndi\s*:\s*(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http|https)\b/;
-const LOOKUP_NAME_RE = /\$\{\s*(?:jndi|env|sys|java|ctx|main|bundle|docker|k8s|spring|log4j|web|lower|upper|date|base64|marker|sd|map|jvmrunargs|event)\s*:/;
-const JNDI_BODY_RE = /^\s*jndi\s*:/;
-const CASE_LOOKUP_RE = /^(?:lower|upper):/;
-const QUOTE_RE = /'/g;
+const LOOKUP_RE = trackPattern(/\$\{([^${}]{0,256})\}/);
+const JNDI_RE = trackPattern(/\$\{\s*jndi\s*:|jndi\s*:\s*(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http|https)\b/);
+const LOOKUP_NAME_RE = trackPattern(/\$\{\s*(?:jndi|env|sys|java|ctx|main|bundle|docker|k8s|spring|log4j|web|lower|upper|date|base64|marker|sd|map|jvmrunargs|event)\s*:/);
+const JNDI_BODY_RE = trackPattern(/^\s*jndi\s*:/);
+const CASE_LOOKUP_RE = trackPattern(/^(?:lower|upper):/);
+const QUOTE_RE = trackPattern(/'/g);
 const MARK = '\u0001jndi\u0001';
 
 /** Resolves Log4j lookups innermost-first (`${lower:j}`, `${::-n}`, `${env:X:-d}`), bounded. Never throws. */
@@ -76,8 +78,8 @@ export const log4shellDetector: SignatureDetector = Object.freeze({
   },
 });
 
-const SHELLSHOCK_RE = /\(\s*\)\s*\{[^}]{0,40}\}\s*;/;
-const SHELLSHOCK_START_RE = /^\s*\(\s*\)\s*\{/;
+const SHELLSHOCK_RE = trackPattern(/\(\s*\)\s*\{/);
+const SHELLSHOCK_START_RE = trackPattern(/^\s*\(\s*\)\s*\{/);
 
 /** Shellshock function definitions in any header or value (`shellshock-*`). */
 export const shellshockDetector: SignatureDetector = Object.freeze({
@@ -89,7 +91,7 @@ export const shellshockDetector: SignatureDetector = Object.freeze({
       const v = part.norm;
       if (v.indexOf('()') < 0 && v.indexOf('( )') < 0) continue;
       const m = SHELLSHOCK_RE.exec(v);
-      if (m || SHELLSHOCK_START_RE.test(v)) emit(sink, 'shellshock', 'shellshock-001', 'shellshock', 5, part, m?.index ?? 0, 'bash function definition (Shellshock)');
+      if ((m && v.indexOf('}', m.index) >= 0 && v.indexOf(';', m.index) >= 0) || SHELLSHOCK_START_RE.test(v)) emit(sink, 'shellshock', 'shellshock-001', 'shellshock', 5, part, m?.index ?? 0, 'bash function definition (Shellshock)');
     }
   },
 });

@@ -2,22 +2,23 @@
 
 import { headerValue, type RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
-import { emit, type FindingSink, type SignatureDetector } from '../signature.js';
+import { emit, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 /** Methods a normal client sends. Others are a protocol anomaly. */
 export const ALLOWED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const NUL_RE = /%00|\u0000/;
-const BAD_UTF8_RE = /%c[01]%[0-9a-f]{2}|%e0%[89][0-9a-f]%|%f0%8[0-9a-f]%|%u(?:ff[0-9a-f]{2}|[0-9a-f]{4})/i;
-const RESTRICTED_EXT_RE = /\.(?:sql|bak|backup|old|swp|env|htpasswd|htaccess|mdb|sqlite3?|pem|key|dist|save|orig|git|svn|config|ini|log|inc|asa|cer|cdx|idq|printer|htr|htw|ida|idc|shtml|dll|exe|bat|cmd|sh|com)$/;
-const SMUGGLE_BODY_RE = /(?:^|\r?\n)[^\r\n]{0,200}(?:get|post|head|put|delete|options) \/[^\s]{0,200} http\/1\.[01]\r?\n/i;
-const RANGE_RE = /^bytes=(?:\s*\d{0,19}\s*-\s*\d{0,19}\s*,){5}/;
-const SCANNER_UA_RE = /sqlmap|nikto|nmap|nuclei|masscan|zgrab|wpscan|acunetix|netsparker|dirbuster|gobuster|\bffuf\b|feroxbuster|\bw3af|havij|\bhydra\b|openvas|nessus|arachni|skipfish|whatweb|wfuzz|jaeles|xsstrike|commix|appscan|webinspect|owasp zap|\bzap\/|burp(?:suite| collaborator)|paros|bbqsql|grabber|jbrofuzz|n-stealth|nsauditor|morfeus|zmeu|dotdotpwn|fimap|absinthe|pangolin|sqlninja|webshag|\bzmap\b|dirb\b|wapiti|vega\/|\bnaxsi|joomscan|droopescan|cmsmap|\bmasscan|httpx - open-source|censysinspect|\bbrutus\b|floodgate/i;
+const NUL_RE = trackPattern(/%00|\u0000/);
+const BAD_UTF8_RE = trackPattern(/%c[01]%[0-9a-f]{2}|%e0%[89][0-9a-f]%|%f0%8[0-9a-f]%|%u(?:ff[0-9a-f]{2}|[0-9a-f]{4})/i);
+const RESTRICTED_EXT_RE = trackPattern(/\.(?:sql|bak|swp|env|htpasswd|htaccess|mdb|sqlite3?|pem|key|pwd|pass|dbf|rdb|mdf|old|git|svn)$/);
+const UNUSUAL_EXT_RE = trackPattern(/\.(?:backup|dist|save|orig|config|ini|log|inc|asa|cer|cdx|idq|printer|htr|htw|ida|idc|dll|bat|cmd|com|conf|cfg|dat|db|vbs)$/);
+const SMUGGLE_BODY_RE = trackPattern(/(?:^|\r?\n)[^\r\n]{0,200}(?:get|post|head|put|delete|options) \/[^\s]{0,200} http\/1\.[01]\r?\n/i);
+const RANGE_RE = trackPattern(/^bytes=(?:\s*\d{0,19}\s*-\s*\d{0,19}\s*,){5}/);
+const SCANNER_UA_RE = trackPattern(/sqlmap|nikto|nmap|nuclei|masscan|zgrab|wpscan|acunetix|netsparker|dirbuster|gobuster|\bffuf\b|feroxbuster|\bw3af|havij|\bhydra\b|openvas|nessus|arachni|skipfish|whatweb|wfuzz|jaeles|xsstrike|commix|appscan|webinspect|owasp zap|\bzap\/|burp(?:suite| collaborator)|paros|bbqsql|grabber|jbrofuzz|n-stealth|nsauditor|morfeus|zmeu|dotdotpwn|fimap|absinthe|pangolin|sqlninja|webshag|\bzmap\b|dirb\b|wapiti|vega\/|\bnaxsi|joomscan|droopescan|cmsmap|\bmasscan|httpx - open-source|censysinspect|\bbrutus\b|floodgate/i);
 const SCANNER_HEADERS = new Set(['acunetix-product', 'acunetix-scanning-agreement', 'acunetix-user-agreement', 'x-scanner', 'x-wipp', 'x-request-memo', 'x-request-manager-session']);
-const SCANNER_PATH_RE = /\/(?:\.env|\.git\/|\.svn\/|\.hg\/|\.ds_store|wp-login\.php|xmlrpc\.php|phpmyadmin|pma\/|\.aws\/credentials|server-status|actuator\/(?:env|heapdump)|\.well-known\/security\.txt\.bak|cgi-bin\/(?:php|test-cgi)|vendor\/phpunit|console\/login)/i;
-const SESSION_PARAM_RE = /^(?:phpsessid|jsessionid|aspsessionid[a-z]{0,10}|asp\.net_sessionid|cfid|cftoken|cfsid|session_?id|sessionid|connect\.sid|laravel_session|ci_session|zend_session_id|next-auth\.session-token|_rails_session|_session_id|cakephp|symfony|s_sess|sess_id|jsessid|phpsessionid)$/i;
-const ABSOLUTE_URI_RE = /^[a-z]{2,8}:\/\//i;
-const DIGITS_RE = /^\d{1,15}$/;
-const HOST_OF_RE = /^[a-z][a-z0-9+.-]{0,20}:\/\/([^/:?#]{1,253})/i;
+const SCANNER_PATH_RE = trackPattern(/\/(?:\.env|\.git\/|\.svn\/|\.hg\/|\.ds_store|wp-login\.php|xmlrpc\.php|phpmyadmin|pma\/|\.aws\/credentials|server-status|actuator\/(?:env|heapdump)|\.well-known\/security\.txt\.bak|cgi-bin\/(?:php|test-cgi)|vendor\/phpunit|console\/login)/i);
+const SESSION_PARAM_RE = trackPattern(/^(?:phpsessid|jsessionid|aspsessionid[a-z]{0,10}|asp\.net_sessionid|cfid|cftoken|cfsid|connect\.sid|laravel_session|ci_session|zend_session_id|next-auth\.session-token|_rails_session|cakephp|symfony|jsessid|phpsessionid)$/i);
+const ABSOLUTE_URI_RE = trackPattern(/^[a-z]{2,8}:\/\//i);
+const DIGITS_RE = trackPattern(/^\d{1,15}$/);
+const HOST_OF_RE = trackPattern(/^[a-z][a-z0-9+.-]{0,20}:\/\/([^/:?#]{1,253})/i);
 
 function emitReq(sink: FindingSink, detector: string, rule: string, cls: 'protocol' | 'scanner' | 'anomaly', score: number, part: string, text: string, why: string): void {
   emit(sink, detector, rule, cls, score, { name: part, norm: text.toLowerCase() }, 0, why);
@@ -29,9 +30,10 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (BAD_UTF8_RE.test(view.path) || BAD_UTF8_RE.test(view.query)) emitReq(sink, 'protocol', 'protocol-003', 'protocol', 5, 'query', view.query || view.path, 'overlong UTF-8 or %u encoding');
   if (ABSOLUTE_URI_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-004', 'protocol', 3, 'path', view.path, 'absolute URI in the request line');
   if (RESTRICTED_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'restricted file extension');
+  else if (UNUSUAL_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-012', 'protocol', 3, 'path', parsed.path.path, 'unusual file extension');
   if (view.body !== '' && SMUGGLE_BODY_RE.test(view.body)) emitReq(sink, 'protocol', 'protocol-006', 'protocol', 5, 'body', view.body.slice(0, 200), 'HTTP request inside the body (smuggling)');
   for (const a of parsed.anomalies) {
-    if (a.startsWith('multipart')) emitReq(sink, 'protocol', 'protocol-007', 'protocol', 5, 'body', a, `malformed multipart body (${a})`);
+    if (a.startsWith('multipart')) emitReq(sink, 'protocol', 'protocol-007', 'protocol', a === 'multipart-no-name' ? 3 : 5, 'body', a, `malformed multipart body (${a})`);
   }
   const host = headerValue(view, 'host');
   if (view.headers.length > 0 && (host === undefined || host.trim() === '')) emitReq(sink, 'protocol', 'protocol-008', 'protocol', 2, 'header:host', '', 'missing or empty Host header');

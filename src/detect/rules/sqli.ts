@@ -3,7 +3,7 @@
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest, Part } from '../parts.js';
 import { fingerprint, sqlTokens, type SqlToken } from '../sqllex.js';
-import { emit, ruleReads, type FindingSink, type SignatureDetector } from '../signature.js';
+import { emit, ruleReads, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 /** Functions that only attacks call from a request value. */
 const STRONG_FUNCS = new Set(['sleep', 'benchmark', 'pg_sleep', 'load_file', 'extractvalue', 'updatexml',
@@ -17,20 +17,24 @@ const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'da
   'md5', 'sha1', 'isnull', 'ifnull', 'coalesce', 'nvl', 'instr', 'left', 'right', 'reverse', 'rand', 'floor']);
 const META_NAMES = /information_schema|sysobjects|syscolumns|mysql\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http/;
 
+/** Secrets are random text: a trailing quote-comment in them is not evidence. */
+const SECRET_PARAM_RE = trackPattern(/pass|pwd|secret|token|key/i);
+const ALPHA_RE = trackPattern(/^[a-z]/);
+
 interface SqlRule { readonly id: string; readonly re: RegExp; readonly score: number; readonly quoted: boolean; readonly bare: boolean; readonly explanation: string }
 
 /** Fingerprint rules. `quoted`: applies in the quote-breakout contexts; `bare`: in the as-is context. */
 const FP_RULES: readonly SqlRule[] = Object.freeze([
-  { id: 'sqli-001', re: /^s\)*&\(*[s1nvf]\)*(?:o|&|c|$|;|\))/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a boolean condition (tautology)' },
-  { id: 'sqli-002', re: /^o?1\)*&\(*[1sv]\)*o\(*[1sv]/, score: 5, quoted: false, bare: true, explanation: 'numeric value followed by a boolean comparison (tautology)' },
-  { id: 'sqli-003', re: /Uk?E(?:[1svf(o]|n[,k.]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
-  { id: 'sqli-004', re: /^(?:s|1)\)*;\(*E/, score: 5, quoted: true, bare: true, explanation: 'stacked query after a value' },
-  { id: 'sqli-005', re: /^s\)*c/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a comment (query truncation)' },
+  { id: 'sqli-001', re: /^s\)*&\(*(?:[1v]\)*(?:[oa&c;)]|$)|f\(|\(|[sn]\)*(?:o|&|c|;|\)))/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a boolean condition (tautology)' },
+  { id: 'sqli-002', re: /^[oa]?1\)*&\(*[1sv]\)*o\(*[1sv]/, score: 5, quoted: false, bare: true, explanation: 'numeric value followed by a boolean comparison (tautology)' },
+  { id: 'sqli-003', re: /Uk?E(?:[1svf(oa]|n[,k.]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
+  { id: 'sqli-004', re: /^(?:s|1)\)*;\(*E(?:[kvf1s(oac]|n[,(;.sc]|nk|$)/, score: 5, quoted: true, bare: true, explanation: 'stacked query after a value' },
+  { id: 'sqli-005', re: /^s\)*c$/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a comment (query truncation)' },
   { id: 'sqli-006', re: /^1\)+(?:c|&|;|U)/, score: 5, quoted: false, bare: true, explanation: 'numeric value closing parentheses then SQL' },
-  { id: 'sqli-007', re: /^so\(*[s1nvf]/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a comparison or concatenation' },
-  { id: 'sqli-008', re: /^s\)*(?:U|E|;)/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a new statement or UNION' },
+  { id: 'sqli-007', re: /^so\(*(?:s|[1vf(]\)*(?:[o&c;]|$))/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a comparison or concatenation' },
+  { id: 'sqli-008', re: /^s\)*(?:Uk?E|;\(*[E&c]|E(?:[oa1vf(s]|n[,k]|k))/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a new statement or UNION' },
   { id: 'sqli-009', re: /^&\(*[1sv]\)*o\(*[1sv]/, score: 5, quoted: false, bare: true, explanation: 'leading boolean comparison (OR 1=1)' },
-  { id: 'sqli-010', re: /E(?:o|1|v|f|n,)[^;]{0,12}k/, score: 5, quoted: false, bare: true, explanation: 'SELECT column list FROM ...' },
+  { id: 'sqli-010', re: /E(?:[oa]|1|v|f|n,)[^;]{0,12}k/, score: 4, quoted: false, bare: true, explanation: 'SELECT column list FROM ...' },
   { id: 'sqli-011', re: /^s\)*&\(*E/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a subquery condition' },
   { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
 ]);
@@ -64,6 +68,8 @@ function inspectPart(part: Part, sink: FindingSink): void {
     for (const r of FP_RULES) {
       if ((q === undefined ? !r.bare : !r.quoted)) continue;
       if (r.re.test(fp)) {
+        if (r.id === 'sqli-005' && ((tokens[tokens.length - 1]?.text.length ?? 0) > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
+        if (r.id === 'sqli-007' && ALPHA_RE.test(tokens[1]?.text ?? '')) continue;
         emit(sink, 'sqli', r.id, 'sqli', r.score, part, 0, `${r.explanation} [${fp.slice(0, 16)}]`);
         return;
       }

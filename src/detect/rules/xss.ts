@@ -3,7 +3,7 @@
 import type { RequestView } from '../../core/index.js';
 import { htmlTags } from '../htmllex.js';
 import type { ParsedRequest, Part } from '../parts.js';
-import { compileRules, emit, ruleReads, runRule, type FindingSink, type SignatureDetector } from '../signature.js';
+import { compileRules, emit, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 const SCRIPT_TAGS = new Set(['script']);
 const STRONG_TAGS = new Set(['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'isindex', 'xss', 'import', 'handler', 'listener']);
@@ -11,8 +11,8 @@ const WEAK_TAGS = new Set(['svg', 'math', 'style', 'link', 'meta', 'form', 'xml'
   'body', 'input', 'button', 'details', 'marquee', 'animate', 'set', 'a', 'div', 'source', 'textarea', 'select',
   'keygen', 'bgsound', 'layer', 'ilayer', 'template', 'table', 'td', 'object', 'title', 'html', 'head']);
 const URL_ATTRS = /^(?:href|src|action|formaction|data|xlink:href|from|to|values|background|poster|srcdoc|dynsrc|lowsrc|code|codebase|content|by|style|onload|value|http-equiv)$/;
-const SCRIPT_URL = /^(?:javascript|vbscript|livescript|mocha)\s*:|^data\s*:\s*(?:text\/html|image\/svg|application\/(?:x-)?(?:javascript|ecmascript|xhtml))/;
-const STYLE_SCRIPT = /expression\(|url\(['"]?javascript/;
+const SCRIPT_URL = trackPattern(/^(?:javascript|vbscript|livescript|mocha)\s*:|^data\s*:\s*(?:text\/html|image\/svg|application\/(?:x-)?(?:javascript|ecmascript|xhtml))/);
+const STYLE_SCRIPT = trackPattern(/expression\(|url\(['"]?javascript/);
 const HANDLER = /^on[a-z]{3,}$/;
 // eslint-disable-next-line no-control-regex
 const CTRL_WS = /[\u0000-\u0020]+/g;
@@ -26,7 +26,7 @@ const JS_RULES = compileRules([
   { id: 'xss-015', score: 4, needles: ['fromcharcode', 'atob', 'constructor', 'settimeout', 'setinterval', 'eval('], pattern: '(?:string\\s*\\.\\s*fromcharcode|\\batob|\\.constructor|\\bsettimeout|\\bsetinterval|\\beval)\\s*[(`]', explanation: 'JS code construction call' },
   { id: 'xss-016', score: 5, needles: ['expression', 'binding', 'behavior', '@import'], pattern: '(?:expression\\s*\\(|-moz-binding\\s*:|behavior\\s*:\\s*url|@import\\s)', explanation: 'CSS script execution' },
   { id: 'xss-017', score: 4, needles: ['</script', '</title', '</textarea', '</style', '</noscript', '</xmp', '</iframe'], pattern: '</(?:script|title|textarea|style|noscript|xmp|iframe)', explanation: 'closing tag that breaks out of a raw-text context' },
-  { id: 'xss-018', score: 5, needles: ['{{', 'constructor'], pattern: '\\{\\{[^}]{0,80}constructor[^}]{0,80}\\}\\}', explanation: 'AngularJS sandbox escape' },
+  { id: 'xss-018', score: 5, needles: ['{{', 'constructor'], pattern: '\\{\\{[^}]{0,80}constructor', explanation: 'AngularJS sandbox escape' },
 ]);
 
 function inspectTags(part: Part, sink: FindingSink): boolean {

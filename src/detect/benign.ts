@@ -1,0 +1,95 @@
+// Realistic benign traffic generator (seeded): the hard negatives real users send.
+
+import { makeRequestView } from '../core/index.js';
+import type { CorpusRecord } from './corpus.js';
+import { Rng } from './ml/rng.js';
+
+const FIRST = ["Sinéad", "Patrick", "Mary-Kate", "José", "Zoë", "Nguyễn", "Ola", "Aoife", "Jean-Luc", "Amélie", "D'Andre", "Renée", "Łukasz", "Søren", "Mei", "Yusuf", "Dmitri", "Chloë"];
+const LAST = ["O'Brien", "O'Connor", "D'Angelo", "McDonald", "van der Berg", "Smith-Jones", "Müller", "García Márquez", "L'Estrange", "Ní Bhriain", "de la Cruz", "Østergård", "Dell'Acqua", "N'Diaye", "St. John"];
+const STREETS = ["12 Queen's Road", "221B Baker St. Apt #4", "1600 Pennsylvania Ave NW", "Flat 3, 7 St. Mary's Lane", "Rue de l'Église 5", "Calle O'Donnell 24, 3º-B", "PO Box 1234; Dock 5", "1 Infinite Loop (Bldg 2)"];
+const SEARCH = ["select a union rep", "union station parking", "how to select the best laptop", "drop shipping from china", "delete my account", "insert coin arcade", "update on the order status", "where is my order?", "select * in vs code shortcut", "java vs python for beginners", "rock 'n' roll", "or 1 thing and another", "1 or 2 bedrooms", "what's 5 + 5 = ?", "C# & .NET jobs", "AT&T store near me", "50% off shoes", "Tom & Jerry; the movie", "alert dog breeds", "script writing course", "sleep apnea treatment", "cat /etc/hosts explained", "exec chair leather", "table for 2 tonight", "drop table legs ikea", "javascript tutorial pdf", "best <b>bold</b> fonts", "\"quoted phrase\" search", "order by price desc", "group by age", "Schrödinger's cat", "mañana café", "Fußball Ergebnisse", "日本語 検索", "привет мир", "مرحبا بالعالم", "ціна квитка", "email me @ 5pm", "100% cotton t-shirt (xl)", "it's a-ok!!", "don't stop; believing", "where to buy 1/2\" pipe"];
+const COMMENTS = [
+  "Great article! I've been using `SELECT id, name FROM users WHERE active = 1` for years — never knew about indexes.",
+  "Here's my fix:\n```js\nconst x = document.getElementById('app');\nif (x) { x.textContent = 'hi'; }\n```\nHope it helps.",
+  "**Update:** the bug is in `parse()` - see [the docs](https://example.com/docs?page=2&lang=en).",
+  "I'd say it's 50/50... O'Reilly's book is better than the one from Packt; pages 10-20 -- especially.",
+  "> quote from above\n\nI disagree: the union of two sets A ∪ B is not the same as A ∩ B.",
+  "Try `rm -rf node_modules && npm install`, it worked for me (macOS 14).",
+  "Use <code>&lt;div&gt;</code> elements; not tables (please!).",
+  "The formula =SUM(A1:A10) gives me #VALUE! — any idea?",
+  "Price: $1,299.99 (incl. 20% VAT) -> order #A-1234-XY",
+  "Meeting @ 10:30; bring the Q3 report + the 'final' deck v2.",
+  "Ich würde sagen: das ist \"nicht schlecht\" – aber teuer.",
+  "C'est l'été ! Les prix sont à 30 % de réduction jusqu'à dimanche.",
+  "1) preheat oven 2) mix flour & sugar 3) bake for 25-30 min",
+  "grep -r \"TODO\" src/ | wc -l  # counts TODOs",
+  "SELECT the items you want, then click Update cart.",
+  "-- Best regards,\nJohn",
+];
+const JSON_KEYS = ['name', 'title', 'description', 'note', 'comment', 'address', 'query', 'message', 'bio', 'tags'];
+const UAS = ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0', 'okhttp/4.12.0', 'python-requests/2.31.0', 'curl/8.5.0'];
+
+function pick<T>(r: Rng, a: readonly T[]): T { return a[r.int(a.length)]!; }
+function b64(r: Rng, n: number): string {
+  const al = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  let s = ''; for (let i = 0; i < n; i++) s += al[r.int(64)]; return s + (n % 4 === 2 ? '==' : n % 4 === 3 ? '=' : '');
+}
+function hex(r: Rng, n: number): string { let s = ''; for (let i = 0; i < n; i++) s += '0123456789abcdef'[r.int(16)]; return s; }
+function enc(s: string): string { return encodeURIComponent(s); }
+function form(fields: Record<string, string>, plus: boolean): string {
+  return Object.entries(fields).map(([k, v]) => `${enc(k)}=${plus ? enc(v).replace(/%20/g, '+') : enc(v)}`).join('&');
+}
+
+function cookie(r: Rng): string {
+  return `session=${hex(r, 32)}; _ga=GA1.2.${r.int(1e9)}.${1.7e9 + r.int(1e7)}; prefs=${enc(JSON.stringify({ theme: 'dark', lang: pick(r, ['en', 'fr', 'de']) }))}; jwt=${b64(r, 36)}.${b64(r, 120)}.${b64(r, 43)}`;
+}
+
+function headers(r: Rng, extra: Record<string, string> = {}): Record<string, string> {
+  const h: Record<string, string> = { Host: 'shop.example.com', 'User-Agent': pick(r, UAS), Accept: '*/*', 'Accept-Language': pick(r, ['en-US,en;q=0.9', 'fr-FR,fr;q=0.8', 'de-DE']), ...extra };
+  if (r.next() < 0.6) h['Cookie'] = cookie(r);
+  return h;
+}
+
+type Gen = (r: Rng) => { method: string; path: string; query: string; body: string; headers: Record<string, string>; kind: string };
+
+const GENS: readonly Gen[] = [
+  (r) => ({ kind: 'search', method: 'GET', path: '/search', query: form({ q: pick(r, SEARCH), page: String(1 + r.int(9)) }, true), body: '', headers: headers(r) }),
+  (r) => ({ kind: 'signup-form', method: 'POST', path: '/account/signup', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
+    body: form({ first: pick(r, FIRST), last: pick(r, LAST), email: `${pick(r, ['o.brien', 'jl', 'zoe+shop', 'mary_kate'])}@example.org`, address: pick(r, STREETS), password: b64(r, 12) + "!'#" }, r.next() < 0.5) }),
+  (r) => ({ kind: 'json-api', method: pick(r, ['POST', 'PUT', 'PATCH']), path: `/api/v2/items/${r.int(99999)}`, query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
+    body: JSON.stringify({ [pick(r, JSON_KEYS)]: pick(r, COMMENTS), owner: { name: `${pick(r, FIRST)} ${pick(r, LAST)}`, address: pick(r, STREETS) }, tags: [pick(r, SEARCH), 'sale'], qty: r.int(10), price: r.int(10000) / 100, active: true }) }),
+  (r) => ({ kind: 'comment', method: 'POST', path: '/blog/42/comments', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
+    body: form({ author: `${pick(r, FIRST)} ${pick(r, LAST)}`, body: pick(r, COMMENTS), subscribe: 'on' }, true) }),
+  (r) => ({ kind: 'markdown-json', method: 'POST', path: '/api/posts', query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
+    body: JSON.stringify({ title: pick(r, SEARCH), markdown: `# ${pick(r, SEARCH)}\n\n${pick(r, COMMENTS)}\n\n- item one\n- item *two*\n\n[link](https://example.com/a?b=c&d=e)` }) }),
+  (r) => ({ kind: 'upload', method: 'POST', path: '/upload', query: '', headers: headers(r, { 'Content-Type': 'multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxk' }),
+    body: `------WebKitFormBoundary7MA4YWxk\r\nContent-Disposition: form-data; name="caption"\r\n\r\n${pick(r, COMMENTS)}\r\n------WebKitFormBoundary7MA4YWxk\r\nContent-Disposition: form-data; name="file"; filename="${pick(r, ["photo (1).jpg", "Q3 report - final.pdf", "l'été.png"])}"\r\nContent-Type: application/octet-stream\r\n\r\n${b64(r, 200)}\r\n------WebKitFormBoundary7MA4YWxk--\r\n` }),
+  (r) => ({ kind: 'tracking', method: 'GET', path: '/collect', query: `v=1&tid=UA-${r.int(99999)}-1&cid=${r.int(1e9)}.${r.int(1e9)}&dl=${enc(`https://shop.example.com/p/${r.int(999)}?utm_source=news&utm_campaign=spring sale`)}&dt=${enc(pick(r, SEARCH))}&ua=${enc(pick(r, UAS))}&z=${r.int(1e9)}`, body: '', headers: headers(r) }),
+  (r) => ({ kind: 'redirect-login', method: 'GET', path: '/login', query: form({ next: pick(r, ['/account/orders?page=2', '/cart', 'https://shop.example.com/checkout']), lang: 'en' }, false), body: '', headers: headers(r) }),
+  (r) => ({ kind: 'token', method: 'POST', path: '/oauth/token', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${b64(r, 40)}` }),
+    body: form({ grant_type: 'authorization_code', code: b64(r, 43), redirect_uri: 'https://app.example.com/callback', code_verifier: b64(r, 64) }, false) }),
+  (r) => ({ kind: 'graphql', method: 'POST', path: '/graphql', query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
+    body: JSON.stringify({ query: 'query Orders($first: Int!, $after: String) { orders(first: $first, after: $after) { edges { node { id total status } } pageInfo { hasNextPage } } }', variables: { first: 20, after: b64(r, 16) } }) }),
+  (r) => ({ kind: 'filter-api', method: 'GET', path: '/api/v1/products', query: `filter[name][like]=${enc(pick(r, SEARCH))}&sort=-price,name&fields=id,name,price&page[size]=25&include=author.profile`, body: '', headers: headers(r) }),
+  (r) => ({ kind: 'code-snippet', method: 'POST', path: '/api/snippets', query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
+    body: JSON.stringify({ language: pick(r, ['python', 'sql', 'shell', 'typescript']), code: pick(r, ["def add(a, b):\n    return a + b  # simple\n", "SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", "for f in *.txt; do wc -l \"$f\"; done", "const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);"]), public: r.next() < 0.5 }) }),
+  (r) => ({ kind: 'i18n', method: 'GET', path: `/${pick(r, ['fr', 'de', 'ja', 'ru', 'ar'])}/recherche`, query: form({ q: pick(r, ["l'hôtel près de la gare", 'Größe 42 Schuhe', '東京 ホテル 安い', 'купить билет в Москву', 'أفضل مطعم في دبي']) }, true), body: '', headers: headers(r) }),
+  (r) => ({ kind: 'static', method: 'GET', path: pick(r, ['/static/js/app.3f9a1c.js', '/images/products/shoe-42_large.webp', '/fonts/Inter-Var.woff2', '/favicon.ico', '/robots.txt']), query: r.next() < 0.5 ? `v=${hex(r, 8)}` : '', body: '', headers: headers(r) }),
+];
+
+/**
+ * Generates `n` benign requests (label benign, class benign, source `generated-benign`), cycling
+ * through realistic shapes: names with apostrophes, addresses, JSON APIs, SQL words in searches,
+ * code snippets, markdown, multipart uploads, base64, long cookies, non-English text. Deterministic per seed.
+ */
+export function generateBenign(n: number, seed: number): CorpusRecord[] {
+  const r = new Rng(seed);
+  const out: CorpusRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const g = GENS[i % GENS.length]!(r);
+    out.push({ view: makeRequestView(g), label: 0, klass: 'benign', source: `generated-${g.kind}`, key: Math.imul(i + 1, 2654435761) >>> 0 });
+  }
+  return out;
+}
