@@ -18,6 +18,7 @@ const adapter: ModelAdapter<MeanModel> = {
   fromParams: (p) => ({ w: Array.from(p) }),
   train: (d, init, s) => ({ w: init.w.map((v, j) => v + s.lr * (d.X.reduce((a, x) => a + (x[j] as number), 0) / d.X.length - v)) }),
   evaluate: (_m, d) => ({ accuracy: 1, tpr: 1, fpr: 0, n: d.y.length }),
+  coordinateCounts: (d) => Float64Array.from([0, 1], (j) => d.X.filter((x) => x[j] !== 0).length),
 };
 const data = (v: number, n: number): Dataset => ({ X: Array.from({ length: n }, () => Float32Array.from([v, 2 * v])), y: new Array<number>(n).fill(1) });
 
@@ -117,4 +118,15 @@ test('secure aggregation: a node crashing after sharing keys is recovered; the s
   // (1·10 + 2·20 + 4·10) / 40 = 2.25; the dropped node's masks cancelled (fixed point 2^-24).
   assert.ok(Math.abs(srv.current.w[0]! - 2.25) < 1e-5, String(srv.current.w));
   assert.ok(Math.abs(srv.current.w[1]! - 4.5) < 1e-5, String(srv.current.w));
+});
+
+test('secure aggregation with fedavg-coord: per-coordinate counts are summed under the masks', async () => {
+  const srv = setup({ minClients: 3, timeoutMs: 2_000, secagg: true, strategy: 'fedavg-coord' });
+  const run = srv.run();
+  const rows = (x: number[], n: number): Dataset => ({ X: Array.from({ length: n }, () => Float32Array.from(x)), y: new Array<number>(n).fill(1) });
+  await Promise.all([client(srv, 'a', rows([1, 0], 10)).run(), client(srv, 'b', rows([0, 3], 10)).run(), client(srv, 'c', rows([2, 0], 30)).run()]);
+  const sums = await run;
+  assert.ok(sums[0]!.aggregated && sums[0]!.secureAggregation);
+  // Coordinate 0: (10·1 + 30·2) / 40; coordinate 1 only node b carries it, so it keeps b's 3 (FedAvg would give 0.6).
+  assert.ok(Math.abs(srv.current.w[0]! - 1.75) < 1e-5 && Math.abs(srv.current.w[1]! - 3) < 1e-5, String(srv.current.w));
 });
