@@ -16,7 +16,8 @@ SUF=$(printf '%04x' $((RANDOM % 65536)))
 NS_S=jkb-s-$SUF; NS_R=jkb-r-$SUF; IF_S=jks$SUF; IF_R=jkr$SUF; IF_N=jkn$SUF; IF_M=jkm$SUF
 SRC=198.18.0.1; DST=198.18.0.2
 PIN=/sys/fs/bpf/jirachi-bench-$SUF
-WORK=$(mktemp -d /tmp/jirachi-bench.XXXXXX); SINK=; XF_OWNED=0
+WORK=$(mktemp -d /tmp/jirachi-bench.XXXXXX); SINK=; XF_OWNED=0; LIBXDP_DIR_OWNED=0
+[ -d /sys/fs/bpf/xdp ] || LIBXDP_DIR_OWNED=1
 JIRACHI=(node "$ROOT/bin/jirachi.js" kernel --pin-dir "$PIN")
 log() { printf '[kernel-bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 inr() { nsenter --net=/run/netns/$NS_R "$@"; }
@@ -29,6 +30,7 @@ cleanup() {
 	[ "$XF_OWNED" = 1 ] && { inr xdp-filter unload $IF_R >/dev/null 2>&1; rm -rf /sys/fs/bpf/xdp-filter; }
 	ip netns del $NS_S 2>/dev/null; ip netns del $NS_R 2>/dev/null
 	rm -rf "$PIN" "$WORK"
+	[ "$LIBXDP_DIR_OWNED" = 1 ] && rmdir /sys/fs/bpf/xdp 2>/dev/null
 	log "cleaned up namespaces, pins, $WORK"
 }
 trap cleanup EXIT
