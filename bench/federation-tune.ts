@@ -104,7 +104,7 @@ if (grid === 'central' || grid === 'both') {
     const m = trainWeightModel([...all.X], [...all.y], { epochs, lr, l2, seed: 1 });
     const v = acc(m, valAll);
     if (!best || v > best.v) best = { v, m };
-    print({ kind: 'central', epochs, lr, valAcc: v, ms: Date.now() - t0, ...(showTest ? { test: testRates(m, tests) } : {}) });
+    print({ kind: 'central', epochs, lr, valAcc: v, valPerNode: vals.map((x) => Math.round(1e4 * acc(m, x)) / 1e4), ms: Date.now() - t0, ...(showTest ? { test: testRates(m, tests) } : {}) });
   }
   // The central baseline: the configuration with the best validation accuracy (never the test files).
   const out = arg('--save-central', '');

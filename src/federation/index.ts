@@ -6,3 +6,4 @@ export * from './transport/index.js';
 export * from './round/index.js';
 export * from './node.js';
 export { simulate, type SimulateOptions } from './simulate.js';
+export * from './bagging/index.js';

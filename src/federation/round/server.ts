@@ -115,7 +115,7 @@ export class FederationServer<M> {
     const n = Number(j.numExamples);
     if (!Number.isInteger(n) || n < 1) return reply({ error: 'numExamples must be a positive integer' });
     const cw = b.blobs[1] ? blobToVector(b.blobs[1]) : undefined;
-    if (cw && (!cw.ok || cw.value.length !== this.global.length || cw.value.some((c) => c < 0))) return reply({ error: 'coordinate weights have the wrong dimension or negative values' });
+    if (cw && (!cw.ok || cw.value.length !== this.global.length || cw.value.some((c) => c < 0 || c > n))) return reply({ error: 'coordinate weights must have the model dimension and lie in [0, numExamples]' });
     const accepted = this.updates.submit(id, { nodeId: id, params: v.value, numExamples: n, metrics: cleanMetrics(j.metrics), ...(cw?.ok ? { coordWeights: cw.value } : {}) });
     return reply({ accepted });
   }

@@ -109,19 +109,26 @@ export function fedAvgCoord(): Strategy {
     fromMean: (_g, mean, nodes) => ({ params: mean, accepted: nodes, rejected: [], info: {} }),
     aggregate(global, updates) {
       if (!prepare(global, updates)) return null;
-      const sum = new Float64Array(global.length);
-      const wt = new Float64Array(global.length);
-      for (const u of updates) {
-        for (let j = 0; j < global.length; j++) {
-          const c = u.coordWeights?.[j] ?? u.numExamples;
-          sum[j] = (sum[j] as number) + c * (u.params[j] as number);
-          wt[j] = (wt[j] as number) + c;
-        }
-      }
-      const params = global.map((g, j) => ((wt[j] as number) > 0 ? (sum[j] as number) / (wt[j] as number) : g));
-      return { params, accepted: ids(updates), rejected: [], info: {} };
+      return { params: coordinateWeightedMean(global, updates), accepted: ids(updates), rejected: [], info: {} };
     },
   };
+}
+
+/**
+ * Σᵢ cᵢⱼ·wᵢⱼ / Σᵢ cᵢⱼ per coordinate (cᵢⱼ = the update's coordWeights, else its example count);
+ * coordinates with zero total weight keep `global`. Pure.
+ */
+export function coordinateWeightedMean(global: Float64Array, updates: readonly ClientUpdate[]): Float64Array {
+  const sum = new Float64Array(global.length);
+  const wt = new Float64Array(global.length);
+  for (const u of updates) {
+    for (let j = 0; j < global.length; j++) {
+      const c = u.coordWeights?.[j] ?? u.numExamples;
+      sum[j] = (sum[j] as number) + c * (u.params[j] as number);
+      wt[j] = (wt[j] as number) + c;
+    }
+  }
+  return global.map((g, j) => ((wt[j] as number) > 0 ? (sum[j] as number) / (wt[j] as number) : g));
 }
 
 /** Coordinate-wise median (Yin et al.): robust to a minority of arbitrary updates; ignores example counts. */
@@ -153,12 +160,13 @@ export function trimmedMean(opts: StrategyOptions): Strategy {
 
 /**
  * Krum / Multi-Krum (Blanchard et al.): scores each update by the summed squared distance to its
- * n − f − 2 nearest neighbours and keeps the m best (averaged, weighted by examples).
+ * n − f − 2 nearest neighbours and keeps the m best, averaged coordinate-weighted (as fedavg-coord;
+ * by example counts for updates without coordinate counts). Selection uses the parameters only.
  */
 export function krum(opts: StrategyOptions): Strategy {
   return {
     name: 'krum',
-    configureRound: (b) => b,
+    configureRound: (b) => ({ ...b, coordinateWeights: true }),
     aggregate(global, updates) {
       if (!prepare(global, updates)) return null;
       const n = updates.length;
@@ -172,7 +180,7 @@ export function krum(opts: StrategyOptions): Strategy {
       const m = Math.max(1, Math.min(opts.krumSelect ?? n - f, n));
       const chosen = new Set(order.slice(0, m).map(([, i]) => i));
       const kept = updates.filter((_, i) => chosen.has(i));
-      const params = weightedMean(kept.map((u) => u.params), kept.map((u) => Math.max(u.numExamples, 1)));
+      const params = coordinateWeightedMean(global, kept);
       return { params, accepted: ids(kept), rejected: ids(updates.filter((_, i) => !chosen.has(i))), info: { byzantine: f } };
     },
   };

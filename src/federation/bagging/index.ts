@@ -1,0 +1,2 @@
+// Public entry of federated bagging for gradient-boosted trees.
+export * from './bagging.js';
