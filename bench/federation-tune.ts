@@ -43,7 +43,7 @@ interface FedCfg { epochs: number; lr: number; serverLr: number; strategy: strin
 
 /** Runs `rounds` synchronous rounds in process (same adapter and strategy code as the real server). */
 export function runFed(nodes: readonly Dataset[], cfg: FedCfg, rounds: number, l2: number): WeightModelFile {
-  const strat = withServerLr(createStrategy(['coord', 'scaffold', 'fedlin'].includes(cfg.strategy) ? 'fedavg' : cfg.strategy, { proxMu: cfg.proxMu })!, cfg.serverLr);
+  const strat = withServerLr(createStrategy(/^(coord|scaffold|fedlin)/.test(cfg.strategy) ? 'fedavg' : cfg.strategy, { proxMu: cfg.proxMu })!, cfg.serverLr);
   let model = adapter.initial(512);
   let prevG: Float64Array[] | undefined;
   for (let r = 1; r <= rounds; r++) {
@@ -51,16 +51,20 @@ export function runFed(nodes: readonly Dataset[], cfg: FedCfg, rounds: number, l
     const c0 = c;
     const g = adapter.toParams(model);
     const ups = nodes.map((d, i) => ({ nodeId: `n${i}`, params: adapter.toParams(trainWeightModel([...d.X], [...d.y], { epochs: c.localEpochs, lr: c.lr, l2, seed: r, init: model, proxMu: c.proxMu })), numExamples: d.y.length, metrics: {} }));
-    if (cfg.strategy === 'scaffold' || cfg.strategy === 'fedlin') {
+    if (cfg.strategy.startsWith('scaffold') || cfg.strategy.startsWith('fedlin')) {
       // fedlin: gradients at the current global model (extra phase); scaffold: gradients from the previous round's model.
       const gi = nodes.map((d) => logisticGradient(d, g, l2));
-      const useG = cfg.strategy === 'fedlin' ? gi : (prevG ?? gi.map((x) => new Float64Array(x.length)));
+      const useG = cfg.strategy.startsWith('fedlin') ? gi : (prevG ?? gi.map((x) => new Float64Array(x.length)));
       const tot = nodes.reduce((a, d) => a + d.y.length, 0);
       const c = new Float64Array(g.length);
       useG.forEach((v, i) => { for (let j = 0; j < c.length; j++) c[j]! += v[j]! * nodes[i]!.y.length / tot; });
-      const ps = nodes.map((d, i) => trainCorrected(d, g, { epochs: c0.localEpochs, lr: c0.lr, l2, seed: r, correction: c.map((cj, j) => cj - useG[i]![j]!) }));
+      const damp = Number(arg('--damp', '1'));
+      const ps = nodes.map((d, i) => trainCorrected(d, g, { epochs: c0.localEpochs, lr: c0.lr, l2, seed: r, correction: c.map((cj, j) => damp * (cj - useG[i]![j]!)) }));
       const out = new Float64Array(g.length);
-      ps.forEach((p, i) => { for (let j = 0; j < g.length; j++) out[j]! += (p[j]! - g[j]!) * nodes[i]!.y.length / tot; });
+      if (cfg.strategy.endsWith('-coord')) {
+        const cnt = nodes.map((d) => presence(d));
+        for (let j = 0; j < g.length; j++) { let s2 = 0; let w = 0; ps.forEach((p, i) => { s2 += cnt[i]![j]! * (p[j]! - g[j]!); w += cnt[i]![j]!; }); out[j] = w > 0 ? s2 / w : 0; }
+      } else ps.forEach((p, i) => { for (let j = 0; j < g.length; j++) out[j]! += (p[j]! - g[j]!) * nodes[i]!.y.length / tot; });
       for (let j = 0; j < g.length; j++) out[j] = g[j]! + cfg.serverLr * out[j]!;
       prevG = gi;
       model = adapter.fromParams(out, model);
