@@ -49,7 +49,8 @@ export const rfiDetector: SignatureDetector = tableDetector('rfi', 'rfi', compil
 /** XML external entities and XInclude (`xxe-*`). Reads the raw XML body too. */
 export const xxeDetector: SignatureDetector = tableDetector('xxe', 'xxe', compileRules([
   { id: 'xxe-001', score: 5, needles: ['<!entity'], pattern: '<!entity', explanation: 'XML entity declaration' },
-  { id: 'xxe-002', score: 5, needles: ['<!doctype'], pattern: '<!doctype[^>\\[]{0,200}\\[|\\b(?:system|public)\\s{0,8}["\']', explanation: 'DOCTYPE with internal subset or external id' },
+  { id: 'xxe-002', score: 5, needles: ['<!doctype'], pattern: '<!doctype[^>\\[]{0,200}\\[', explanation: 'DOCTYPE with an internal subset' },
+  { id: 'xxe-005', score: 5, needles: ['<!doctype'], pattern: '\\b(?:system|public)\\s{0,8}["\']', explanation: 'DOCTYPE with an external identifier' },
   { id: 'xxe-003', score: 5, needles: ['xi:include', 'xinclude'], pattern: 'xi:include|xmlns:xi\\s*=|/xinclude', explanation: 'XInclude' },
   { id: 'xxe-004', score: 4, needles: ['<xsl:', 'document('], pattern: 'document\\s*\\(\\s*[\'"](?:file:|https?:|/)|system-property\\s*\\(', explanation: 'XSLT file access' },
 ]));
