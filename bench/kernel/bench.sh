@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Receive-side CPU per packet of one flood from a banned source, in one run, against: no filter,
 # iptables INPUT DROP, xdp-filter (native) and Jirachi's XDP program (native, 10k exact bans, 1k
-# CIDR bans, rate limiting on). Uses the measured harness in ../shared/bench/xdp (README there):
+# CIDR bans, rate limiting on; and with empty maps). Configs are interleaved over ROUNDS rounds;
+# the table reports each config's median and the ratios of the medians, plus the load average. Uses the measured harness in ../shared/bench/xdp (README there):
 # its xdpgen sender (BPF_PROG_RUN live frames redirected into a veth, lock-step on one core,
 # paired with a null target: rx ns/pkt = median of real - null chunk cost) and its UDP sink.
-# Usage: sudo bash bench/kernel/bench.sh  (from the project root, after npm run build; ~40 s)
-# Env: MEAS secs per config per round (1.5), ROUNDS (2), CPU (1), NFILL exact bans (10000), NCIDR (1000)
+# Usage: sudo bash bench/kernel/bench.sh  (from the project root, after npx tsc -p tsconfig.json; ~2-3 min)
+# Env: MEAS secs per config per round (1.5), ROUNDS (5), CPU (1), NFILL exact bans (10000), NCIDR (1000)
 # Needs: root, ip, nsenter, taskset, ethtool, gcc, libbpf-dev, python3; iptables and xdp-filter rows skip when absent.
 set -uo pipefail
-MEAS=${MEAS:-1.5}; ROUNDS=${ROUNDS:-2}; NFILL=${NFILL:-10000}; NCIDR=${NCIDR:-1000}
+MEAS=${MEAS:-1.5}; ROUNDS=${ROUNDS:-5}; NFILL=${NFILL:-10000}; NCIDR=${NCIDR:-1000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench/xdp}
 NCPU=$(nproc); CPU=${CPU:-$(( NCPU > 1 ? 1 : 0 ))}
@@ -59,13 +60,15 @@ setup() {
 		inr xdp-filter load -m native -f ipv4 $IF_R && inr xdp-filter ip $SRC -m src;;
 	j_jirachi_native) inr "${JIRACHI[@]}" attach --iface $IF_R --mode native >/dev/null || return 1
 		node "$ROOT/dist/bench/kernel/kernel-fill.js" fill "$PIN" $NFILL $NCIDR 1000 100 $SRC >/dev/null || return 1;;
+	k_jirachi_empty) inr "${JIRACHI[@]}" attach --iface $IF_R --mode native >/dev/null || return 1
+		node "$ROOT/dist/bench/kernel/kernel-fill.js" fill "$PIN" 0 0 0 1 $SRC >/dev/null || return 1;;
 	esac
 }
 dropped() {
 	case $1 in
 	b_ipt_input) inr iptables -w -nvxL INPUT | awk '$3=="DROP"{print $1; exit}';;
 	c_xdpfilter_native) inr xdp-filter status | awk '/XDP_DROP/{print $2; exit}';;
-	j_jirachi_native) inr "${JIRACHI[@]}" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["droppedBan"])';;
+	j_jirachi_native|k_jirachi_empty) inr "${JIRACHI[@]}" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["droppedBan"])';;
 	*) echo 0;;
 	esac
 }
@@ -73,14 +76,15 @@ teardown() {
 	case $1 in
 	b_ipt_input) inr iptables -w -F INPUT;;
 	c_xdpfilter_native) inr xdp-filter unload $IF_R >/dev/null;;
-	j_jirachi_native) inr "${JIRACHI[@]}" detach --iface $IF_R >/dev/null; rm -rf "$PIN";;
+	j_jirachi_native|k_jirachi_empty) inr "${JIRACHI[@]}" detach --iface $IF_R >/dev/null; rm -rf "$PIN";;
 	esac
 	return 0
 }
 
 RES=$WORK/results.tsv; : > $RES
-CONFIGS="a_nofilter b_ipt_input c_xdpfilter_native j_jirachi_native"
-log "sender on CPU$CPU, ${MEAS}s x $ROUNDS rounds; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+CONFIGS=${CONFIGS:-"a_nofilter b_ipt_input c_xdpfilter_native j_jirachi_native k_jirachi_empty"}
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+log "sender on CPU$CPU, ${MEAS}s x $ROUNDS rounds; load: $LOAD0"
 for round in $(seq $ROUNDS); do
 	for cfg in $CONFIGS; do
 		setup $cfg; rc=$?
@@ -93,11 +97,14 @@ for round in $(seq $ROUNDS); do
 		log "round $round $cfg: $out"
 	done
 done
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 log "map updates from TypeScript (koffi, in process):"
 node "$ROOT/dist/bench/kernel/kernel-fill.js" updates 20000 > $WORK/updates.json && cat $WORK/updates.json >&2
+log "the program alone (BPF_PROG_TEST_RUN), IPv4 and IPv6:"
+node "$ROOT/dist/bench/kernel/prog-run.js" > $WORK/progrun.json && cat $WORK/progrun.json >&2
 
-python3 - "$RES" "$WORK/updates.json" "$NFILL" "$NCIDR" <<'PY'
-import sys, json, collections
+python3 - "$RES" "$WORK/updates.json" "$NFILL" "$NCIDR" "$LOAD0" "$LOAD1" "$ROUNDS" "$WORK/progrun.json" <<'PY'
+import sys, json, collections, statistics
 rows = collections.OrderedDict()
 for l in open(sys.argv[1]):
     f = l.rstrip('\n').split('\t'); rows.setdefault(f[0], [])
@@ -105,19 +112,24 @@ for l in open(sys.argv[1]):
     kv = dict(x.split('=', 1) for x in f[3].split() if '=' in x)
     if 'med_diff' not in kv: continue
     rows[f[0]].append(dict(rx=float(kv['med_diff']), gen=int(kv['generated']), drop=int(f[1]), udp=int(f[2]), pairs=int(kv.get('pairs', 0))))
-best = {k: min(r['rx'] for r in v) for k, v in rows.items() if v}
+med = {k: statistics.median(r['rx'] for r in v) for k, v in rows.items() if v}
 names = {'a_nofilter': 'no filter (UDP socket, full buffer)', 'b_ipt_input': 'iptables -A INPUT -s SRC -j DROP',
-         'c_xdpfilter_native': 'xdp-filter, native', 'j_jirachi_native': f'Jirachi XDP, native ({sys.argv[3]} exact + {sys.argv[4]} CIDR bans, rate limit on)'}
-print(f"\n| config | rx ns/pkt (range) | x cheaper than iptables INPUT | vs xdp-filter | dropped by the filter | reached UDP | chunk pairs |")
+         'c_xdpfilter_native': 'xdp-filter, native (1 entry)', 'j_jirachi_native': f'Jirachi XDP, native ({sys.argv[3]} exact + {sys.argv[4]} CIDR bans, rate limit on)',
+         'k_jirachi_empty': 'Jirachi XDP, native (only the flood source banned, rate limit off)'}
+print(f"\nLoad average (1/5/15 min): {sys.argv[5]} at the start, {sys.argv[6]} at the end; {sys.argv[7]} interleaved rounds, median per config.")
+print(f"\n| config | rx ns/pkt median (range) | x cheaper than iptables INPUT | vs xdp-filter (>1: cheaper) | dropped by the filter | reached UDP | chunk pairs |")
 print("| --- | --- | --- | --- | --- | --- | --- |")
+b = med.get('b_ipt_input'); c = med.get('c_xdpfilter_native')
 for k, v in rows.items():
     if not v: print(f"| {names.get(k, k)} | skipped | | | | | |"); continue
-    r = best[k]; b = best.get('b_ipt_input'); c = best.get('c_xdpfilter_native')
-    br = v[[x['rx'] for x in v].index(r)]
-    print(f"| {names.get(k, k)} | {r:.0f} ({min(x['rx'] for x in v):.0f}-{max(x['rx'] for x in v):.0f}) | {b / r if b else 0:.2f} | {c / r if c else 0:.2f} | "
-          f"{100 * br['drop'] / br['gen']:.0f}% | {100 * br['udp'] / br['gen']:.0f}% | {br['pairs']} |")
+    r = med[k]; gen = sum(x['gen'] for x in v)
+    print(f"| {names.get(k, k)} | {r:.1f} ({min(x['rx'] for x in v):.0f}-{max(x['rx'] for x in v):.0f}) | {b / r if b else 0:.2f} | {c / r if c else 0:.2f} | "
+          f"{100 * sum(x['drop'] for x in v) / gen:.0f}% | {100 * sum(x['udp'] for x in v) / gen:.0f}% | {sum(x['pairs'] for x in v)} |")
 u = json.load(open(sys.argv[2]))
-print(f"\nOne map update from TypeScript, {u['n']} samples ({u['node']}): raw BPF_MAP_UPDATE_ELEM p50 {u['raw_update_ns']['p50']/1000:.1f} us "
-      f"(p99 {u['raw_update_ns']['p99']/1000:.1f}); KernelBlocklist.add exact p50 {u['backend_add_exact_ns']['p50']/1000:.1f} us "
-      f"(p99 {u['backend_add_exact_ns']['p99']/1000:.1f}), CIDR p50 {u['backend_add_cidr_ns']['p50']/1000:.1f} us; remove p50 {u['backend_remove_ns']['p50']/1000:.1f} us")
+us = lambda k, p: u[k][p] / 1000
+print(f"\nOne map update from TypeScript, {u['n']} samples ({u['node']}): prepared BPF_MAP_UPDATE_ELEM p50 {us('raw_update_ns','p50'):.1f} us "
+      f"(p99 {us('raw_update_ns','p99'):.1f}); KernelBlocklist.add exact IPv4 p50 {us('backend_add_exact_ns','p50'):.1f} us "
+      f"(p99 {us('backend_add_exact_ns','p99'):.1f}), exact IPv6 p50 {us('backend_add_exact6_ns','p50'):.1f} us (p99 {us('backend_add_exact6_ns','p99'):.1f}), "
+      f"CIDR p50 {us('backend_add_cidr_ns','p50'):.1f} us; remove p50 {us('backend_remove_ns','p50'):.1f} us")
+print(f"\nThe program alone (BPF_PROG_TEST_RUN x 2 000 000, best of 3, ns/pkt): {open(sys.argv[8]).read().strip()}")
 PY

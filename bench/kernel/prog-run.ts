@@ -1,4 +1,4 @@
-// Benchmark tool: the XDP program alone (BPF_PROG_TEST_RUN, repeat N) on a banned-source frame, with filled maps.
+// Benchmark tool: the XDP program alone (BPF_PROG_TEST_RUN, repeat N) on IPv4 and IPv6 frames (banned, CIDR-banned, clean with rate limiting), with filled maps.
 // Usage: node dist/bench/kernel/prog-run.js [OBJECT.o] [N_EXACT] [N_CIDR]
 import { loadProgram } from '../../src/kernel/control/loader.js';
 import { KernelMaps } from '../../src/kernel/control/maps.js';
@@ -21,8 +21,11 @@ try {
   for (let i = 0; i < Number(nCidr); i++) bl.add(ban(`198.19.${128 + (i >> 4)}.${(i & 15) << 4}/28`, 3_600_000));
   writeRate(m.value, 1000, 100);
   bl.add(ban('198.18.0.1', null));
+  bl.add(ban('2001:db8::1', null));
+  bl.add(ban('2001:db8:77::/48', 3_600_000));
   const out: Record<string, number> = {};
-  const frames = { banned_v4: udpFrame('198.18.0.1', '198.18.0.2'), clean_v4_rate: udpFrame('198.18.0.3', '198.18.0.2'), cidr_v4: udpFrame('198.19.130.1', '198.18.0.2') };
+  const frames = { banned_v4: udpFrame('198.18.0.1', '198.18.0.2'), clean_v4_rate: udpFrame('198.18.0.3', '198.18.0.2'), cidr_v4: udpFrame('198.19.130.1', '198.18.0.2'),
+    banned_v6: udpFrame('2001:db8::1', '2001:db8::2'), clean_v6_rate: udpFrame('2001:db8::3', '2001:db8::2'), cidr_v6: udpFrame('2001:db8:77::9', '2001:db8::2') };
   for (const [name, f] of Object.entries(frames)) {
     const best = Math.min(...[0, 1, 2].map(() => { const r = m.value.sys.progTestRun(p.value.progFd, f, 2_000_000); return typeof r === 'number' ? NaN : r.durationNs; }));
     out[`${name}_ns`] = best;

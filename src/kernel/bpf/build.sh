@@ -9,7 +9,7 @@ command -v clang >/dev/null || { echo "build.sh: clang not found (apt-get instal
 # Compiling from here with a relative path keeps the build directory out of the BTF, so the object is the same on every machine.
 case $OUT in /*) ;; *) OUT=$PWD/$OUT;; esac
 cd "$HERE"
-clang -O2 -g -target bpf -Wall -Werror -I"$ARCH_INC" -fdebug-compilation-dir=. \
+clang -O2 -g -target bpf -mcpu=v3 -Wall -Werror -I"$ARCH_INC" -fdebug-compilation-dir=. \
 	-c jirachi_xdp.bpf.c -o "$OUT.tmp"
 # Keep BTF (libbpf needs it for the maps), drop DWARF.
 llvm-strip --strip-debug "$OUT.tmp" 2>/dev/null || llvm-strip-14 --strip-debug "$OUT.tmp"

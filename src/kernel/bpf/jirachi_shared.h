@@ -6,18 +6,23 @@
 #include <linux/types.h>
 #endif
 
-/* Capacities of the maps. */
+/* Capacities of the maps (each family has its own map of this size). */
 #define JIRACHI_MAX_EXACT 65536
 #define JIRACHI_MAX_CIDR 16384
 #define JIRACHI_MAX_ALLOW 4096
 #define JIRACHI_MAX_RATE 65536
 
-/* Every address is kept as 16 bytes: IPv6 as is, IPv4 as ::ffff:a.b.c.d (an IPv4 /n is /96+n). */
-#define JIRACHI_ADDR_LEN 16
-#define JIRACHI_V4_PREFIX_BITS 96
+/* Each family has its own maps: IPv4 keys are the 4 address bytes, IPv6 keys the 16 (network order). */
+#define JIRACHI_ADDR4_LEN 4
+#define JIRACHI_ADDR6_LEN 16
 
 /* jirachi_config.flags */
 #define JIRACHI_F_RATE_LIMIT 1
+#define JIRACHI_F_ALLOW4 2 /* jirachi_allow4 may hold entries: set before the first insert, cleared only when seen empty */
+#define JIRACHI_F_ALLOW6 4 /* the same for jirachi_allow6 */
+
+/* A lapsed longest CIDR ban: the program looks this many shorter prefixes further before giving up (user space sweeps). */
+#define JIRACHI_LPM_FALLBACKS 4
 
 /* jirachi_ban.source */
 #define JIRACHI_SRC_MANUAL 0
@@ -27,30 +32,41 @@
 
 #define JIRACHI_REASON_LEN 64
 
-/* Key of jirachi_exact and jirachi_rate: the source address. */
-struct jirachi_addr {
+/* Key of jirachi_exact4 and jirachi_rate4: the IPv4 source address. */
+struct jirachi_addr4 {
+	__u8 addr[4];
+};
+
+/* Key of jirachi_exact6 and jirachi_rate6: the IPv6 source address. */
+struct jirachi_addr6 {
 	__u8 addr[16];
 };
 
-/* Key of the LPM tries jirachi_cidr and jirachi_allow. */
-struct jirachi_lpm_key {
-	__u32 prefixlen; /* 0..128 in the 16-byte address space */
+/* Key of the IPv4 LPM tries jirachi_cidr4 and jirachi_allow4. */
+struct jirachi_lpm4_key {
+	__u32 prefixlen; /* 0..32 */
+	__u8 addr[4];
+};
+
+/* Key of the IPv6 LPM tries jirachi_cidr6 and jirachi_allow6. */
+struct jirachi_lpm6_key {
+	__u32 prefixlen; /* 0..128 */
 	__u8 addr[16];
 };
 
-/* Value of jirachi_exact and jirachi_cidr: one ban. The XDP program reads only expires_ns. */
+/* Value of the exact and CIDR maps: one ban. The XDP program reads expires_ns and prefixlen. */
 struct jirachi_ban {
 	__u64 expires_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) deadline; 0 = permanent */
 	__u64 expires_ms; /* the same deadline in epoch ms, for user space; 0 = permanent */
 	__u64 created_ms; /* epoch ms */
 	__u8 source;      /* JIRACHI_SRC_* */
-	__u8 prefixlen;   /* of the ban, in the 16-byte space (128 for an exact address) */
+	__u8 prefixlen;   /* of the ban in its family (32 / 128 for an exact address) */
 	__u8 reason_len;  /* bytes used in reason */
 	__u8 pad[5];
 	char reason[JIRACHI_REASON_LEN]; /* UTF-8, not NUL-terminated */
 };
 
-/* Value of jirachi_allow. */
+/* Value of jirachi_allow4 and jirachi_allow6. */
 struct jirachi_allow_entry {
 	__u64 created_ms;
 };

@@ -9,6 +9,8 @@ const CMD = {
   OBJ_PIN: 6, OBJ_GET: 7, PROG_TEST_RUN: 10, PROG_GET_FD_BY_ID: 13, OBJ_GET_INFO_BY_FD: 15,
 } as const;
 const ATTR_SIZE = 128;
+/** The map-element commands read map_fd, key, value and flags only: the first 32 bytes of union bpf_attr. */
+const UPDATE_ATTR_SIZE = 32;
 
 /** Result of a bpf() call: non-negative value, or the errno as a negative number. */
 export type SysResult = number;
@@ -80,6 +82,25 @@ export class BpfSyscall {
     a.writeBigUInt64LE(this.ptr(value), 16);
     a.writeBigUInt64LE(BigInt(flags), 24);
     return this.call(CMD.MAP_UPDATE_ELEM);
+  }
+
+  /**
+   * BPF_MAP_UPDATE_ELEM bound to one fd and one key and value buffer, with its own attribute
+   * buffer filled once: each call of the returned function is one syscall and nothing else (the
+   * caller rewrites the buffers' contents in place between calls).
+   */
+  preparedUpdate(fd: number, key: Buffer, value: Buffer, flags = 0): () => SysResult {
+    const a = Buffer.alloc(UPDATE_ATTR_SIZE);
+    a.writeUInt32LE(fd, 0);
+    a.writeBigUInt64LE(this.ptr(key), 8);
+    a.writeBigUInt64LE(this.ptr(value), 16);
+    a.writeUInt32LE(flags, 24);
+    const c = this.c, nr = this.nr;
+    if (nr < 0) return () => -38;
+    return () => {
+      const r = c.syscall(nr, CMD.MAP_UPDATE_ELEM, a, UPDATE_ATTR_SIZE);
+      return r < 0 ? -c.errno() : r;
+    };
   }
 
   /** BPF_MAP_LOOKUP_ELEM into `out` (value size, or value size × CPUs for per-CPU maps). */

@@ -2,9 +2,9 @@
 
 import { err, ok, systemClock, type Clock, type Result } from '../../core/index.js';
 import type { BlocklistBackend } from '../../decisions/index.js';
-import { allowList, readRate } from './allowlist.js';
+import { readRate } from './allowlist.js';
 import { KernelBlocklist } from './kernel-blocklist.js';
-import { DEFAULT_PIN_DIR, type KernelCounters, type RateConfig } from './layout.js';
+import { DEFAULT_PIN_DIR, type KernelCounters, type MapName, type RateConfig } from './layout.js';
 import { attachments, type Attachment } from './loader.js';
 import { KernelMaps } from './maps.js';
 import { checkPrivileges } from './probe.js';
@@ -12,7 +12,7 @@ import { checkPrivileges } from './probe.js';
 export { KernelBlocklist } from './kernel-blocklist.js';
 export { KernelMaps } from './maps.js';
 export { attach, detach, attachments, loadProgram, type Attachment, type AttachOutcome, type XdpMode, type LoadedProgram } from './loader.js';
-export { allowAdd, allowRemove, allowList, readRate, writeRate } from './allowlist.js';
+export { allowAdd, allowRemove, allowList, readRate, syncAllowFlags, writeRate } from './allowlist.js';
 export { DEFAULT_PIN_DIR, type KernelCounters, type RateConfig } from './layout.js';
 export { checkPrivileges } from './probe.js';
 export { BpfSyscall, errnoName } from './bpf-syscall.js';
@@ -32,7 +32,7 @@ export function openKernelBlocklist(opts: { pinDir?: string; clock?: Clock } = {
   return ok(new KernelBlocklist(maps.value, opts.clock ?? systemClock));
 }
 
-/** Map fill levels, as counts and capacity. */
+/** Map fill levels, as counts and capacity (summed over the IPv4 and IPv6 maps). */
 export interface MapFill { readonly entries: number; readonly max: number }
 
 /** What `jirachi kernel status` reports. */
@@ -52,13 +52,13 @@ export function kernelStatus(pinDir = DEFAULT_PIN_DIR): Result<KernelStatus, str
   if (!m.ok) return m;
   const maps = m.value;
   try {
-    const fill = (name: 'jirachi_exact' | 'jirachi_cidr' | 'jirachi_allow' | 'jirachi_rate'): MapFill =>
-      ({ entries: maps.keys(name).length, max: maps.info[name].maxEntries });
+    const fill = (...names: MapName[]): MapFill =>
+      ({ entries: names.reduce((n, x) => n + maps.keys(x).length, 0), max: names.reduce((n, x) => n + maps.info[x].maxEntries, 0) });
     const c = maps.counters();
     return ok({
       pinDir,
       attached: attachments(),
-      maps: { exact: fill('jirachi_exact'), cidr: fill('jirachi_cidr'), allow: { entries: allowList(maps).length, max: maps.info.jirachi_allow.maxEntries }, rate: fill('jirachi_rate') },
+      maps: { exact: fill('jirachi_exact4', 'jirachi_exact6'), cidr: fill('jirachi_cidr4', 'jirachi_cidr6'), allow: fill('jirachi_allow4', 'jirachi_allow6'), rate: fill('jirachi_rate4', 'jirachi_rate6') },
       counters: { passed: Number(c.passed), droppedBan: Number(c.droppedBan), droppedRate: Number(c.droppedRate), allowlisted: Number(c.allowlisted), malformed: Number(c.malformed) },
       rateLimit: readRate(maps),
     });

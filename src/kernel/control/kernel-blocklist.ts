@@ -1,60 +1,77 @@
-// KernelBlocklist: the BlocklistBackend whose bans live in the XDP program's pinned maps (exact hash + LPM trie).
+// KernelBlocklist: the BlocklistBackend whose bans live in the XDP program's pinned maps (per family: exact hash + LPM trie).
 
-import { err, ok, systemClock, type Clock, type Result } from '../../core/index.js';
+import { err, systemClock, type Clock, type Result } from '../../core/index.js';
 import { formatPrefix, parsePrefix, type Ban, type BlocklistBackend, type BlocklistStats, type Prefix } from '../../decisions/index.js';
-import { decodeBan, encodeBan, encodeLpmKey, fastV4Key, keyOf, prefixOfKey, STRUCTS, type BanValue } from './layout.js';
+import { decodeBan, encodeBan, encodeLpmKey, FAMILY, fastV4Key, keyOf, prefixOfKey, STRUCTS, type BanValue, type Family, type MapName } from './layout.js';
 import type { KernelMaps } from './maps.js';
 
-/** Real CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
-const monoNow = (): bigint => process.hrtime.bigint();
+/**
+ * CLOCK_MONOTONIC in ms as a double, the clock bpf_ktime_get_ns() reads: Node's performance.now()
+ * is uv_hrtime (CLOCK_MONOTONIC) minus the process's time origin, which is measured once here.
+ */
+const MONO_ORIGIN_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+const monoNowMs = (): number => MONO_ORIGIN_MS + performance.now();
+
+type BanMap = 'jirachi_exact4' | 'jirachi_exact6' | 'jirachi_cidr4' | 'jirachi_cidr6';
 
 /**
- * Bans in the kernel's maps: an exact address goes to jirachi_exact, a CIDR to jirachi_cidr.
+ * Bans in the kernel's maps: an exact address goes to jirachi_exact4/6, a CIDR to jirachi_cidr4/6.
  * Each value carries the deadline twice: in CLOCK_MONOTONIC ns for the XDP program (so a lapsed
  * ban stops dropping with no user-space action) and in epoch ms, judged with `clock` here.
  * Not reentrant (reuses buffers); never throws. Caller owns `maps` unless it passes ownership to close().
  */
 export class KernelBlocklist implements BlocklistBackend {
   readonly name = 'kernel';
-  private readonly addrKey = Buffer.alloc(STRUCTS.jirachi_addr.size);
-  private readonly lpmKey = Buffer.alloc(STRUCTS.jirachi_lpm_key.size);
+  private readonly key4 = Buffer.alloc(STRUCTS.jirachi_addr4.size);
+  private readonly key6 = Buffer.alloc(STRUCTS.jirachi_addr6.size);
+  private readonly lpm4 = Buffer.alloc(STRUCTS.jirachi_lpm4_key.size);
+  private readonly lpm6 = Buffer.alloc(STRUCTS.jirachi_lpm6_key.size);
   private readonly value = Buffer.alloc(STRUCTS.jirachi_ban.size);
+  /** One prepared syscall for the hot path: an exact IPv4 ban from key4 and value. */
+  private readonly putExact4: () => Result<void, string>;
 
-  constructor(readonly maps: KernelMaps, private readonly clock: Clock = systemClock) {}
-
-  /** The kernel deadline for an epoch-ms expiry, offset from this backend's clock. 0n = permanent. */
-  private kernelDeadline(expiresAt: number | null): bigint {
-    if (expiresAt === null) return 0n;
-    const leftMs = expiresAt - this.clock.now();
-    if (leftMs <= 0) return 1n; // already lapsed: never matches in the kernel
-    return monoNow() + BigInt(Math.ceil(leftMs * 1e6));
+  constructor(readonly maps: KernelMaps, private readonly clock: Clock = systemClock) {
+    this.putExact4 = maps.prepare('jirachi_exact4', this.key4, this.value);
   }
 
-  private fill(p: Prefix): { exact: boolean; prefixlen: number } {
-    const k = keyOf(p);
-    if (k.prefixlen === 128) this.addrKey.set(k.addr);
-    else encodeLpmKey(k.addr, k.prefixlen, this.lpmKey);
-    return { exact: k.prefixlen === 128, prefixlen: k.prefixlen };
+  /** The kernel deadline (CLOCK_MONOTONIC ns) for an epoch-ms expiry, offset from this backend's clock. 0 = permanent. */
+  private kernelDeadline(expiresAt: number | null): number {
+    if (expiresAt === null) return 0;
+    const leftMs = expiresAt - this.clock.now();
+    if (leftMs <= 0) return 1; // already lapsed: never matches in the kernel
+    return Math.ceil((monoNowMs() + leftMs) * 1e6);
+  }
+
+  /** Writes the exact key (family 4/6 buffer) or the LPM key of a prefix; returns the map and key to use. */
+  private fill(p: Prefix): { map: BanMap; key: Buffer; prefixlen: number } {
+    const k = keyOf(p), f = FAMILY[k.family];
+    if (k.prefixlen === f.bits) {
+      const key = k.family === 4 ? this.key4 : this.key6;
+      key.set(k.addr);
+      return { map: f.exact as BanMap, key, prefixlen: k.prefixlen };
+    }
+    const key = encodeLpmKey(k.addr, k.prefixlen, k.family === 4 ? this.lpm4 : this.lpm6);
+    return { map: f.cidr as BanMap, key, prefixlen: k.prefixlen };
   }
 
   add(ban: Ban): Result<void, string> {
-    if (fastV4Key(ban.target, this.addrKey)) { // hot path: a plain IPv4 address, as auto-bans are
-      encodeBan(ban, 128, this.kernelDeadline(ban.expiresAt), this.value);
-      return this.maps.put('jirachi_exact', this.addrKey, this.value);
+    if (fastV4Key(ban.target, this.key4)) { // hot path: a plain IPv4 address, as auto-bans are
+      encodeBan(ban, 32, this.kernelDeadline(ban.expiresAt), this.value);
+      return this.putExact4();
     }
     const p = parsePrefix(ban.target);
     if (!p.ok) return p;
-    const { exact, prefixlen } = this.fill(p.value);
+    const { map, key, prefixlen } = this.fill(p.value);
     encodeBan(ban, prefixlen, this.kernelDeadline(ban.expiresAt), this.value);
-    return exact ? this.maps.put('jirachi_exact', this.addrKey, this.value) : this.maps.put('jirachi_cidr', this.lpmKey, this.value);
+    return this.maps.put(map, key, this.value);
   }
 
   remove(target: string): Result<boolean, string> {
-    if (fastV4Key(target, this.addrKey)) return this.maps.delete('jirachi_exact', this.addrKey);
+    if (fastV4Key(target, this.key4)) return this.maps.delete('jirachi_exact4', this.key4);
     const p = parsePrefix(target);
     if (!p.ok) return err(p.error);
-    const { exact } = this.fill(p.value);
-    return exact ? this.maps.delete('jirachi_exact', this.addrKey) : this.maps.delete('jirachi_cidr', this.lpmKey);
+    const { map, key } = this.fill(p.value);
+    return this.maps.delete(map, key);
   }
 
   private live(v: BanValue, now: number): boolean { return v.expiresMs === null || v.expiresMs > now; }
@@ -67,37 +84,45 @@ export class KernelBlocklist implements BlocklistBackend {
     const p = parsePrefix(address);
     if (!p.ok) return undefined;
     const now = this.clock.now();
-    const k = keyOf(p.value);
-    this.addrKey.set(k.addr);
-    if (k.prefixlen === 128 && this.maps.get('jirachi_exact', this.addrKey, this.value)) {
-      const v = decodeBan(this.value);
-      if (this.live(v, now)) return this.toBan(formatPrefix(p.value), v);
+    const k = keyOf(p.value), f = FAMILY[k.family];
+    if (k.prefixlen === f.bits) {
+      const key = k.family === 4 ? this.key4 : this.key6;
+      key.set(k.addr);
+      if (this.maps.get(f.exact, key, this.value)) {
+        const v = decodeBan(this.value);
+        if (this.live(v, now)) return this.toBan(formatPrefix(p.value), v);
+      }
     }
-    // Longest prefix first; when that ban has lapsed, look again below it (the kernel only sees the longest).
-    for (let len = Math.min(k.prefixlen, 127); len >= 0;) {
-      encodeLpmKey(k.addr, len, this.lpmKey);
-      if (!this.maps.get('jirachi_cidr', this.lpmKey, this.value)) return undefined;
+    // Longest prefix first; when that ban has lapsed, look again below it (the kernel does the same a few times).
+    const lpm = k.family === 4 ? this.lpm4 : this.lpm6;
+    for (let len = Math.min(k.prefixlen, f.bits - 1); len >= 0;) {
+      encodeLpmKey(k.addr, len, lpm);
+      if (!this.maps.get(f.cidr, lpm, this.value)) return undefined;
       const v = decodeBan(this.value);
       if (this.live(v, now)) return this.toBan(formatPrefix(prefixOfKey(k.addr, v.prefixlen)), v);
+      if (v.prefixlen === 0 || v.prefixlen > len) return undefined;
       len = v.prefixlen - 1;
     }
     return undefined;
   }
 
   /** Every stored ban with its expiry state (lapsed ones included). */
-  private entries(): Array<{ ban: Ban; lapsed: boolean; map: 'jirachi_exact' | 'jirachi_cidr'; key: Buffer }> {
+  private entries(): Array<{ ban: Ban; lapsed: boolean; map: MapName; key: Buffer; exact: boolean }> {
     const now = this.clock.now();
-    const out: Array<{ ban: Ban; lapsed: boolean; map: 'jirachi_exact' | 'jirachi_cidr'; key: Buffer }> = [];
-    for (const key of this.maps.keys('jirachi_exact')) {
-      if (!this.maps.get('jirachi_exact', key, this.value)) continue;
-      const v = decodeBan(this.value);
-      out.push({ ban: this.toBan(formatPrefix(prefixOfKey(key, 128)), v), lapsed: !this.live(v, now), map: 'jirachi_exact', key });
-    }
-    for (const key of this.maps.keys('jirachi_cidr')) {
-      if (!this.maps.get('jirachi_cidr', key, this.value)) continue;
-      const v = decodeBan(this.value);
-      const target = formatPrefix(prefixOfKey(key.subarray(4), key.readUInt32LE(0)));
-      out.push({ ban: this.toBan(target, v), lapsed: !this.live(v, now), map: 'jirachi_cidr', key });
+    const out: Array<{ ban: Ban; lapsed: boolean; map: MapName; key: Buffer; exact: boolean }> = [];
+    for (const family of [4, 6] as Family[]) {
+      const f = FAMILY[family];
+      for (const key of this.maps.keys(f.exact)) {
+        if (!this.maps.get(f.exact, key, this.value)) continue;
+        const v = decodeBan(this.value);
+        out.push({ ban: this.toBan(formatPrefix(prefixOfKey(key, f.bits)), v), lapsed: !this.live(v, now), map: f.exact, key, exact: true });
+      }
+      for (const key of this.maps.keys(f.cidr)) {
+        if (!this.maps.get(f.cidr, key, this.value)) continue;
+        const v = decodeBan(this.value);
+        const target = formatPrefix(prefixOfKey(key.subarray(4), key.readUInt32LE(0)));
+        out.push({ ban: this.toBan(target, v), lapsed: !this.live(v, now), map: f.cidr, key, exact: false });
+      }
     }
     return out;
   }
@@ -119,7 +144,7 @@ export class KernelBlocklist implements BlocklistBackend {
 
   stats(): BlocklistStats {
     let exact = 0, cidr = 0;
-    for (const e of this.entries()) if (!e.lapsed) (e.map === 'jirachi_exact' ? exact++ : cidr++);
+    for (const e of this.entries()) if (!e.lapsed) (e.exact ? exact++ : cidr++);
     return { exact, cidr };
   }
 }

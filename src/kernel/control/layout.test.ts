@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BPF_DIR } from './paths.js';
-import { SHARED, STRUCTS, decodeBan, encodeBan, decodeConfig, encodeConfig, fastV4Key, keyOf, prefixOfKey } from './layout.js';
+import { FAMILY, SHARED, STRUCTS, decodeBan, encodeBan, decodeConfig, encodeConfig, fastV4Key, keyOf, prefixOfKey } from './layout.js';
 import { parsePrefix, formatPrefix } from '../../decisions/index.js';
 
 const header = readFileSync(join(BPF_DIR, 'jirachi_shared.h'), 'utf8');
@@ -58,36 +58,44 @@ test('struct layouts in layout.ts match the header', () => {
 test('ban values round-trip, reasons are cut at a character boundary', () => {
   const buf = Buffer.alloc(STRUCTS.jirachi_ban.size);
   const ban = { target: '198.18.0.1', reason: 'é'.repeat(40), source: 'brain' as const, createdAt: 1_700_000_000_123, expiresAt: 1_700_000_060_000 };
-  const v = decodeBan(encodeBan(ban, 128, 123n, buf));
+  const v = decodeBan(encodeBan(ban, 32, 123, buf));
   assert.equal(v.expiresNs, 123n);
   assert.equal(v.expiresMs, ban.expiresAt);
   assert.equal(v.createdMs, ban.createdAt);
   assert.equal(v.source, 'brain');
-  assert.equal(v.prefixlen, 128);
+  assert.equal(v.prefixlen, 32);
   assert.equal(v.reason, 'é'.repeat(32));
-  assert.equal(decodeBan(encodeBan({ ...ban, expiresAt: null }, 100, 0n, buf)).expiresMs, null);
+  const far = decodeBan(encodeBan(ban, 32, 2 ** 53 - 1, buf)).expiresNs;
+  assert.equal(far, 2n ** 53n - 1n, 'ns deadlines are written exactly without BigInt');
+  assert.equal(decodeBan(encodeBan({ ...ban, expiresAt: null }, 24, 0, buf)).expiresMs, null);
 });
 
-test('keys: IPv4 maps into ::ffff:0:0/96 and back; IPv6 stays', () => {
-  for (const t of ['198.18.0.1', '198.18.4.0/22', '0.0.0.0/0', '2001:db8::/32', '2001:db8::1']) {
+test('keys: IPv4 keys are 4 bytes, IPv6 keys 16, and both round-trip', () => {
+  for (const t of ['198.18.0.1', '198.18.4.0/22', '0.0.0.0/0', '2001:db8::/32', '2001:db8::1', '::/0', '::ffff:198.18.0.1']) {
     const p = parsePrefix(t);
     assert.ok(p.ok);
     const k = keyOf(p.value);
-    assert.equal(formatPrefix(prefixOfKey(k.addr, k.prefixlen)), t);
+    assert.equal(k.addr.length, k.family === 4 ? 4 : 16);
+    assert.equal(formatPrefix(prefixOfKey(k.addr, k.prefixlen)), formatPrefix(p.value));
   }
   const k = keyOf((parsePrefix('198.18.0.1') as { value: Parameters<typeof keyOf>[0] }).value);
-  assert.deepEqual([...k.addr], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 198, 18, 0, 1]);
-  assert.equal(k.prefixlen, 128);
+  assert.deepEqual([...k.addr], [198, 18, 0, 1]);
+  assert.equal(k.prefixlen, 32);
+  assert.equal(FAMILY[4].bits, 32);
+  assert.equal(FAMILY[6].bits, 128);
 });
 
-test('rate configuration round-trips', () => {
+test('rate configuration round-trips and keeps the allowlist flags', () => {
   const buf = Buffer.alloc(STRUCTS.jirachi_config.size);
+  const allow = SHARED.JIRACHI_F_ALLOW4 | SHARED.JIRACHI_F_ALLOW6;
+  assert.equal(encodeConfig({ enabled: true, pps: 10, burst: 2 }, buf, allow).readUInt32LE(16), allow | SHARED.JIRACHI_F_RATE_LIMIT);
+  assert.equal(encodeConfig({ enabled: false, pps: 0, burst: 0 }, buf, allow | SHARED.JIRACHI_F_RATE_LIMIT).readUInt32LE(16), allow);
   assert.deepEqual(decodeConfig(encodeConfig({ enabled: true, pps: 1000, burst: 50 }, buf)), { enabled: true, pps: 1000, burst: 50 });
   assert.deepEqual(decodeConfig(encodeConfig({ enabled: false, pps: 0, burst: 0 }, buf)), { enabled: false, pps: 0, burst: 0 });
 });
 
 test('fastV4Key accepts canonical dotted quads only and agrees with parsePrefix', () => {
-  const out = new Uint8Array(16);
+  const out = new Uint8Array(4);
   for (const t of ['198.18.0.1', '0.0.0.0', '255.255.255.255', '10.200.3.40']) {
     assert.ok(fastV4Key(t, out), t);
     const p = parsePrefix(t);

@@ -8,9 +8,12 @@ export const SHARED = {
   JIRACHI_MAX_CIDR: 16384,
   JIRACHI_MAX_ALLOW: 4096,
   JIRACHI_MAX_RATE: 65536,
-  JIRACHI_ADDR_LEN: 16,
-  JIRACHI_V4_PREFIX_BITS: 96,
+  JIRACHI_ADDR4_LEN: 4,
+  JIRACHI_ADDR6_LEN: 16,
   JIRACHI_F_RATE_LIMIT: 1,
+  JIRACHI_F_ALLOW4: 2,
+  JIRACHI_F_ALLOW6: 4,
+  JIRACHI_LPM_FALLBACKS: 4,
   JIRACHI_SRC_MANUAL: 0,
   JIRACHI_SRC_AUTO: 1,
   JIRACHI_SRC_BRAIN: 2,
@@ -24,8 +27,10 @@ export const SHARED = {
 
 /** Field offsets and sizes of the shared structs, in bytes (checked against the header). */
 export const STRUCTS = {
-  jirachi_addr: { size: 16, fields: { addr: 0 } },
-  jirachi_lpm_key: { size: 20, fields: { prefixlen: 0, addr: 4 } },
+  jirachi_addr4: { size: 4, fields: { addr: 0 } },
+  jirachi_addr6: { size: 16, fields: { addr: 0 } },
+  jirachi_lpm4_key: { size: 8, fields: { prefixlen: 0, addr: 4 } },
+  jirachi_lpm6_key: { size: 20, fields: { prefixlen: 0, addr: 4 } },
   jirachi_ban: {
     size: 96,
     fields: { expires_ns: 0, expires_ms: 8, created_ms: 16, source: 24, prefixlen: 25, reason_len: 26, pad: 27, reason: 32 },
@@ -35,10 +40,22 @@ export const STRUCTS = {
   jirachi_stats: { size: 40, fields: { passed: 0, dropped_ban: 8, dropped_rate: 16, allowlisted: 24, malformed: 32 } },
 } as const;
 
-/** Map names as pinned under the pin directory, and the program's pin name. */
-export const MAP_NAMES = ['jirachi_exact', 'jirachi_cidr', 'jirachi_allow', 'jirachi_rate', 'jirachi_config', 'jirachi_stats'] as const;
+/** Map names as pinned under the pin directory (one set per address family), and the program's pin name. */
+export const MAP_NAMES = [
+  'jirachi_exact4', 'jirachi_exact6', 'jirachi_cidr4', 'jirachi_cidr6', 'jirachi_allow4', 'jirachi_allow6',
+  'jirachi_rate4', 'jirachi_rate6', 'jirachi_config', 'jirachi_stats',
+] as const;
 /** One of MAP_NAMES. */
 export type MapName = (typeof MAP_NAMES)[number];
+/** An address family as the maps split them. */
+export type Family = 4 | 6;
+/** The maps of one family. */
+export interface FamilyMaps { readonly exact: MapName; readonly cidr: MapName; readonly allow: MapName; readonly rate: MapName; readonly bits: number; readonly allowFlag: number }
+/** Map names and address width per family. */
+export const FAMILY: Readonly<Record<Family, FamilyMaps>> = {
+  4: { exact: 'jirachi_exact4', cidr: 'jirachi_cidr4', allow: 'jirachi_allow4', rate: 'jirachi_rate4', bits: 32, allowFlag: SHARED.JIRACHI_F_ALLOW4 },
+  6: { exact: 'jirachi_exact6', cidr: 'jirachi_cidr6', allow: 'jirachi_allow6', rate: 'jirachi_rate6', bits: 128, allowFlag: SHARED.JIRACHI_F_ALLOW6 },
+};
 /** The XDP program's function name in the object, also its pin name. */
 export const PROG_NAME = 'jirachi_xdp';
 /** Default pin directory. */
@@ -46,40 +63,35 @@ export const DEFAULT_PIN_DIR = '/sys/fs/bpf/jirachi';
 
 const SOURCES: readonly BanSource[] = ['manual', 'auto', 'brain', 'config'];
 
-/** 16-byte map address of a prefix (IPv4 as ::ffff:a.b.c.d) and its length in that space. */
-export function keyOf(p: Prefix): { addr: Uint8Array; prefixlen: number } {
-  if (p.family === 6) return { addr: Uint8Array.from(p.bytes), prefixlen: p.prefixLen };
-  const addr = new Uint8Array(16);
-  addr[10] = 0xff; addr[11] = 0xff; addr.set(p.bytes, 12);
-  return { addr, prefixlen: SHARED.JIRACHI_V4_PREFIX_BITS + p.prefixLen };
+/** Map address of a prefix (4 or 16 bytes, network order), its length and family. */
+export function keyOf(p: Prefix): { family: Family; addr: Uint8Array; prefixlen: number } {
+  return { family: p.family, addr: Uint8Array.from(p.bytes), prefixlen: p.prefixLen };
 }
 
-/** The prefix a 16-byte map address and length stand for (an IPv4-mapped /96+n becomes IPv4 /n); host bits cleared. */
+/** The prefix a map address (4 bytes: IPv4, 16: IPv6) and length stand for; host bits cleared. */
 export function prefixOfKey(raw: Uint8Array, prefixlen: number): Prefix {
-  const addr = Uint8Array.from(raw.subarray(0, 16));
-  for (let i = 0; i < 16; i++) {
+  const n = raw.length === 4 ? 4 : 16;
+  const bytes = Uint8Array.from(raw.subarray(0, n));
+  for (let i = 0; i < n; i++) {
     const bits = Math.max(0, Math.min(8, prefixlen - i * 8));
-    addr[i] = addr[i]! & ((0xff << (8 - bits)) & 0xff);
+    bytes[i] = bytes[i]! & ((0xff << (8 - bits)) & 0xff);
   }
-  let mapped = prefixlen >= SHARED.JIRACHI_V4_PREFIX_BITS && addr[10] === 0xff && addr[11] === 0xff;
-  for (let i = 0; i < 10 && mapped; i++) if (addr[i] !== 0) mapped = false;
-  if (mapped) return { family: 4, bytes: addr.slice(12, 16), prefixLen: prefixlen - SHARED.JIRACHI_V4_PREFIX_BITS };
-  return { family: 6, bytes: addr.slice(0, 16), prefixLen: prefixlen };
+  return { family: n === 4 ? 4 : 6, bytes, prefixLen: Math.min(prefixlen, n * 8) };
 }
 
 /**
  * Fast path for the common case, a plain canonical dotted-quad IPv4 address (no leading zeros, no
- * prefix): its 16-byte map address written into `out`. Returns false for anything else, which
- * the caller hands to parsePrefix. Never throws.
+ * prefix): its 4-byte map address written into `out`. Returns false for anything else, which the
+ * caller hands to parsePrefix (`out` may then be partly written). Never throws.
  */
 export function fastV4Key(text: string, out: Uint8Array): boolean {
   const n = text.length;
   if (n < 7 || n > 15) return false;
-  let part = 0, digits = 0, idx = 12;
+  let part = 0, digits = 0, idx = 0;
   for (let i = 0; i <= n; i++) {
     const c = i === n ? 46 : text.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0 || part > 255 || idx > 15) return false;
+      if (digits === 0 || part > 255 || idx > 3) return false;
       out[idx++] = part; part = 0; digits = 0;
     } else if (c >= 48 && c <= 57) {
       if (digits > 0 && part === 0) return false; // leading zero
@@ -87,12 +99,10 @@ export function fastV4Key(text: string, out: Uint8Array): boolean {
       if (digits > 3) return false;
     } else return false;
   }
-  if (idx !== 16) return false;
-  out.fill(0, 0, 10); out[10] = 0xff; out[11] = 0xff;
-  return true;
+  return idx === 4;
 }
 
-/** Encodes an LPM key (struct jirachi_lpm_key) into `out` (20 bytes). */
+/** Encodes an LPM key (struct jirachi_lpm4_key: 8 bytes, jirachi_lpm6_key: 20) into `out`. */
 export function encodeLpmKey(addr: Uint8Array, prefixlen: number, out: Buffer): Buffer {
   out.writeUInt32LE(prefixlen, 0);
   out.set(addr, 4);
@@ -108,16 +118,21 @@ export function utf8Prefix(text: string, max: number): Buffer {
   return b.subarray(0, n);
 }
 
+/** Writes a non-negative integer below 2^64 (exact below 2^53) as a little-endian u64, without BigInt. */
+function writeU64(out: Buffer, v: number, at: number): void {
+  out.writeUInt32LE(v % 0x1_0000_0000, at);
+  out.writeUInt32LE(Math.floor(v / 0x1_0000_0000) % 0x1_0000_0000, at + 4);
+}
+
 /**
  * Encodes a ban value (struct jirachi_ban) into `out` (96 bytes). `expiresNs` is the kernel's
- * CLOCK_MONOTONIC deadline (0n = permanent); the reason is cut to 64 bytes of UTF-8.
+ * CLOCK_MONOTONIC deadline in ns as a non-negative integer (0 = permanent); the reason is cut to
+ * 64 bytes of UTF-8. No BigInt and no allocation: this is on the path of every ban.
  */
-export function encodeBan(ban: Ban, prefixlen: number, expiresNs: bigint, out: Buffer): Buffer {
-  // Epoch ms fit in 53 bits: written as two 32-bit halves (no BigInt on the hot path).
-  const u64 = (v: number, at: number): void => { out.writeUInt32LE(v % 0x1_0000_0000, at); out.writeUInt32LE(Math.floor(v / 0x1_0000_0000), at + 4); };
-  out.writeBigUInt64LE(expiresNs, 0);
-  u64(ban.expiresAt === null ? 0 : Math.max(1, Math.trunc(ban.expiresAt)), 8);
-  u64(Math.max(0, Math.trunc(ban.createdAt)), 16);
+export function encodeBan(ban: Ban, prefixlen: number, expiresNs: number, out: Buffer): Buffer {
+  writeU64(out, expiresNs, 0);
+  writeU64(out, ban.expiresAt === null ? 0 : Math.max(1, Math.trunc(ban.expiresAt)), 8);
+  writeU64(out, Math.max(0, Math.trunc(ban.createdAt)), 16);
   out[24] = Math.max(0, SOURCES.indexOf(ban.source));
   out[25] = prefixlen;
   out.fill(0, 27, 32 + SHARED.JIRACHI_REASON_LEN);
@@ -182,18 +197,20 @@ export interface RateConfig {
   readonly burst: number;
 }
 
-/** Encodes a rate configuration into `out` (24 bytes). pps ≥ 1, burst ≥ 1 when enabled. */
-export function encodeConfig(rate: RateConfig, out: Buffer): Buffer {
+/** Encodes a rate configuration into `out` (24 bytes), keeping `otherFlags` (the allowlist bits). pps ≥ 1, burst ≥ 1 when enabled. */
+export function encodeConfig(rate: RateConfig, out: Buffer, otherFlags = 0): Buffer {
   out.fill(0);
+  const keep = otherFlags & ~SHARED.JIRACHI_F_RATE_LIMIT;
+  out.writeUInt32LE(keep, 16);
   if (!rate.enabled) return out;
   const interval = BigInt(Math.max(1, Math.round(1e9 / rate.pps)));
   out.writeBigUInt64LE(interval, 0);
   out.writeBigUInt64LE(interval * BigInt(Math.max(0, rate.burst - 1)), 8);
-  out.writeUInt32LE(SHARED.JIRACHI_F_RATE_LIMIT, 16);
+  out.writeUInt32LE(keep | SHARED.JIRACHI_F_RATE_LIMIT, 16);
   return out;
 }
 
-/** Decodes struct jirachi_config. */
+/** Decodes struct jirachi_config's rate part. */
 export function decodeConfig(v: Buffer): RateConfig {
   const enabled = (v.readUInt32LE(16) & SHARED.JIRACHI_F_RATE_LIMIT) !== 0;
   const interval = v.readBigUInt64LE(0);

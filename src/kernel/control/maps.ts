@@ -1,5 +1,6 @@
 // The pinned maps of the XDP program, opened by path: typed reads and writes through bpf().
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../../core/index.js';
 import { BpfSyscall, errnoName, type MapInfo } from './bpf-syscall.js';
@@ -11,16 +12,22 @@ const ENOENT = 2, EPERM = 1, EACCES = 13;
 
 /** Key and value sizes every pinned map must have (guards against a foreign or older layout). */
 const EXPECTED: Record<MapName, { key: number; value: number }> = {
-  jirachi_exact: { key: STRUCTS.jirachi_addr.size, value: STRUCTS.jirachi_ban.size },
-  jirachi_cidr: { key: STRUCTS.jirachi_lpm_key.size, value: STRUCTS.jirachi_ban.size },
-  jirachi_allow: { key: STRUCTS.jirachi_lpm_key.size, value: STRUCTS.jirachi_allow_entry.size },
-  jirachi_rate: { key: STRUCTS.jirachi_addr.size, value: 8 },
+  jirachi_exact4: { key: STRUCTS.jirachi_addr4.size, value: STRUCTS.jirachi_ban.size },
+  jirachi_exact6: { key: STRUCTS.jirachi_addr6.size, value: STRUCTS.jirachi_ban.size },
+  jirachi_cidr4: { key: STRUCTS.jirachi_lpm4_key.size, value: STRUCTS.jirachi_ban.size },
+  jirachi_cidr6: { key: STRUCTS.jirachi_lpm6_key.size, value: STRUCTS.jirachi_ban.size },
+  jirachi_allow4: { key: STRUCTS.jirachi_lpm4_key.size, value: STRUCTS.jirachi_allow_entry.size },
+  jirachi_allow6: { key: STRUCTS.jirachi_lpm6_key.size, value: STRUCTS.jirachi_allow_entry.size },
+  jirachi_rate4: { key: STRUCTS.jirachi_addr4.size, value: 8 },
+  jirachi_rate6: { key: STRUCTS.jirachi_addr6.size, value: 8 },
   jirachi_config: { key: 4, value: STRUCTS.jirachi_config.size },
   jirachi_stats: { key: 4, value: STRUCTS.jirachi_stats.size },
 };
 
+const OK: Result<void, string> = ok(undefined);
+
 /**
- * Open fds of the six pinned maps. Works from any process with the privileges, whether or not
+ * Open fds of the ten pinned maps. Works from any process with the privileges, whether or not
  * this process loaded the program. Caller owns the instance and calls close().
  */
 export class KernelMaps {
@@ -31,7 +38,7 @@ export class KernelMaps {
     readonly info: Record<MapName, MapInfo>,
   ) {}
 
-  /** Opens the maps pinned in pinDir. The error is one line: unavailable / not attached / layout. */
+  /** Opens the maps pinned in pinDir. The error is one line: unavailable / not attached / layout (e.g. maps pinned by an older program). */
   static open(pinDir: string): Result<KernelMaps, string> {
     const c = libc();
     if (!c.ok) return c;
@@ -44,6 +51,7 @@ export class KernelMaps {
     };
     for (const name of MAP_NAMES) {
       const fd = sys.objGet(join(pinDir, name));
+      if (fd === -ENOENT && existsSync(join(pinDir, 'jirachi_exact'))) return fail(`not attached: the maps in ${pinDir} are from an older layout (one 16-byte map for both families); attach again to create the per-family maps`);
       if (fd === -ENOENT) return fail(`not attached: no pinned maps in ${pinDir} (run jirachi kernel attach --iface IF)`);
       if (fd === -EPERM || fd === -EACCES) return fail(`unavailable: no permission to open ${pinDir} (needs root or CAP_BPF)`);
       if (fd < 0) return fail(`unavailable: cannot open ${join(pinDir, name)} (${errnoName(fd)})`);
@@ -65,8 +73,28 @@ export class KernelMaps {
   /** Writes one entry; the error names the map and errno. */
   put(name: MapName, key: Buffer, value: Buffer): Result<void, string> {
     const r = this.sys.mapUpdate(this.fds[name], key, value, 0);
-    if (r < 0) return err(r === -7 || r === -28 ? `${name} is full (${this.info[name].maxEntries} entries)` : `update of ${name} failed (${errnoName(r)})`);
-    return ok(undefined);
+    return r < 0 ? this.updateError(name, r) : OK;
+  }
+
+  /**
+   * A writer of one entry bound to `key` and `value` (buffers the caller owns and rewrites in
+   * place): one syscall per call, no allocation on success. The error names the map and errno.
+   */
+  prepare(name: MapName, key: Buffer, value: Buffer): () => Result<void, string> {
+    const update = this.sys.preparedUpdate(this.fds[name], key, value, 0);
+    return () => {
+      const r = update();
+      return r < 0 ? this.updateError(name, r) : OK;
+    };
+  }
+
+  private updateError(name: MapName, r: number): Result<void, string> {
+    return err(r === -7 || r === -28 ? `${name} is full (${this.info[name].maxEntries} entries)` : `update of ${name} failed (${errnoName(r)})`);
+  }
+
+  /** True when the map holds no entry (BPF_MAP_GET_NEXT_KEY finds no first key). */
+  isEmpty(name: MapName): boolean {
+    return this.sys.mapNextKey(this.fds[name], null, Buffer.alloc(this.info[name].keySize)) !== 0;
   }
 
   /** Reads one entry into `out`; false when absent. */

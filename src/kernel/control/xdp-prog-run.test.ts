@@ -2,11 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock } from '../../core/index.js';
-import { allowAdd, writeRate } from './allowlist.js';
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { allowAdd, allowRemove, writeRate } from './allowlist.js';
 import { arpFrame, udpFrame, type FrameOptions } from './frames.js';
 import { KernelBlocklist } from './kernel-blocklist.js';
 import { kernelSkipReason, loadScratch, type ScratchProgram } from './scratch.js';
-import type { KernelCounters } from './layout.js';
+import { SHARED, type KernelCounters } from './layout.js';
 
 const XDP_DROP = 1, XDP_PASS = 2;
 const skip = kernelSkipReason();
@@ -143,4 +145,72 @@ withProgram('rate limit: a burst passes, the rest of a flood from one source is 
   assert.equal(run(udpFrame('198.18.0.21', DST)), XDP_PASS, 'allowlisted sources are not rate limited');
   assert.equal(counted(s).droppedRate, 7n);
   assert.ok(writeRate(s.maps, 0, 0).ok);
+});
+
+withProgram('a lapsed longest CIDR ban does not hide a shorter live one (kernel looks below it, bounded)', (s, run, bl) => {
+  assert.ok(bl.add(ban('198.18.64.0/18')).ok);
+  assert.ok(bl.add(ban('198.18.64.0/24', -1)).ok);
+  assert.ok(bl.add(ban('198.18.64.0/26', -1)).ok);
+  assert.equal(run(udpFrame('198.18.64.5', DST)), XDP_DROP, 'two lapsed prefixes above a live /18');
+  assert.equal(run(udpFrame('198.18.65.5', DST)), XDP_DROP, 'the /18 alone');
+  assert.equal(run(udpFrame('198.18.128.5', DST)), XDP_PASS);
+  assert.ok(bl.add(ban('2001:db8:aa00::/40')).ok);
+  assert.ok(bl.add(ban('2001:db8:aa00::/48', -1)).ok);
+  assert.equal(run(udpFrame('2001:db8:aa00::1', DST6)), XDP_DROP, 'IPv6: lapsed /48 above a live /40');
+  // Deeper than JIRACHI_LPM_FALLBACKS lapsed prefixes: the kernel gives up (documented); user space still sees the ban and sweeps.
+  for (const len of [20, 21, 22, 23, 24, 25]) assert.ok(bl.add(ban(`10.0.0.0/${len}`, -1)).ok);
+  assert.ok(bl.add(ban('10.0.0.0/8')).ok);
+  assert.equal(run(udpFrame('10.0.0.1', DST)), XDP_PASS);
+  assert.equal(bl.has('10.0.0.1')?.target, '10.0.0.0/8');
+  assert.ok(bl.sweep().length >= 6);
+  assert.equal(run(udpFrame('10.0.0.1', DST)), XDP_DROP, 'after the sweep the live /8 is the longest match');
+  assert.equal(counted(s).droppedBan, 4n);
+});
+
+withProgram('the allowlist flag: set while a family has entries, cleared when it is empty again', (s, run, bl) => {
+  const flags = (): number => { const v = Buffer.alloc(24); assert.ok(s.maps.get('jirachi_config', Buffer.alloc(4), v)); return v.readUInt32LE(16); };
+  assert.ok(bl.add(ban('198.18.0.30')).ok);
+  assert.ok(bl.add(ban('2001:db8::30')).ok);
+  assert.equal(flags(), 0);
+  assert.ok(allowAdd(s.maps, '2001:db8::/64', Date.now()).ok);
+  assert.equal(flags(), SHARED.JIRACHI_F_ALLOW6);
+  assert.equal(run(udpFrame('2001:db8::30', DST6)), XDP_PASS, 'IPv6 allowlist wins');
+  assert.equal(run(udpFrame('198.18.0.30', DST)), XDP_DROP, 'the IPv4 allowlist is empty');
+  assert.ok(allowAdd(s.maps, '198.18.0.30', Date.now()).ok);
+  assert.ok(writeRate(s.maps, 100, 10).ok, 'writing the rate keeps the allowlist flags');
+  assert.equal(flags(), SHARED.JIRACHI_F_ALLOW4 | SHARED.JIRACHI_F_ALLOW6 | SHARED.JIRACHI_F_RATE_LIMIT);
+  assert.equal(run(udpFrame('198.18.0.30', DST)), XDP_PASS);
+  assert.deepEqual(allowRemove(s.maps, '198.18.0.30'), { ok: true, value: true });
+  assert.deepEqual(allowRemove(s.maps, '2001:db8::/64'), { ok: true, value: true });
+  assert.equal(flags(), SHARED.JIRACHI_F_RATE_LIMIT);
+  assert.equal(run(udpFrame('198.18.0.30', DST)), XDP_DROP);
+  assert.equal(run(udpFrame('2001:db8::30', DST6)), XDP_DROP);
+  assert.equal(counted(s).allowlisted, 2n);
+});
+
+test('rate limit under two CPUs racing on one source: exactly the burst passes (compare-and-swap)', skip ? { skip } : {}, async (t) => {
+  if (availableParallelism() < 2) { t.skip('needs 2 CPUs to race'); return; }
+  const s = loadScratch();
+  if (!s.ok) throw new Error(s.error);
+  try {
+    const burst = 1_000_000, perChild = 3_000_000;
+    const start = Date.now() + 800; // both children start their run at this instant, so the runs overlap
+    assert.ok(writeRate(s.value.maps, 0.01, burst).ok); // one packet per 100 s: no refill during the test
+    const child = `import { libc, BpfSyscall } from ${JSON.stringify(new URL('./index.js', import.meta.url).href)};
+      import { udpFrame } from ${JSON.stringify(new URL('./frames.js', import.meta.url).href)};
+      const c = libc(); if (!c.ok) throw new Error(c.error);
+      const sys = new BpfSyscall(c.value); const fd = sys.objGet(${JSON.stringify(`${s.value.pinDir}/jirachi_xdp`)});
+      const frame = udpFrame('198.18.0.40', '198.18.0.2');
+      while (Date.now() < ${start}) { /* bounded: at most 800 ms */ }
+      const r = sys.progTestRun(fd, frame, ${perChild});
+      if (typeof r === 'number') throw new Error('test run failed ' + r);`;
+    const runChild = (): Promise<number | null> => new Promise((resolve) => {
+      const p = spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: ['ignore', 'ignore', 'inherit'] });
+      p.on('exit', (code) => resolve(code));
+    });
+    assert.deepEqual(await Promise.all([runChild(), runChild()]), [0, 0]);
+    const c = s.value.maps.counters();
+    assert.equal(c.passed, BigInt(burst));
+    assert.equal(c.droppedRate, BigInt(2 * perChild - burst));
+  } finally { s.value.close(); }
 });
