@@ -94,6 +94,16 @@ export class BanStore {
     return r;
   }
 
+  /**
+   * Replaces every ban with `bans` (a cluster worker's replica of its primary's list). Touches
+   * neither mirrors nor the file: the primary owns those.
+   */
+  replaceAll(bans: readonly Ban[]): void {
+    for (const b of this.mem.list()) this.mem.remove(b.target);
+    this.mem.sweep();
+    for (const b of bans) this.mem.add(b);
+  }
+
   /** The ban covering `ip`, if any (expired bans never match). */
   match(ip: string): Ban | undefined { return this.mem.has(ip); }
 

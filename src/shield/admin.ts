@@ -2,16 +2,23 @@
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { ShieldContext } from './context.js';
+import type { BanStore } from '../decisions/index.js';
+import type { Metrics } from '../telemetry/index.js';
 
-/** Hooks the admin API calls into the shield's lifecycle. */
-export interface AdminHooks {
+/** What the admin API works on: the authoritative bans and the shield's lifecycle hooks. */
+export interface AdminBackend {
+  readonly bans: Pick<BanStore, 'add' | 'remove' | 'list'>;
+  readonly metrics: Metrics;
+  /** Operational log line (never secrets). */
+  say(line: string): void;
   /** Re-reads the config file; returns the errors (empty when the new config is active). */
-  reload(): string[];
+  reload(): string[] | Promise<string[]>;
   /** A summary for GET /admin/status. */
   status(): Record<string, unknown>;
-  /** Extra metric text (e.g. other workers' snapshots merged) for /metrics. */
-  metricsText(): string;
+  /** Prometheus text for /metrics (a cluster primary merges its workers' snapshots). */
+  metricsText(): string | Promise<string>;
+  /** Called after a ban was added or removed through the API. */
+  bansChanged?(): void;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -39,18 +46,19 @@ async function readJson(req: IncomingMessage, max = 16_384): Promise<unknown> {
  * the default); everything under `/admin/` needs `Authorization: Bearer <token>` and compares it
  * in constant time. Bad input gets 400 with a precise message.
  */
-export function createAdminServer(ctx: () => ShieldContext, token: string, hooks: AdminHooks): http.Server {
+export function createAdminServer(backend: AdminBackend, token: string): http.Server {
   const digest = createHash('sha256').update(token).digest();
   return http.createServer((req, res) => {
-    void route(ctx(), req, res, digest, hooks).catch((e: Error) => send(res, 400, { error: e.message.slice(0, 200) }));
+    void route(backend, req, res, digest).catch((e: Error) => send(res, 400, { error: e.message.slice(0, 200) }));
   });
 }
 
-async function route(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, digest: Buffer, hooks: AdminHooks): Promise<void> {
+async function route(ctx: AdminBackend, req: IncomingMessage, res: ServerResponse, digest: Buffer): Promise<void> {
+  const hooks = ctx;
   const url = new URL(req.url ?? '/', 'http://admin');
   if (url.pathname === '/healthz') return send(res, 200, { ok: true });
   if (url.pathname === '/metrics' && req.method === 'GET') {
-    const text = hooks.metricsText();
+    const text = await hooks.metricsText();
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
     res.end(text);
     return;
@@ -58,7 +66,7 @@ async function route(ctx: ShieldContext, req: IncomingMessage, res: ServerRespon
   if (!url.pathname.startsWith('/admin/')) return send(res, 404, { error: 'not found' });
   if (!authorized(req, digest)) { res.setHeader('www-authenticate', 'Bearer'); return send(res, 401, { error: 'missing or wrong admin token' }); }
   if (url.pathname === '/admin/status' && req.method === 'GET') return send(res, 200, hooks.status());
-  if (url.pathname === '/admin/reload' && req.method === 'POST') { const errors = hooks.reload(); return send(res, errors.length ? 400 : 200, { ok: errors.length === 0, errors }); }
+  if (url.pathname === '/admin/reload' && req.method === 'POST') { const errors = await hooks.reload(); return send(res, errors.length ? 400 : 200, { ok: errors.length === 0, errors }); }
   if (url.pathname === '/admin/bans' && req.method === 'GET') return send(res, 200, { bans: ctx.bans.list() });
   if (url.pathname === '/admin/bans' && req.method === 'POST') {
     const b = (await readJson(req)) as { target?: unknown; ttlSeconds?: unknown; reason?: unknown };
@@ -68,6 +76,7 @@ async function route(ctx: ShieldContext, req: IncomingMessage, res: ServerRespon
     const r = ctx.bans.add(b.target, { ttlMs: b.ttlSeconds === undefined ? null : b.ttlSeconds * 1000, reason: b.reason ?? 'manual', source: 'manual' });
     if (!r.ok) return send(res, 400, { error: r.error });
     ctx.metrics.inc('jirachi_bans_total', { source: 'manual' });
+    ctx.bansChanged?.();
     ctx.say(`ban added: ${r.value.target}${r.value.expiresAt ? ` until ${new Date(r.value.expiresAt).toISOString()}` : ''}`);
     return send(res, 201, { ban: r.value });
   }
@@ -75,7 +84,7 @@ async function route(ctx: ShieldContext, req: IncomingMessage, res: ServerRespon
     const target = decodeURIComponent(url.pathname.slice('/admin/bans/'.length));
     const r = ctx.bans.remove(target);
     if (!r.ok) return send(res, 400, { error: r.error });
-    if (r.value) ctx.say(`ban removed: ${target}`);
+    if (r.value) { ctx.say(`ban removed: ${target}`); ctx.bansChanged?.(); }
     return send(res, r.value ? 200 : 404, { removed: r.value });
   }
   return send(res, 404, { error: 'not found' });

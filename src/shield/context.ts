@@ -50,6 +50,11 @@ export interface ShieldContext {
   inFlight: number;
   /** Writes a one-line operational message (never secrets). */
   readonly say: (line: string) => void;
+  /**
+   * Set in a cluster worker: blocked requests are reported to the primary, which counts them and
+   * owns the bans. Unset: this process counts and bans itself.
+   */
+  readonly reportBlocked?: (ip: string) => void;
 }
 
 /** Makes the auto-ban counter and rate limiter for a config. */

@@ -6,3 +6,4 @@ export { resolveClientIp } from './client-ip.js';
 export { RateLimiter, type RateResult } from './rate-limit.js';
 export { upstreamHeaders, downstreamHeaders } from './headers.js';
 export { redactSecrets, requestSample } from './redact.js';
+export { startPrimary, runWorker, workerCount, type ClusterPrimary } from './cluster.js';

@@ -146,7 +146,9 @@ function tooLarge(res: ServerResponse, tr: Trace, route: RoutePolicy, mode: Deci
 
 function countForAutoBan(ctx: ShieldContext, ip: string): void {
   const auto = ctx.snapshot.config.bans.auto;
-  if (!auto.enabled || !ctx.autoBan.record(ip, Date.now())) return;
+  if (!auto.enabled) return;
+  if (ctx.reportBlocked) { ctx.reportBlocked(ip); return; }
+  if (!ctx.autoBan.record(ip, Date.now())) return;
   const r = ctx.bans.add(ip, { ttlMs: auto.banSeconds * 1000, reason: `auto: ${auto.threshold} blocked requests in ${auto.windowSeconds}s`, source: 'auto' });
   if (r.ok) { ctx.metrics.inc('jirachi_bans_total', { source: 'auto' }); ctx.say(`auto-banned ${ip} for ${auto.banSeconds}s`); }
 }

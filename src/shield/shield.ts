@@ -1,15 +1,14 @@
 // The Shield's lifecycle: start the proxy and admin servers, hot reload, graceful shutdown.
 
 import http from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { loadConfig, formatIssue, type ConfigOverrides, type ShieldConfig } from '../config/index.js';
 import { err, ok, type Detector, type Result } from '../core/index.js';
-import { BanStore, type BlocklistBackend } from '../decisions/index.js';
+import { BanStore, type Ban, type BlocklistBackend } from '../decisions/index.js';
 import { DecisionLog, Metrics, onProtocolError, publishProtocolError } from '../telemetry/index.js';
 import { createAdminServer } from './admin.js';
+import { adminToken, listen } from './listen.js';
 import { buildSnapshot, makeLimiters, type ShieldContext } from './context.js';
 import { Upstream } from './forward.js';
 import { handleRequest } from './pipeline.js';
@@ -25,32 +24,11 @@ export interface ShieldOptions {
   readonly kernelFactory?: (cfg: ShieldConfig) => Promise<Result<BlocklistBackend, string>>;
   /** Operational messages (one line each, never secrets). Default: stderr. */
   readonly say?: (line: string) => void;
-}
-
-function hostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
-}
-
-function listen(server: http.Server, where: string): Promise<AddressInfo> {
-  const { host, port } = hostPort(where);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(server.address() as AddressInfo); });
-  });
-}
-
-function adminToken(cfg: ShieldConfig, say: (l: string) => void): string {
-  if (cfg.admin.token) return cfg.admin.token;
-  const env = process.env[cfg.admin.tokenEnv];
-  if (env && env.length >= 16) return env;
-  const file = join(cfg.stateDir, 'admin-token');
-  try { const t = readFileSync(file, 'utf8').trim(); if (t.length >= 16) return t; } catch { /* make one */ }
-  const t = randomBytes(24).toString('base64url');
-  mkdirSync(cfg.stateDir, { recursive: true });
-  writeFileSync(file, t + '\n', { mode: 0o600 });
-  say(`admin token generated and written to ${file} (mode 600)`);
-  return t;
+  /**
+   * Cluster worker mode: no admin server, no ban file or kernel mirror (the primary owns them);
+   * bans arrive through `Shield.replaceBans`, blocked requests go to `reportBlocked`.
+   */
+  readonly worker?: { readonly reportBlocked: (ip: string) => void };
 }
 
 /** A running shield. */
@@ -58,9 +36,10 @@ export class Shield {
   private constructor(
     private ctx: ShieldContext,
     private readonly server: http.Server,
-    private readonly admin: http.Server,
+    private readonly admin: http.Server | null,
     readonly proxyAddress: AddressInfo,
-    readonly adminAddress: AddressInfo,
+    /** Null in a cluster worker (the primary serves the admin API). */
+    readonly adminAddress: AddressInfo | null,
     private readonly opts: ShieldOptions,
     private readonly timers: NodeJS.Timeout[],
     private readonly unsubscribe: () => void,
@@ -75,21 +54,22 @@ export class Shield {
     const engine = opts.engineFactory(cfg);
     if (!engine.ok) return err([`detection engine: ${engine.error}`]);
     const mirrors: BlocklistBackend[] = [];
-    if (cfg.kernel.enabled && opts.kernelFactory) {
+    if (cfg.kernel.enabled && opts.kernelFactory && !opts.worker) {
       const k = await opts.kernelFactory(cfg);
       if (k.ok) { mirrors.push(k.value); say(`kernel blocklist: bans mirrored to ${cfg.kernel.pinDir}`); }
       else say(`kernel blocklist ${k.error}; running with the user-space blocklist only`);
     }
-    const bans = new BanStore({ file: join(cfg.stateDir, 'bans.json'), mirrors, onError: say });
+    const bans = new BanStore({ file: opts.worker ? null : join(cfg.stateDir, 'bans.json'), mirrors, onError: say });
     const loaded = bans.load();
     if (!loaded.ok) return err([loaded.error]);
-    for (const t of cfg.bans.static) bans.add(t, { ttlMs: null, reason: 'config', source: 'config' });
+    if (!opts.worker) for (const t of cfg.bans.static) bans.add(t, { ttlMs: null, reason: 'config', source: 'config' });
     const metrics = new Metrics();
     metrics.gauge('jirachi_active_bans', () => bans.list().length);
     const ctx: ShieldContext = {
       snapshot: buildSnapshot(cfg, engine.value), bans, ...makeLimiters(cfg),
       upstream: new Upstream({ url: new URL(cfg.upstream), connections: cfg.upstreamConnections, ...cfg.upstreamTimeouts }),
       metrics, log: cfg.log.decisions === 'off' ? null : new DecisionLog(cfg.log.decisions), inFlight: 0, say,
+      ...(opts.worker ? { reportBlocked: opts.worker.reportBlocked } : {}),
     };
     const unsubscribe = onProtocolError((e) => { metrics.inc('jirachi_protocol_errors_total', { code: e.code }); ctx.log?.write({ ...e, kind: 'protocol-error' }); });
     const server = http.createServer({
@@ -113,17 +93,18 @@ export class Shield {
       } else socket.destroy();
     });
     const shieldRef = { current: undefined as Shield | undefined };
-    const admin = createAdminServer(() => ctx, adminToken(cfg, say), {
+    const admin = opts.worker ? null : createAdminServer({
+      bans, metrics, say,
       reload: () => shieldRef.current?.reload() ?? ['not started'],
       status: () => shieldRef.current?.status() ?? {},
       metricsText: () => metrics.expose(),
-    });
-    let proxyAddr: AddressInfo, adminAddr: AddressInfo;
+    }, adminToken(cfg, say));
+    let proxyAddr: AddressInfo, adminAddr: AddressInfo | null = null;
     try {
       proxyAddr = await listen(server, cfg.listen);
-      adminAddr = await listen(admin, cfg.admin.listen);
+      if (admin) adminAddr = await listen(admin, cfg.admin.listen);
     } catch (e) {
-      server.close(); admin.close();
+      server.close(); admin?.close();
       return err([`cannot listen: ${(e as Error).message}`]);
     }
     const sweep = setInterval(() => { bans.sweep(); }, 1000);
@@ -132,6 +113,9 @@ export class Shield {
     shieldRef.current = s;
     return ok(s);
   }
+
+  /** Replaces the ban list (cluster workers: the primary's list after every change). */
+  replaceBans(bans: readonly Ban[]): void { this.ctx.bans.replaceAll(bans); }
 
   /** The live context (for tests and the admin API). */
   get context(): ShieldContext { return this.ctx; }
@@ -189,8 +173,8 @@ export class Shield {
     for (const t of this.timers) clearInterval(t);
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();
-    this.admin.close();
-    this.admin.closeAllConnections();
+    this.admin?.close();
+    this.admin?.closeAllConnections();
     const deadline = Date.now() + drainMs;
     while (this.ctx.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.server.closeAllConnections();

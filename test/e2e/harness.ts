@@ -72,7 +72,7 @@ export async function startShield(upstream: string, yaml = '', dir?: string): Pr
   if (!r.ok) throw new Error(r.error.join('\n'));
   const s = r.value;
   return {
-    shield: s, base: `http://127.0.0.1:${s.proxyAddress.port}`, admin: `http://127.0.0.1:${s.adminAddress.port}`, token, dir: d, configFile,
+    shield: s, base: `http://127.0.0.1:${s.proxyAddress.port}`, admin: `http://127.0.0.1:${s.adminAddress?.port ?? 0}`, token, dir: d, configFile,
     stop: async () => { await s.stop(2000); if (!dir) rmSync(d, { recursive: true, force: true }); },
   };
 }

@@ -1,0 +1,152 @@
+// Cluster mode: a primary process owns bans, persistence, the kernel mirror, auto-ban counting,
+// the admin API and metrics; N worker processes serve the proxy port and hold a ban replica.
+
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, formatIssue, type ConfigOverrides, type ShieldConfig } from '../config/index.js';
+import { err, ok, type Result } from '../core/index.js';
+import { AutoBan, BanStore, type Ban, type BlocklistBackend } from '../decisions/index.js';
+import { Metrics, type MetricsSnapshot } from '../telemetry/index.js';
+import { createAdminServer } from './admin.js';
+import { adminToken, listen } from './listen.js';
+import { Shield, type ShieldOptions } from './shield.js';
+
+/** Messages between primary and workers. */
+type ToWorker = { t: 'bans'; bans: Ban[] } | { t: 'reload' } | { t: 'shutdown' } | { t: 'metrics'; id: number };
+type ToPrimary = { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; errors: string[] };
+
+/** Number of workers a config asks for. */
+export function workerCount(cfg: Pick<ShieldConfig, 'workers'>): number {
+  return cfg.workers === 'auto' ? availableParallelism() : cfg.workers;
+}
+
+/** A running cluster primary. */
+export interface ClusterPrimary {
+  readonly proxyAddress: string;
+  readonly adminAddress: string;
+  reload(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the primary: validates the config, opens the ban store and admin port, forks the workers
+ * (each re-runs this CLI as a cluster worker) and waits until all serve. Config errors come back as lines.
+ */
+export async function startPrimary(o: { configFile?: string | undefined; overrides: ConfigOverrides; kernelFactory?: ShieldOptions['kernelFactory']; say: (l: string) => void }): Promise<Result<ClusterPrimary, string[]>> {
+  const c = loadConfig(o.configFile, o.overrides);
+  if (!c.ok) return err(c.error.map(formatIssue));
+  let cfg = c.value;
+  const mirrors: BlocklistBackend[] = [];
+  if (cfg.kernel.enabled && o.kernelFactory) {
+    const k = await o.kernelFactory(cfg);
+    if (k.ok) mirrors.push(k.value); else o.say(`kernel blocklist ${k.error}; running with the user-space blocklist only`);
+  }
+  const bans = new BanStore({ file: join(cfg.stateDir, 'bans.json'), mirrors, onError: o.say });
+  const loaded = bans.load();
+  if (!loaded.ok) return err([loaded.error]);
+  for (const t of cfg.bans.static) bans.add(t, { ttlMs: null, reason: 'config', source: 'config' });
+  let autoBan = new AutoBan({ threshold: cfg.bans.auto.threshold, windowMs: cfg.bans.auto.windowSeconds * 1000 });
+  const metrics = new Metrics();
+  metrics.gauge('jirachi_active_bans', () => bans.list().length);
+  const workers = new Set<Worker>();
+  const broadcast = (m: ToWorker): void => { for (const w of workers) if (w.isConnected()) w.send(m); };
+  const pushBans = (): void => broadcast({ t: 'bans', bans: bans.list() });
+  let nextId = 1;
+  const pending = new Map<number, { snaps: MetricsSnapshot[]; left: number; done: () => void }>();
+  const scrape = (): Promise<string> => new Promise((resolve) => {
+    const id = nextId++;
+    const entry = { snaps: [] as MetricsSnapshot[], left: workers.size, done: () => { pending.delete(id); resolve(metrics.expose(entry.snaps)); } };
+    pending.set(id, entry);
+    if (entry.left === 0) return entry.done();
+    broadcast({ t: 'metrics', id });
+    setTimeout(() => { if (pending.has(id)) entry.done(); }, 1000).unref();
+  });
+  let stopping = false;
+  const fork = (): Promise<void> => new Promise((resolve, reject) => {
+    const w = cluster.fork({ JIRACHI_CLUSTER_WORKER: '1' });
+    workers.add(w);
+    w.on('message', (m: ToPrimary) => {
+      if (m.t === 'ready') { w.send({ t: 'bans', bans: bans.list() } satisfies ToWorker); resolve(); }
+      else if (m.t === 'blocked') {
+        const auto = cfg.bans.auto;
+        if (auto.enabled && autoBan.record(m.ip, Date.now())) {
+          const r = bans.add(m.ip, { ttlMs: auto.banSeconds * 1000, reason: `auto: ${auto.threshold} blocked requests in ${auto.windowSeconds}s`, source: 'auto' });
+          if (r.ok) { metrics.inc('jirachi_bans_total', { source: 'auto' }); o.say(`auto-banned ${m.ip} for ${auto.banSeconds}s`); pushBans(); }
+        }
+      } else if (m.t === 'metrics') {
+        const p = pending.get(m.id);
+        if (p) { p.snaps.push(m.snap); if (--p.left === 0) p.done(); }
+      }
+    });
+    w.on('exit', (code) => {
+      workers.delete(w);
+      reject(new Error(`worker exited with code ${code} before serving`));
+      if (!stopping) { o.say(`worker ${w.process.pid} exited (${code}); starting a replacement`); void fork().catch((e: Error) => o.say(e.message)); }
+    });
+  });
+  try {
+    await Promise.all(Array.from({ length: workerCount(cfg) }, fork));
+  } catch (e) {
+    stopping = true;
+    for (const w of workers) w.kill();
+    return err([(e as Error).message]);
+  }
+  const sweep = setInterval(() => { if (bans.sweep() > 0) pushBans(); }, 1000);
+  sweep.unref();
+  const reload = async (): Promise<string[]> => {
+    const n = loadConfig(o.configFile, o.overrides);
+    if (!n.ok) return n.error.map(formatIssue);
+    if (JSON.stringify(n.value.bans.auto) !== JSON.stringify(cfg.bans.auto)) autoBan = new AutoBan({ threshold: n.value.bans.auto.threshold, windowMs: n.value.bans.auto.windowSeconds * 1000 });
+    cfg = n.value;
+    broadcast({ t: 'reload' });
+    o.say(`config reloaded in ${workers.size} workers (mode ${cfg.mode})`);
+    return [];
+  };
+  const admin = createAdminServer({
+    bans, metrics, say: o.say, reload, bansChanged: pushBans, metricsText: scrape,
+    status: () => ({ listen: cfg.listen, upstream: cfg.upstream, mode: cfg.mode, failMode: cfg.failMode, workers: workers.size, bans: bans.list().length }),
+  }, adminToken(cfg, o.say));
+  let adminAddr;
+  try { adminAddr = await listen(admin, cfg.admin.listen); } catch (e) {
+    stopping = true; for (const w of workers) w.kill();
+    return err([`cannot listen: ${(e as Error).message}`]);
+  }
+  return ok({
+    proxyAddress: cfg.listen, adminAddress: `${adminAddr.address}:${adminAddr.port}`, reload,
+    stop: async () => {
+      stopping = true;
+      clearInterval(sweep);
+      admin.close(); admin.closeAllConnections();
+      const exits = [...workers].map((w) => new Promise<void>((r) => { if (w.isDead()) r(); else w.once('exit', () => r()); }));
+      broadcast({ t: 'shutdown' });
+      await Promise.all(exits);
+    },
+  });
+}
+
+/**
+ * Runs this process as a cluster worker: starts a shield without admin port, ban file or kernel
+ * mirror, follows the primary's ban list, reload and shutdown messages. Resolves with the exit code.
+ */
+export async function runWorker(opts: Omit<ShieldOptions, 'worker'>): Promise<number> {
+  const send = (m: ToPrimary): void => { if (process.connected) process.send!(m); };
+  const started = await Shield.start({ ...opts, worker: { reportBlocked: (ip) => send({ t: 'blocked', ip }) } });
+  if (!started.ok) { for (const l of started.error) process.stderr.write(`${l}\n`); return 1; }
+  const s = started.value;
+  return new Promise((resolve) => {
+    process.on('message', (m: ToWorker) => {
+      if (m.t === 'bans') s.replaceBans(m.bans);
+      else if (m.t === 'reload') { const e = s.reload(); send({ t: 'reloaded', errors: e }); }
+      else if (m.t === 'metrics') send({ t: 'metrics', id: m.id, snap: s.context.metrics.snapshot() });
+      else if (m.t === 'shutdown') void s.stop().then(() => { process.disconnect(); resolve(0); });
+    });
+    // The primary going away (crash, SIGKILL) must not leave an orphan serving on its own.
+    process.on('disconnect', () => void s.stop(2000).then(() => resolve(0)));
+    // The primary handles signals for the whole cluster; a worker ignores its own copies.
+    process.on('SIGTERM', () => {});
+    process.on('SIGINT', () => {});
+    process.on('SIGHUP', () => {});
+    send({ t: 'ready' });
+  });
+}
