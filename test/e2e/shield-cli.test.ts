@@ -102,3 +102,44 @@ test('explain traces raw HTTP and JSON requests to their verdict', (t) => {
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^jirachi: bad request input: raw HTTP: first line/);
 });
+
+test('cluster mode: workers share bans, auto-ban counts across workers, metrics merge, SIGTERM exits clean', async (t) => {
+  const echo = await startEcho();
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-cluster-'));
+  const cfg = join(dir, 's.yaml');
+  const token = 'cluster-test-token-0123456789';
+  writeFileSync(cfg, `upstream: ${echo.url}\nlisten: 127.0.0.1:0\nworkers: 2\nstateDir: ${dir}/state\nadmin:\n  listen: 127.0.0.1:0\n  token: ${token}\nlog:\n  decisions: ${dir}/d.jsonl\nbans:\n  auto:\n    threshold: 6\n    windowSeconds: 60\n    banSeconds: 60\n`);
+  const { proc, port, out } = await startCli(['shield', '--config', cfg]);
+  t.after(async () => { proc.kill('SIGKILL'); await echo.close(); rmSync(dir, { recursive: true, force: true }); });
+  const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
+  let adminPort = NaN;
+  for (let i = 0; i < 100 && Number.isNaN(adminPort); i++) {
+    adminPort = Number(/admin and metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(out())?.[1]);
+    if (Number.isNaN(adminPort)) await new Promise((r) => setTimeout(r, 50));
+  }
+  const base = `http://127.0.0.1:${port}`;
+  // 40 fresh connections: the primary spreads them over both workers.
+  for (let i = 0; i < 40; i++) assert.equal((await request(`${base}/ok${i}`)).status, 200);
+  const metrics = (await request(`http://127.0.0.1:${adminPort}/metrics`)).body.toString();
+  assert.match(metrics, /jirachi_requests_total\{mode="block",route="default",verdict="ALLOW"\} 40\b/, 'metrics summed over workers');
+  // A ban through the primary's admin API reaches every worker.
+  const ban = await request(`http://127.0.0.1:${adminPort}/admin/bans`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ target: '127.0.0.1', reason: 'test' }) });
+  assert.equal(ban.status, 201);
+  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 10; i++) assert.equal((await request(`${base}/b${i}`)).status, 403);
+  const del = await request(`http://127.0.0.1:${adminPort}/admin/bans/127.0.0.1`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(del.status, 200);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await request(`${base}/after-unban`)).status, 200);
+  // Six blocked attacks over several connections (both workers) add up to one automatic ban.
+  for (let i = 0; i < 6; i++) assert.equal((await request(`${base}/?q=${encodeURIComponent("1' OR '1'='1' --")}`)).status, 403);
+  let status = 0;
+  for (let i = 0; i < 20 && status !== 403; i++) { await new Promise((r) => setTimeout(r, 50)); status = (await request(`${base}/benign${i}`)).status; }
+  assert.equal(status, 403, 'auto-ban applied across workers');
+  const bans = JSON.parse(readFileSync(join(dir, 'state', 'bans.json'), 'utf8')).bans;
+  assert.equal(bans[0].source, 'auto');
+  proc.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  const lines = readFileSync(join(dir, 'd.jsonl'), 'utf8').trim().split('\n');
+  assert.ok(lines.length >= 57, `decision-log lines from both workers (${lines.length})`);
+});
