@@ -2,6 +2,7 @@
 
 import { trackPattern } from './signature.js';
 import type { RequestView } from '../core/index.js';
+import { sqlTokens, type SqlToken } from './sqllex.js';
 import { normalizePath, normalizeValue, urlDecodeRepeated, type NormalizedPath } from './normalize.js';
 
 /** Where a part came from. Detectors choose which kinds they read. */
@@ -18,6 +19,12 @@ export interface Part {
   readonly value: string;
   /** normalizeValue() of the value. */
   readonly norm: string;
+  /** True when the value is only letters, digits and spaces (no detector but SQLi can fire on it). */
+  readonly plain: boolean;
+  /** Needle-index hits, filled lazily by the signature layer (one scan per part). */
+  needleHits?: Uint8Array;
+  /** SQL tokens per context (bare, after ', after "), filled lazily by partSqlTokens(). */
+  sqlCache?: Array<SqlToken[] | undefined>;
 }
 
 /** Everything detectors read about one request, computed once. */
@@ -42,12 +49,16 @@ export function isContentHeader(name: string): boolean {
   return CONTENT_HEADERS.has(name);
 }
 
+const PLAIN_RE = trackPattern(/^[a-z0-9 ]*$/);
+const CRLF_RE = trackPattern(/[\r\n]/);
+
 class PartList {
   readonly parts: Part[] = [];
   add(kind: PartKind, name: string, value: string, param: string | undefined, urlEncoded: boolean): void {
     if (this.parts.length >= PART_LIMITS.maxParts) return;
     const norm = normalizeValue(value, urlEncoded);
-    this.parts.push(param === undefined ? { kind, name, value, norm } : { kind, name, param, value, norm });
+    const plain = PLAIN_RE.test(norm) && !CRLF_RE.test(value);
+    this.parts.push(param === undefined ? { kind, name, value, norm, plain } : { kind, name, param, value, norm, plain });
   }
 }
 
@@ -176,4 +187,12 @@ export function parseRequest(view: RequestView): ParsedRequest {
   try { addBody(list, view, contentType, rawContentType, anomalies); } catch { anomalies.push('body-unparsable'); }
   addHeaders(list, view);
   return { parts: list.parts, path, contentType, anomalies };
+}
+
+const QUOTES = [undefined, "'", '"'] as const;
+
+/** SQL tokens of a part in context 0 (bare), 1 (after '), 2 (after "), computed once per part. Never throws. */
+export function partSqlTokens(part: Part, ctx: 0 | 1 | 2): SqlToken[] {
+  const cache = part.sqlCache ?? (part.sqlCache = [undefined, undefined, undefined]);
+  return cache[ctx] ?? (cache[ctx] = sqlTokens(part.norm, QUOTES[ctx]));
 }

@@ -18,7 +18,7 @@ export interface SignatureDetector {
 
 /** Adds a finding about `part` (redacted excerpt around `at`). Returns false when the sink is full. */
 export function emit(sink: FindingSink, detector: string, rule: string, cls: AttackClass, score: number,
-  part: Part | { name: string; param?: string; norm: string }, at: number, explanation: string): boolean {
+  part: Pick<Part, 'name' | 'norm'> & { readonly param?: string | undefined }, at: number, explanation: string): boolean {
   if (sink.findings.length >= sink.max) return false;
   const f: Finding = part.param === undefined
     ? { detector, rule, class: cls, score, part: part.name, excerpt: excerptOf(part.norm, at), explanation }
@@ -30,6 +30,8 @@ export function emit(sink: FindingSink, detector: string, rule: string, cls: Att
 /** A regex rule: `needles` (lower case) is a literal prefilter; the regex runs only if one occurs. */
 export interface RegexRule {
   readonly id: string;
+  /** Indexes of this rule's needles in the global needle index. */
+  readonly needleIds: readonly number[];
   readonly score: number;
   readonly re: RegExp;
   readonly needles: readonly string[];
@@ -65,10 +67,50 @@ export function compiledPatterns(): readonly RegExp[] {
   return tracked;
 }
 
+const needleList: string[] = [];
+let needleScan: { re: RegExp; covers: Map<string, number[]> } | undefined;
+
+function needleId(n: string): number {
+  const i = needleList.indexOf(n);
+  if (i >= 0) return i;
+  needleScan = undefined;
+  needleList.push(n);
+  return needleList.length - 1;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Builds (once, at first use) one alternation of every needle, longest first, and which needles each match covers. */
+function scanner(): { re: RegExp; covers: Map<string, number[]> } {
+  if (needleScan) return needleScan;
+  const sorted = [...needleList].filter((n) => n !== '').sort((a, b) => b.length - a.length);
+  const covers = new Map<string, number[]>();
+  for (const m of sorted) covers.set(m, needleList.map((n, i) => (n !== '' && m.includes(n) ? i : -1)).filter((i) => i >= 0));
+  needleScan = { re: new RegExp(sorted.map(escapeRe).join('|'), 'g'), covers };
+  return needleScan;
+}
+
+/** Which needles occur in a part's normalized value (one regex scan per part, cached on the part). */
+export function needleHits(part: Part): Uint8Array {
+  if (part.needleHits) return part.needleHits;
+  const hits = new Uint8Array(needleList.length);
+  const { re, covers } = scanner();
+  const text = part.norm.length > 8192 ? part.norm.slice(0, 8192) : part.norm;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    for (const i of covers.get(m[0]) ?? []) hits[i] = 1;
+    re.lastIndex = m.index + 1; // overlapping: a needle may start inside a longer match
+  }
+  part.needleHits = hits;
+  return hits;
+}
+
 /** Compiles rule specs once, freezing them. Throws on a bad pattern (a bug, found at load). */
 export function compileRules(specs: readonly RegexRuleSpec[]): readonly RegexRule[] {
   return Object.freeze(specs.map((s) => Object.freeze({
-    id: s.id, score: s.score, re: trackPattern(new RegExp(s.pattern, s.flags ?? '')), needles: s.needles,
+    id: s.id, needleIds: s.raw ? [] : s.needles.map(needleId), score: s.score, re: trackPattern(new RegExp(s.pattern, s.flags ?? '')), needles: s.needles,
     explanation: s.explanation, ...(s.kinds ? { kinds: s.kinds } : {}), ...(s.raw ? { raw: true } : {}),
   })));
 }
@@ -87,10 +129,10 @@ export function ruleReads(kinds: readonly PartKind[] | undefined, part: Part): b
 export function runRule(sink: FindingSink, detector: string, cls: AttackClass, rule: RegexRule, part: Part): boolean {
   if (!ruleReads(rule.kinds, part)) return false;
   const text = rule.raw ? part.value : part.norm;
-  if (rule.needles.length > 0) {
-    const lower = rule.raw ? text.toLowerCase() : text;
+  if (rule.needleIds.length > 0) {
+    const hits = needleHits(part);
     let found = false;
-    for (const n of rule.needles) if (lower.includes(n)) { found = true; break; }
+    for (const i of rule.needleIds) if (hits[i] === 1) { found = true; break; }
     if (!found) return false;
   }
   const m = rule.re.exec(text.length > 8192 ? text.slice(0, 8192) : text);
@@ -106,6 +148,7 @@ export function tableDetector(id: string, cls: AttackClass, rules: readonly Rege
     classes: [cls],
     inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
       for (const part of parsed.parts) {
+        if (part.plain || (part.kind === 'header' && !CONTENT_HEADER_NAMES.has(part.name))) continue;
         if (skipValue !== undefined && skipValue.test(part.value)) continue;
         for (const rule of rules) {
           if (sink.findings.length >= sink.max) return;

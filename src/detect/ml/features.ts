@@ -1,8 +1,7 @@
 // Features: a fixed-length dense vector describing the normalized request, for the ML models.
 
 import type { Finding, RequestView } from '../../core/index.js';
-import { parseRequest, type ParsedRequest, type Part } from '../parts.js';
-import { sqlTokens } from '../sqllex.js';
+import { parseRequest, partSqlTokens, type ParsedRequest, type Part } from '../parts.js';
 import { htmlTags } from '../htmllex.js';
 import { DETECTOR_IDS, runSignatures } from '../registry.js';
 
@@ -12,7 +11,7 @@ export const FEATURE_DIM = 512;
 export const FEATURE_VERSION = 1;
 
 const STATS = 0, DET = 48, SQLK = 80, SQLB = 112, HTML = 144, CHAR = 160, CHAR_N = 256, WORD = 416, WORD_N = 96;
-const SQL_KINDS = 'snkUEf1vo&c(),;.X';
+const SQL_KINDS = 'snkUEf1voa&c(),;.X';
 const CHAR_CLASSES = `'"<>();|&\`$\{}%=/\\.-#*+,:@!?[]~^`;
 const TEXT_MAX = 4096;
 
@@ -55,15 +54,15 @@ function addStats(x: Float32Array, text: string, parts: readonly Part[]): void {
 function addSql(x: Float32Array, parts: readonly Part[]): void {
   for (const p of parts) {
     if (p.norm.length < 2 || p.kind === 'path') continue;
-    const ctxs: Array<string | undefined> = [undefined];
-    if (p.norm.includes("'")) ctxs.push("'");
-    if (p.norm.includes('"')) ctxs.push('"');
+    const ctxs: Array<0 | 1 | 2> = [0];
+    if (p.norm.includes("'")) ctxs.push(1);
+    if (p.norm.includes('"')) ctxs.push(2);
     for (const q of ctxs) {
-      const toks = sqlTokens(p.norm.length > 512 ? p.norm.slice(0, 512) : p.norm, q);
-      let prev = q === undefined ? '^' : '"';
+      const toks = partSqlTokens(p, q);
+      let prev = q === 0 ? '^' : '"';
       for (const t of toks) {
         const k = SQL_KINDS.indexOf(t.kind);
-        if (q === undefined && k >= 0) x[SQLK + k] = x[SQLK + k]! + 1;
+        if (q === 0 && k >= 0) x[SQLK + k] = x[SQLK + k]! + 1;
         const b = fnv(prev + t.kind, 0, 2, 0x9e3779b9) % 32;
         x[SQLB + b] = x[SQLB + b]! + 1;
         prev = t.kind;

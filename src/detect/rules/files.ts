@@ -28,6 +28,7 @@ export const lfiDetector: SignatureDetector = Object.freeze({
       emit(sink, 'lfi', 'lfi-011', 'path-traversal', 3, { name: 'path', norm: view.path.toLowerCase() }, 0, 'path has a .. segment');
     }
     for (const part of parsed.parts) {
+      if (part.plain) continue;
       for (const rule of LFI_RULES) {
         if (sink.findings.length >= sink.max) return;
         if (runRule(sink, 'lfi', 'path-traversal', rule, part)) break;

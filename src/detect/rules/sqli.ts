@@ -1,8 +1,8 @@
 // SQL injection detector: lexes each value in three contexts and matches token fingerprints.
 
 import type { RequestView } from '../../core/index.js';
-import type { ParsedRequest, Part } from '../parts.js';
-import { fingerprint, sqlTokens, type SqlToken } from '../sqllex.js';
+import { partSqlTokens, type ParsedRequest, type Part } from '../parts.js';
+import { fingerprint, type SqlToken } from '../sqllex.js';
 import { emit, ruleReads, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 /** Functions that only attacks call from a request value. */
@@ -58,15 +58,15 @@ function weakEvidence(tokens: readonly SqlToken[]): boolean {
 function inspectPart(part: Part, sink: FindingSink): void {
   const v = part.norm;
   if (v.length < 2) return;
-  const contexts: Array<string | undefined> = [undefined];
-  if (v.includes("'")) contexts.push("'");
-  if (v.includes('"')) contexts.push('"');
+  const contexts: Array<0 | 1 | 2> = [0];
+  if (v.includes("'")) contexts.push(1);
+  if (v.includes('"')) contexts.push(2);
   let fired = false;
   for (const q of contexts) {
-    const tokens = sqlTokens(v, q);
+    const tokens = partSqlTokens(part, q);
     const fp = fingerprint(tokens);
     for (const r of FP_RULES) {
-      if ((q === undefined ? !r.bare : !r.quoted)) continue;
+      if ((q === 0 ? !r.bare : !r.quoted)) continue;
       if (r.re.test(fp)) {
         if (r.id === 'sqli-005' && ((tokens[tokens.length - 1]?.text.length ?? 0) > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
         if (r.id === 'sqli-007' && ALPHA_RE.test(tokens[1]?.text ?? '')) continue;
@@ -81,7 +81,7 @@ function inspectPart(part: Part, sink: FindingSink): void {
   }
   const m = META_NAMES.exec(v);
   if (m) { emit(sink, 'sqli', 'sqli-021', 'sqli', 5, part, m.index, 'database metadata or command object referenced'); return; }
-  const tokens = sqlTokens(v);
+  const tokens = partSqlTokens(part, 0);
   if (weakEvidence(tokens)) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 

@@ -57,7 +57,7 @@ export const xssDetector: SignatureDetector = Object.freeze({
   inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
     for (const part of parsed.parts) {
       if (sink.findings.length >= sink.max) return;
-      if (!ruleReads(undefined, part)) continue;
+      if (part.plain || !ruleReads(undefined, part)) continue;
       if (inspectTags(part, sink)) continue;
       for (const rule of JS_RULES) if (runRule(sink, 'xss', 'xss', rule, part)) break;
     }
