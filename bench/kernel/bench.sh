@@ -93,7 +93,7 @@ for round in $(seq $ROUNDS); do
 		out=$(ins taskset -c $CPU $WORK/xdpgen $IF_S $DMAC $SRC $DST 9 $MEAS 2000000000 1 $IF_N)
 		d1=$(dropped $cfg); u1=$(udp_in)
 		teardown $cfg
-		printf '%s\t%s\t%s\t%s\n' $cfg $(( ${d1:-0} - ${d0:-0} )) $((u1 - u0)) "$out" >> $RES
+		printf '%s\t%s\t%s\t%s\t%s\n' $cfg $(( ${d1:-0} - ${d0:-0} )) $((u1 - u0)) "$out" $round >> $RES
 		log "round $round $cfg: $out"
 	done
 done
@@ -111,7 +111,7 @@ for l in open(sys.argv[1]):
     if f[1] == 'SKIP': continue
     kv = dict(x.split('=', 1) for x in f[3].split() if '=' in x)
     if 'med_diff' not in kv: continue
-    rows[f[0]].append(dict(rx=float(kv['med_diff']), gen=int(kv['generated']), drop=int(f[1]), udp=int(f[2]), pairs=int(kv.get('pairs', 0))))
+    rows[f[0]].append(dict(rx=float(kv['med_diff']), gen=int(kv['generated']), drop=int(f[1]), udp=int(f[2]), pairs=int(kv.get('pairs', 0)), round=f[4]))
 med = {k: statistics.median(r['rx'] for r in v) for k, v in rows.items() if v}
 names = {'a_nofilter': 'no filter (UDP socket, full buffer)', 'b_ipt_input': 'iptables -A INPUT -s SRC -j DROP',
          'c_xdpfilter_native': 'xdp-filter, native (1 entry)', 'j_jirachi_native': f'Jirachi XDP, native ({sys.argv[3]} exact + {sys.argv[4]} CIDR bans, rate limit on)',
@@ -125,6 +125,15 @@ for k, v in rows.items():
     r = med[k]; gen = sum(x['gen'] for x in v)
     print(f"| {names.get(k, k)} | {r:.1f} ({min(x['rx'] for x in v):.0f}-{max(x['rx'] for x in v):.0f}) | {b / r if b else 0:.2f} | {c / r if c else 0:.2f} | "
           f"{100 * sum(x['drop'] for x in v) / gen:.0f}% | {100 * sum(x['udp'] for x in v) / gen:.0f}% | {sum(x['pairs'] for x in v)} |")
+# Per-round ratios: the configs of one round run seconds apart, so a shift in machine load between rounds cancels out.
+def paired(ref, k):
+    by = {x['round']: x['rx'] for x in rows.get(ref, [])}
+    rs = [by[x['round']] / x['rx'] for x in rows.get(k, []) if x['round'] in by]
+    return f"{statistics.median(rs):.2f} ({min(rs):.2f}-{max(rs):.2f})" if rs else "n/a"
+print("\nPer-round ratios, median (range) over rounds:")
+for k in rows:
+    if k.startswith(('j_', 'k_')) and rows[k]:
+        print(f"- {names.get(k, k)}: iptables INPUT / Jirachi {paired('b_ipt_input', k)}; xdp-filter / Jirachi {paired('c_xdpfilter_native', k)}")
 u = json.load(open(sys.argv[2]))
 us = lambda k, p: u[k][p] / 1000
 print(f"\nOne map update from TypeScript, {u['n']} samples ({u['node']}): prepared BPF_MAP_UPDATE_ELEM p50 {us('raw_update_ns','p50'):.1f} us "
