@@ -37,6 +37,24 @@ test('block mode: attacks get 403 with a request id (HTML, or JSON on API routes
   assert.equal(form.status, 403, 'attack in a form body is blocked');
 });
 
+test('DECEIVE: a route with onBlock: deceive answers attacks with the decoy, never the upstream', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url, 'routes:\n  - prefix: /search\n    onBlock: deceive\n  - prefix: /api\n    api: true\n    onBlock: deceive\n');
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const before = echo.hits;
+  const r = await request(sh.base + SQLI);
+  assert.equal(r.status, 200);
+  assert.match(r.body.toString(), /No results found/);
+  assert.equal(r.headers['x-jirachi-request-id'], undefined, 'the decoy does not reveal the shield');
+  const j = await request(sh.base + '/api' + XSS);
+  assert.deepEqual(JSON.parse(j.body.toString()), { results: [], total: 0 });
+  assert.equal(echo.hits, before);
+  assert.equal((await request(sh.base + '/search?q=shoes')).status, 200);
+  assert.equal(echo.hits, before + 1);
+  const m = (await request(sh.admin + '/metrics')).body.toString();
+  assert.match(m, /verdict="DECEIVE"\} 2/);
+});
+
 test('detect mode forwards everything but counts wouldBlock; logs say so', async (t) => {
   const echo = await startEcho();
   const sh = await startShield(echo.url, 'mode: detect\n');

@@ -1,0 +1,64 @@
+// Unit tests of the shield's pure pieces: framing, client IP, rate limiter, header rewriting, redaction.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Allowlist } from '../decisions/index.js';
+import { checkFraming, resolveClientIp, RateLimiter, upstreamHeaders, downstreamHeaders, redactSecrets, requestSample } from './index.js';
+
+test('framing: only plain chunked TE on HTTP/1.1, one Host, origin-form targets', () => {
+  assert.equal(checkFraming('1.1', '/a?b', ['Host', 'x', 'Transfer-Encoding', 'chunked']), null);
+  assert.equal(checkFraming('1.1', '/a', ['Host', 'x', 'Transfer-Encoding', 'Chunked ']), null);
+  assert.equal(checkFraming('1.1', '/a', ['Host', 'x', 'Transfer-Encoding', 'gzip, chunked'])?.status, 501);
+  assert.equal(checkFraming('1.0', '/a', ['Host', 'x', 'transfer-encoding', 'chunked'])?.code, 'te-http10');
+  assert.equal(checkFraming('1.1', '/a', ['Host', 'x', 'host', 'y'])?.code, 'host-duplicate');
+  assert.equal(checkFraming('1.1', 'http://evil/', ['Host', 'x'])?.code, 'target-form');
+  assert.equal(checkFraming('1.1', '*', ['Host', 'x'])?.code, 'target-form');
+});
+
+test('client IP: XFF believed only from trusted proxies, rightmost untrusted hop', () => {
+  const none = new Allowlist([]);
+  const trusted = new Allowlist(['10.0.0.0/8', '::1']);
+  assert.equal(resolveClientIp('::ffff:198.18.0.5', '6.6.6.6', none), '198.18.0.5');
+  assert.equal(resolveClientIp('10.0.0.2', '6.6.6.6, 198.18.0.9, 10.0.0.7', trusted), '198.18.0.9');
+  assert.equal(resolveClientIp('10.0.0.2', '10.1.1.1, 10.0.0.7', trusted), '10.1.1.1');
+  assert.equal(resolveClientIp('198.18.0.4', '6.6.6.6', trusted), '198.18.0.4', 'untrusted peer: XFF ignored');
+  assert.equal(resolveClientIp('10.0.0.2', undefined, trusted), '10.0.0.2');
+  assert.equal(resolveClientIp(undefined, undefined, none), '0.0.0.0');
+});
+
+test('rate limiter: burst, refill, Retry-After, bounded memory', () => {
+  const rl = new RateLimiter(2, 3, 100);
+  const t0 = 1_000_000;
+  assert.deepEqual([0, 1, 2, 3].map(() => rl.take('a', t0).allowed), [true, true, true, false]);
+  assert.equal(rl.take('a', t0).retryAfterS, 1);
+  assert.equal(rl.take('a', t0 + 500).allowed, true, 'one token back after 0.5 s at 2/s');
+  assert.equal(rl.take('b', t0).allowed, true, 'buckets are per key');
+  for (let i = 0; i < 1000; i++) rl.take(`k${i}`, t0);
+  assert.ok(rl.size <= 100);
+  rl.reconfigure(100, 1);
+  assert.equal(rl.take('z', t0).allowed, true);
+  assert.equal(rl.take('z', t0).allowed, false);
+});
+
+test('upstream headers: hop-by-hop and Connection-named dropped, XFF appended only behind a trusted proxy', () => {
+  const raw = ['Host', 'shop', 'Connection', 'keep-alive, X-Drop', 'X-Drop', '1', 'Keep-Alive', 't=5', 'TE', 'trailers', 'Upgrade', 'h2c', 'X-Forwarded-For', '6.6.6.6', 'Accept', 'a', 'Accept', 'b'];
+  const out = upstreamHeaders(raw, { clientIp: '198.18.0.1', proto: 'http', host: 'shop', appendXff: false });
+  const names = out.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+  for (const h of ['connection', 'x-drop', 'keep-alive', 'te', 'upgrade']) assert.ok(!names.includes(h), h);
+  assert.deepEqual(out.slice(0, 6), ['Host', 'shop', 'Accept', 'a', 'Accept', 'b']);
+  assert.equal(out[out.indexOf('x-forwarded-for') + 1], '198.18.0.1');
+  const behind = upstreamHeaders(raw, { clientIp: '198.18.0.1', proto: 'https', host: 'shop', appendXff: true });
+  assert.equal(behind[behind.indexOf('x-forwarded-for') + 1], '6.6.6.6, 198.18.0.1');
+  assert.equal(behind[behind.indexOf('x-forwarded-proto') + 1], 'https');
+  assert.deepEqual(downstreamHeaders({ 'set-cookie': ['a=1', 'b=2'], connection: 'close, x-h', 'x-h': 'v', 'transfer-encoding': 'chunked', 'x-ok': '1' }), ['set-cookie', 'a=1', 'set-cookie', 'b=2', 'x-ok', '1']);
+});
+
+test('redaction: secrets in query, form and JSON; Authorization and Cookie never logged', () => {
+  assert.equal(redactSecrets('user=bob&password=hunter2&x=1'), 'user=bob&password=[redacted]&x=1');
+  assert.equal(redactSecrets('{"user":"bob","api_key":"abc123","n":1}'), '{"user":"bob","api_key":"[redacted]","n":1}');
+  assert.equal(redactSecrets('access_token=zzz'), 'access_token=[redacted]');
+  const s = requestSample('/p', 'q=shoes&sessionid=s3cr3t', { authorization: 'Bearer x', cookie: 'sid=1', 'user-agent': 'UA' }, 'pwd=letmein');
+  assert.equal(s.headers['authorization'], '[redacted]');
+  assert.equal(s.headers['cookie'], '[redacted]');
+  assert.ok(!JSON.stringify(s).includes('s3cr3t') && !JSON.stringify(s).includes('letmein'));
+  assert.equal(requestSample('/p', '', {}, 'x'.repeat(10_000)).body.length, 4096);
+});
