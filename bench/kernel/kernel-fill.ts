@@ -1,6 +1,6 @@
 // Benchmark tool: fills the pinned maps (N exact bans, M CIDR bans, rate limit) and times single map updates from TypeScript.
 // Usage: node dist/bench/kernel/kernel-fill.js fill PIN_DIR N_EXACT N_CIDR PPS BURST BAN_ADDR
-//        node dist/bench/kernel/kernel-fill.js updates N      (loads a scratch program; prints JSON timings)
+//        node --expose-gc dist/bench/kernel/kernel-fill.js updates N      (loads a scratch program; prints JSON timings)
 
 import { openKernelBlocklist, writeRate } from '../../src/kernel/control/index.js';
 import { loadScratch } from '../../src/kernel/control/scratch.js';
@@ -44,6 +44,8 @@ function updates(args: string[]): number {
     const t = (): bigint => process.hrtime.bigint();
     const time = (fn: (i: number) => void): number[] => {
       for (let i = 0; i < Math.min(n, 2000); i++) fn(i); // warm-up: JIT, first-touch of map memory; not timed
+      // With --expose-gc: collect now, so the inputs built just before are promoted and no scavenge copies them mid-measurement.
+      (globalThis as { gc?: () => void }).gc?.();
       const lat: number[] = new Array<number>(n);
       for (let i = 0; i < n; i++) { const a = t(); fn(i); lat[i] = Number(t() - a); }
       return lat;

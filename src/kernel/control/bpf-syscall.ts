@@ -6,7 +6,7 @@ import type { Libc } from './ffi.js';
 const SYS_BPF: Partial<Record<string, number>> = { x64: 321, arm64: 280 };
 const CMD = {
   MAP_LOOKUP_ELEM: 1, MAP_UPDATE_ELEM: 2, MAP_DELETE_ELEM: 3, MAP_GET_NEXT_KEY: 4,
-  OBJ_PIN: 6, OBJ_GET: 7, PROG_TEST_RUN: 10, PROG_GET_FD_BY_ID: 13, OBJ_GET_INFO_BY_FD: 15,
+  PROG_LOAD: 5, OBJ_PIN: 6, OBJ_GET: 7, PROG_TEST_RUN: 10, PROG_GET_FD_BY_ID: 13, OBJ_GET_INFO_BY_FD: 15,
 } as const;
 const ATTR_SIZE = 128;
 /** The map-element commands read map_fd, key, value and flags only: the first 32 bytes of union bpf_attr. */
@@ -184,6 +184,38 @@ export class BpfSyscall {
     const r = this.call(CMD.PROG_TEST_RUN);
     if (r < 0) return r;
     return { retval: a.readUInt32LE(4), durationNs: a.readUInt32LE(36), dataOut: out.subarray(0, a.readUInt32LE(12)) };
+  }
+
+  /**
+   * Loads raw XDP instructions (8 bytes each) as a program and returns its fd (caller closes it).
+   * For tools that need a tiny program without an object file (the benchmark's redirector).
+   */
+  progLoadXdp(insns: Buffer, license = 'GPL'): SysResult {
+    const lic = Buffer.from(license + '\0');
+    const a = this.attr;
+    a.fill(0);
+    a.writeUInt32LE(6, 0); // BPF_PROG_TYPE_XDP
+    a.writeUInt32LE(insns.length / 8, 4);
+    a.writeBigUInt64LE(this.ptr(insns), 8);
+    a.writeBigUInt64LE(this.ptr(lic), 16);
+    return this.call(CMD.PROG_LOAD);
+  }
+
+  /**
+   * BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES: the XDP program runs `repeat` times on
+   * copies of `data` and its verdicts take effect (XDP_REDIRECT transmits the frame), in batches of
+   * `batch`. Returns 0 or the negative errno.
+   */
+  progTestRunLive(progFd: number, data: Buffer, repeat: number, batch = 64): SysResult {
+    const a = this.attr;
+    a.fill(0);
+    a.writeUInt32LE(progFd, 0);
+    a.writeUInt32LE(data.length, 8);
+    a.writeBigUInt64LE(this.ptr(data), 16);
+    a.writeUInt32LE(repeat, 32);
+    a.writeUInt32LE(1 << 1, 64); // BPF_F_TEST_XDP_LIVE_FRAMES
+    a.writeUInt32LE(batch, 72);
+    return this.call(CMD.PROG_TEST_RUN);
   }
 
   /** Closes an fd. */
