@@ -7,7 +7,7 @@ import { makeRequestView, type RequestView } from '../core/index.js';
 import { createEngine, parseModelFile, featurize, FEATURE_DIM, trainWeightModel, scoreWeightModel, trainGbdt, scoreGbdt, summarizeScores, wouldBlock } from './index.js';
 import { generateBenign } from './benign.js';
 
-interface Case { rule?: string; class?: string; method?: string; path?: string; query?: string; body?: string; ct?: string; headers?: Record<string, string> }
+interface Case { rule?: string; class?: string; weak?: boolean; method?: string; path?: string; query?: string; body?: string; ct?: string; headers?: Record<string, string> }
 const data = JSON.parse(readFileSync(new URL('../../../src/detect/testdata/signatures.json', import.meta.url), 'utf8')) as { attack: Case[]; benign: Case[] };
 const ctx = { maxFindings: 32 };
 
@@ -32,7 +32,7 @@ for (const c of data.attack) {
     const fs = sigs.inspect(viewOf(c), ctx);
     if (c.rule) assert.ok(fs.some((f) => f.rule === c.rule), `expected ${c.rule}, got ${JSON.stringify(fs.map((f) => f.rule))}`);
     if (c.class) assert.ok(fs.some((f) => f.class === c.class), `expected class ${c.class}, got ${JSON.stringify(fs)}`);
-    assert.ok(wouldBlock(fs), 'block mode blocks it');
+    if (!c.weak) assert.ok(wouldBlock(fs), 'block mode blocks it');
   });
 }
 

@@ -20,6 +20,14 @@ const META_NAMES = /information_schema|sysobjects|syscolumns|mysql\.user|pg_shad
 /** Secrets are random text: a trailing quote-comment in them is not evidence. */
 const SECRET_PARAM_RE = trackPattern(/pass|pwd|secret|token|key/i);
 const ALPHA_RE = trackPattern(/^[a-z]/);
+const ORDER_BY = new Set(['order by', 'group by']);
+
+/** Index of the first token after the leading value and its closing parentheses. */
+function firstAfter(tokens: readonly SqlToken[]): number {
+  let i = 1;
+  while (tokens[i]?.kind === ')') i++;
+  return i;
+}
 
 interface SqlRule { readonly id: string; readonly re: RegExp; readonly score: number; readonly quoted: boolean; readonly bare: boolean; readonly explanation: string }
 
@@ -36,6 +44,7 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-009', re: /^&\(*[1sv]\)*o\(*[1sv]/, score: 5, quoted: false, bare: true, explanation: 'leading boolean comparison (OR 1=1)' },
   { id: 'sqli-010', re: /E(?:[oa]|1|v|f|n,)[^;]{0,12}k/, score: 4, quoted: false, bare: true, explanation: 'SELECT column list FROM ...' },
   { id: 'sqli-011', re: /^s\)*&\(*E/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a subquery condition' },
+  { id: 'sqli-013', re: /^(?:s|1)\)*kk\(*[1nv]/, score: 5, quoted: true, bare: true, explanation: 'ORDER/GROUP BY column probe after a value' },
   { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
 ]);
 
@@ -70,6 +79,7 @@ function inspectPart(part: Part, sink: FindingSink): void {
       if (r.re.test(fp)) {
         if (r.id === 'sqli-005' && ((tokens[tokens.length - 1]?.text.length ?? 0) > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
         if (r.id === 'sqli-007' && ALPHA_RE.test(tokens[1]?.text ?? '')) continue;
+        if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokens[firstAfter(tokens)]?.text ?? ''} ${tokens[firstAfter(tokens) + 1]?.text ?? ''}`)) continue;
         emit(sink, 'sqli', r.id, 'sqli', r.score, part, 0, `${r.explanation} [${fp.slice(0, 16)}]`);
         return;
       }

@@ -29,6 +29,11 @@ const JS_RULES = compileRules([
   { id: 'xss-018', score: 5, needles: ['{{', 'constructor'], pattern: '\\{\\{[^}]{0,80}constructor', explanation: 'AngularJS sandbox escape' },
 ]);
 
+/** Bare event-handler names: letters only, so they are checked on plain values too. */
+const HANDLER_NAME_RULES = compileRules([
+  { id: 'xss-019', score: 3, needles: ['on'], pattern: '^\\s*on(?:abort|activate|after[a-z]{3,20}|animation(?:start|end|iteration)|before[a-z]{3,20}|begin|blur|bounce|canplay(?:through)?|change|click|contextmenu|copy|cut|dblclick|drag(?:start|end|enter|leave|over|drop)?|drop|durationchange|end|ended|error|finish|focus(?:in|out)?|hashchange|input|invalid|key(?:down|press|up)|layoutcomplete|load(?:start|end|eddata|edmetadata)?|losecapture|message|mouse(?:down|enter|leave|move|out|over|up|wheel)|move(?:start|end)?|offline|pagehide|pageshow|paste|pause|play(?:ing)?|popstate|progress|propertychange|readystatechange|repeat|reset|resize(?:start|end)?|resume|reverse|scroll|seek(?:ed|ing)?|select(?:start|ionchange)?|show|start|stop|storage|submit|suspend|timeupdate|toggle|touch(?:start|end|move|cancel)|transition(?:start|end|run|cancel)|unload|volumechange|waiting|wheel)\\s*=?\\s*$', explanation: 'value is a DOM event-handler name (XSS probe)' },
+]);
+
 function inspectTags(part: Part, sink: FindingSink): boolean {
   const v = part.norm;
   if (v.indexOf('<') < 0) return false;
@@ -57,7 +62,8 @@ export const xssDetector: SignatureDetector = Object.freeze({
   inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
     for (const part of parsed.parts) {
       if (sink.findings.length >= sink.max) return;
-      if (part.plain || !ruleReads(undefined, part)) continue;
+      if (!ruleReads(undefined, part)) continue;
+      if (part.plain) { if (part.norm.startsWith('on')) runRule(sink, 'xss', 'xss', HANDLER_NAME_RULES[0]!, part); continue; }
       if (inspectTags(part, sink)) continue;
       for (const rule of JS_RULES) if (runRule(sink, 'xss', 'xss', rule, part)) break;
     }
