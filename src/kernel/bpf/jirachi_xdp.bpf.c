@@ -148,7 +148,7 @@ int jirachi_xdp(struct xdp_md *ctx)
 	st = bpf_map_lookup_elem(&jirachi_stats, &zero);
 	if (!st)
 		return XDP_PASS;
-	r = jirachi_parse(data, end, key.addr);
+	r = jirachi_parse(data, end, (__u32 *)key.addr); /* addr is at offset 4: word-aligned */
 	if (r == JIRACHI_PARSE_MALFORMED) {
 		st->malformed++;
 		return XDP_PASS;
