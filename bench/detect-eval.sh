@@ -20,12 +20,17 @@ $J eval --corpus "$D/benign-extra.jsonl.gz" --sources "$HOLDOUT_BENIGN" --json >
 $J eval --corpus "$D/benign-extra.jsonl.gz" --json > "$OUT/benign-extra-all.json"
 $J eval --generated-benign 20000 --json > "$OUT/generated-benign.json"
 # Leave-source-out: train without one attack source, test on it (plus the held-out benign sources).
+# The models are kept in $LSO_DIR (default /tmp/jirachi-lso) and reused unless RETRAIN=1.
+LSO_DIR=${LSO_DIR:-/tmp/jirachi-lso}
+mkdir -p "$LSO_DIR"
 for SRC in patt libinjection grananqvist crs-regression; do
-  $J train --data "$D/train-requests.jsonl.gz" "$D/benign-extra.jsonl.gz" --generated-benign 4000 \
-    --exclude-sources "$SRC,$HOLDOUT_BENIGN" --trees 200 --depth 7 --seed 1 --out "$OUT/lso-$SRC.model.json"
+  M="$LSO_DIR/lso-$SRC.model.json"
+  if [ ! -f "$M" ] || [ "${RETRAIN:-0}" = 1 ]; then
+    $J train --data "$D/train-requests.jsonl.gz" "$D/benign-extra.jsonl.gz" --generated-benign 4000 \
+      --exclude-sources "$SRC,$HOLDOUT_BENIGN" --trees 200 --depth 7 --seed 1 --out "$M" --report "$OUT/lso-$SRC.train-report.json"
+  fi
   $J eval --corpus "$D/train-requests.jsonl.gz" "$D/benign-extra.jsonl.gz" --sources "$SRC,$HOLDOUT_BENIGN" \
-    --model "$OUT/lso-$SRC.model.json" --json > "$OUT/lso-$SRC.json"
-  rm -f "$OUT/lso-$SRC.model.json"
+    --model "$M" --json > "$OUT/lso-$SRC.json"
 done
 node -e '
 const fs=require("fs");const dir=process.argv[1];

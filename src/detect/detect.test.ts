@@ -117,3 +117,14 @@ test('attack memory recognizes a variant of a remembered attack', () => {
   assert.ok(e.inspect(variant, ctx).some((f) => f.detector === 'memory' && f.param === 'other'));
   assert.ok(!e.inspect(makeRequestView({ query: 'q=a+perfectly+normal+sentence+here' }), ctx).some((f) => f.detector === 'memory'));
 });
+
+test('compiled GBDT scoring equals the tree walk on real requests', async () => {
+  const { loadModelFile, compileGbdt, scoreCompiledGbdt, scoreGbdt: walk } = await import('./index.js');
+  const { shippedModelPath } = await import('./engine.js');
+  const m = loadModelFile(shippedModelPath());
+  assert.ok(m.ok && m.value.format === 'jirachi-gbdt');
+  if (!m.ok || m.value.format !== 'jirachi-gbdt') return;
+  const c = compileGbdt(m.value);
+  for (const r of generateBenign(50, 3)) { const x = featurize(r.view); assert.equal(scoreCompiledGbdt(c, x), walk(m.value, x)); }
+  for (const a of data.attack) { const x = featurize(viewOf(a)); assert.equal(scoreCompiledGbdt(c, x), walk(m.value, x)); }
+});

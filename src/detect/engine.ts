@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Detector, Finding, InspectContext, RequestView } from '../core/index.js';
 import { parseRequest } from './parts.js';
 import { runSignatures } from './registry.js';
-import { featurizeParsed, loadModelFile, modelThreshold, scoreModel, type ModelFile } from './ml/index.js';
+import { featurizeParsed, inertForModel, loadModelFile, modelScorer, modelThreshold, type ModelFile } from './ml/index.js';
 import { AttackMemory } from './memory.js';
 
 /** Options of createEngine. */
@@ -47,9 +47,9 @@ export function shippedModelPath(): string {
 /** Low probability band: the model adds a notice (2) so it tips weak signatures over the threshold. */
 const NOTICE_FRACTION = 0.6;
 
-function modelFinding(p: number, thr: number): Finding | undefined {
-  if (p >= thr) return { detector: 'ml', rule: 'ml-001', class: 'ml', score: 5, part: 'request', excerpt: `p=${p.toFixed(3)}`, explanation: `ML model: attack probability ${p.toFixed(3)} ≥ ${thr.toFixed(3)}` };
-  if (p >= thr * NOTICE_FRACTION) return { detector: 'ml', rule: 'ml-002', class: 'ml', score: 2, part: 'request', excerpt: `p=${p.toFixed(3)}`, explanation: `ML model: elevated attack probability ${p.toFixed(3)}` };
+function modelFinding(p: number, thr: number, inert: boolean): Finding | undefined {
+  if (p >= thr && !inert) return { detector: 'ml', rule: 'ml-001', class: 'ml', score: 5, part: 'request', excerpt: `p=${p.toFixed(3)}`, explanation: `ML model: attack probability ${p.toFixed(3)} ≥ ${thr.toFixed(3)}` };
+  if (p >= thr * NOTICE_FRACTION) return { detector: 'ml', rule: 'ml-002', class: 'ml', score: 2, part: 'request', excerpt: `p=${p.toFixed(3)}`, explanation: inert ? `ML model: attack probability ${p.toFixed(3)}, but no value can carry injection syntax` : `ML model: elevated attack probability ${p.toFixed(3)}` };
   return undefined;
 }
 
@@ -66,6 +66,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (r.ok) { model = r.value; modelStatus = `loaded ${path}`; } else modelStatus = `unavailable: ${r.error}`;
   }
   const thr = model ? modelThreshold(model) : 1;
+  const score = model ? modelScorer(model) : undefined;
   const memory = new AttackMemory(options.memoryPath);
   const onlyModel = options.onlyModel === true;
   return {
@@ -77,8 +78,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
         const parsed = parseRequest(view);
         const sigs = runSignatures(parsed, view, max);
         const out = onlyModel ? [] : sigs;
-        if (model && out.length < max) {
-          const f = modelFinding(scoreModel(model, featurizeParsed(parsed, sigs)), thr);
+        if (score && out.length < max) {
+          const f = modelFinding(score(featurizeParsed(parsed, sigs)), thr, inertForModel(parsed));
           if (f) out.push(f);
         }
         if (!onlyModel && out.length < max) { const m = memory.match(parsed); if (m) out.push(m); }
@@ -88,8 +89,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
     },
     modelProbability(view: RequestView): number | undefined {
-      if (!model) return undefined;
-      try { const parsed = parseRequest(view); return scoreModel(model, featurizeParsed(parsed, runSignatures(parsed, view, 64))); } catch { return undefined; }
+      if (!score) return undefined;
+      try { const parsed = parseRequest(view); return score(featurizeParsed(parsed, runSignatures(parsed, view, 64))); } catch { return undefined; }
     },
     remember(view: RequestView, label: string): void { try { memory.add(parseRequest(view), label); } catch { /* bounded, best effort */ } },
     saveMemory(): string | undefined { return memory.save(); },

@@ -45,3 +45,43 @@ export function scoreGbdt(m: GbdtModelFile, x: Float32Array): number {
   const p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
   return Number.isFinite(p) ? p : 0.5;
 }
+
+/** A GBDT flattened into typed arrays for scoring (same results as gbdtMargin). */
+export interface CompiledGbdt {
+  readonly base: number;
+  readonly roots: Int32Array;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly value: Float64Array;
+}
+
+/** Flattens a schema-checked model once at load. */
+export function compileGbdt(m: GbdtModelFile): CompiledGbdt {
+  const n = m.trees.reduce((a, t) => a + t.feature.length, 0);
+  const c = { base: m.baseScore, roots: new Int32Array(m.trees.length), feature: new Int32Array(n), threshold: new Float64Array(n),
+    left: new Int32Array(n), right: new Int32Array(n), value: new Float64Array(n) };
+  let off = 0;
+  m.trees.forEach((t, k) => {
+    c.roots[k] = off;
+    for (let i = 0; i < t.feature.length; i++) {
+      c.feature[off + i] = t.feature[i]!; c.threshold[off + i] = t.threshold[i]!;
+      c.left[off + i] = off + t.left[i]!; c.right[off + i] = off + t.right[i]!; c.value[off + i] = t.value[i]!;
+    }
+    off += t.feature.length;
+  });
+  return c;
+}
+
+/** Probability of attack under a compiled model. Never throws. */
+export function scoreCompiledGbdt(c: CompiledGbdt, x: Float32Array): number {
+  let z = c.base;
+  for (let k = 0; k < c.roots.length; k++) {
+    let i = c.roots[k]!;
+    for (let f = c.feature[i]!; f >= 0; f = c.feature[i]!) i = (x[f] ?? 0) <= c.threshold[i]! ? c.left[i]! : c.right[i]!;
+    z += c.value[i]!;
+  }
+  const p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+  return Number.isFinite(p) ? p : 0.5;
+}

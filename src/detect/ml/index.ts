@@ -1,12 +1,12 @@
 // Public entry of the local ML layer: features, GBDT and weight models, model files, training.
 
 import type { ModelFile } from './modelfile.js';
-import { scoreGbdt } from './gbdt.js';
+import { compileGbdt, scoreCompiledGbdt, scoreGbdt } from './gbdt.js';
 import { scoreWeightModel } from './weight.js';
 
-export { FEATURE_DIM, FEATURE_VERSION, featurize, featurizeParsed } from './features.js';
+export { FEATURE_DIM, FEATURE_VERSION, featurize, featurizeParsed, inertForModel } from './features.js';
 export { scoreWeightModel, trainWeightModel, type WeightModelFile, type WeightTrainOptions } from './weight.js';
-export { scoreGbdt, gbdtMargin, type GbdtModelFile, type GbdtTree } from './gbdt.js';
+export { scoreGbdt, gbdtMargin, compileGbdt, scoreCompiledGbdt, type CompiledGbdt, type GbdtModelFile, type GbdtTree } from './gbdt.js';
 export { trainGbdt, type GbdtTrainOptions, type GbdtProgress } from './gbdt-train.js';
 export { parseModelFile, loadModelFile, type ModelFile } from './modelfile.js';
 export { Rng } from './rng.js';
@@ -14,6 +14,12 @@ export { Rng } from './rng.js';
 /** Probability of attack under either kind of model (GBDT or weight model). Never throws. */
 export function scoreModel(m: ModelFile, x: Float32Array): number {
   return m.format === 'jirachi-gbdt' ? scoreGbdt(m, x) : scoreWeightModel(m, x);
+}
+
+/** A scorer for either kind of model, compiled once (GBDT trees flattened into typed arrays). */
+export function modelScorer(m: ModelFile): (x: Float32Array) => number {
+  if (m.format === 'jirachi-gbdt') { const c = compileGbdt(m); return (x) => scoreCompiledGbdt(c, x); }
+  return (x) => scoreWeightModel(m, x);
 }
 
 /** The probability at or above which the model alone calls a request an attack. */
