@@ -108,19 +108,19 @@ function addGrams(x: Float32Array, text: string): void {
   for (let i = CHAR; i < FEATURE_DIM; i++) if (x[i]! > 0) x[i] = Math.log1p(x[i]!);
 }
 
-const INERT_VALUE_RE = trackPattern(/^[a-z0-9 ._\-@,+]*$/);
+const INERT_VALUE_RE = trackPattern(/^[a-z0-9._\-@+]*$/);
 const INERT_PATH_RE = trackPattern(/^[a-z0-9 ._\-/]*$/);
 
 /**
- * True when no value the model reads could carry injection syntax: parameters made only of
- * letters, digits, spaces and `._-@,+`, and a path without `..` or `//`. The model alone does not
+ * True when no value the model reads could carry injection syntax: every parameter is a single
+ * token of letters, digits and `._-@+` (no spaces, no `..`), and the path has no `..` or `//`. The model alone does not
  * block such a request (it may still add a notice).
  */
 export function inertForModel(parsed: ParsedRequest): boolean {
   for (const p of parsed.parts) {
     if (!MODEL_KINDS.has(p.kind)) continue;
     if (p.kind === 'path') { if (!INERT_PATH_RE.test(p.norm) || p.norm.includes('..') || p.norm.includes('//')) return false; continue; }
-    if (!INERT_VALUE_RE.test(p.norm)) return false;
+    if (!INERT_VALUE_RE.test(p.norm) || p.norm.includes('..')) return false;
   }
   return true;
 }
