@@ -124,7 +124,6 @@ export function jsUnescape(s: string): string {
 // eslint-disable-next-line no-control-regex
 const NON_ASCII_RE = trackPattern(/[^\u0000-\u007f]/);
 const WS_RE = trackPattern(/[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/g);
-const SQL_BLOCK_COMMENT_RE = trackPattern(/\/\*!?[0-9]{0,6}|\*\//g);
 
 /** Unicode compatibility folding (NFKC: fullwidth and styled letters become ASCII). Never throws. */
 export function unicodeFold(s: string): string {
@@ -135,12 +134,6 @@ export function unicodeFold(s: string): string {
 /** Collapses every run of whitespace variants (incl. NBSP, zero-width, ideographic) to one space. */
 export function collapseWhitespace(s: string): string {
   return s.replace(WS_RE, ' ');
-}
-
-/** Replaces SQL/JS comment markers `/*`, `/*!50000`, `*\/` with a space (keeps the commented text). */
-export function stripCommentMarkers(s: string): string {
-  if (s.indexOf('/*') < 0 && s.indexOf('*/') < 0) return s;
-  return s.replace(SQL_BLOCK_COMMENT_RE, ' ');
 }
 
 /**

@@ -85,7 +85,11 @@ export function sqlTokens(s: string, quote?: string): SqlToken[] {
     }
     if (ch === '/' && src[i + 1] === '*') {
       if (src[i + 2] === '!') { i += 3; while (i < src.length && isDigit(src.charCodeAt(i))) i++; continue; }
-      const end = src.indexOf('*/', i + 2); push('c', src.slice(i, end < 0 ? src.length : end + 2)); i = end < 0 ? src.length : end + 2; continue;
+      const end = src.indexOf('*/', i + 2);
+      // An inline comment between tokens is whitespace to the database (`UNION/**/SELECT`); only a
+      // trailing or unterminated one truncates the query and becomes a token.
+      if (end >= 0 && nextNonSpace(src, end + 2) >= 0) { i = end + 2; continue; }
+      push('c', src.slice(i, end < 0 ? src.length : end + 2)); i = end < 0 ? src.length : end + 2; continue;
     }
     if (ch === '*' && src[i + 1] === '/') { i += 2; continue; }
     if (isDigit(c) || (ch === '.' && isDigit(src.charCodeAt(i + 1)))) {
