@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// Side-by-side proxy benchmark: direct upstream vs nginx reverse proxy vs the Jirachi shield
+// (inspection on, block mode, decision log to a file), same wrk requests, fronts interleaved.
+// Usage (root, nginx + wrk installed): node bench/proxy.mjs [--pin|--nopin] [--rounds N] [--duration S]
+//        [--workers N] [--fronts "direct nginx shield shield-off"] [--workloads "get post c1"] [--out FILE.jsonl]
+// Reports req/s, p50/p99, and server CPU µs per request (front + upstream processes, from /proc).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, appendFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (k, d) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
+const PIN = !args.includes('--nopin');
+const ROUNDS = Number(opt('--rounds', 2));
+const DURATION = Number(opt('--duration', 10));
+const WARMUP = Number(opt('--warmup', 3));
+const WORKERS = opt('--workers', PIN ? '1' : '2');
+const FRONTS = opt('--fronts', 'direct nginx shield shield-off').split(/\s+/);
+const WORKLOADS = opt('--workloads', 'get post c1').split(/\s+/);
+const OUT = opt('--out', null);
+const LUA = opt('--lua', '/work/shared/bench/proxy/wrk-req.lua');
+const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186 };
+const SERVER_CPUS = PIN ? '1' : '0,1';
+const WRK_CPUS = PIN ? '0' : '0,1';
+const dir = mkdtempSync(join(tmpdir(), 'jirachi-bench-'));
+const procs = [];
+
+function nginxConf(name, workers, body) {
+  const f = join(dir, `${name}.conf`);
+  writeFileSync(f, `worker_processes ${workers};\npid ${dir}/${name}.pid;\nerror_log ${dir}/${name}.err warn;\ndaemon off;\nevents { worker_connections 4096; }\nhttp {\n access_log off;\n keepalive_requests 100000;\n ${body}\n}\n`);
+  return f;
+}
+
+function start(name, cmd, argv) {
+  const p = spawn('taskset', ['-c', SERVER_CPUS, cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let err = ''; p.stderr.on('data', (d) => { err += d; });
+  procs.push(p);
+  p.name = name; p.errText = () => err;
+  return p;
+}
+
+async function waitHttp(port, path = '/') {
+  for (let i = 0; i < 100; i++) {
+    try { const r = await fetch(`http://127.0.0.1:${port}${path}`); await r.arrayBuffer(); return r.status; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  throw new Error(`nothing on port ${port}`);
+}
+
+function groupPids(pgid) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try { const s = readFileSync(`/proc/${d}/stat`, 'utf8'); const f = s.slice(s.lastIndexOf(')') + 2).split(' '); if (Number(f[2]) === pgid) out.push(Number(d)); } catch {}
+  }
+  return out;
+}
+
+function cpuTicks(pgids) {
+  let t = 0;
+  for (const g of pgids) for (const pid of groupPids(g)) {
+    try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); const f = s.slice(s.lastIndexOf(')') + 2).split(' '); t += Number(f[11]) + Number(f[12]); } catch {}
+  }
+  return t; // clock ticks (USER_HZ = 100)
+}
+
+function wrk(port, workload, seconds) {
+  const c1 = workload === 'c1';
+  const a = ['-c', WRK_CPUS, 'wrk', c1 ? '-t1' : '-t2', c1 ? '-c1' : '-c64', `-d${seconds}s`, '--timeout', '5s', '-s', LUA, `http://127.0.0.1:${port}`];
+  const r = spawnSync('taskset', a, { env: { ...process.env, WRK_MODE: workload === 'post' ? 'post' : 'get' }, encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const line = (r.stdout || '').split('\n').find((l) => l.startsWith('JSON:'));
+  if (!line) throw new Error(`wrk failed: ${r.stdout} ${r.stderr}`);
+  return JSON.parse(line.slice(5));
+}
+
+const fronts = {
+  direct: { port: PORTS.upstream, pgids: () => [] },
+  nginx: { port: PORTS.nginx },
+  shield: { port: PORTS.shield },
+  // The same shield with every route in mode off: the proxy's own cost, without inspection.
+  'shield-off': { port: PORTS['shield-off'] },
+  // The shared harness's minimal node:http + undici proxy (no checks, no log): what Node alone costs.
+  'node-undici': { port: PORTS['node-undici'] },
+};
+
+async function main() {
+  const upBody = `server { listen 127.0.0.1:${PORTS.upstream} reuseport; location / { default_type application/json; return 200 '{"ok":true,"items":[1,2,3],"message":"fixed upstream answer for benchmarks"}'; } }`;
+  const up = start('upstream', 'nginx', ['-c', nginxConf('upstream', 1, upBody)]);
+  await waitHttp(PORTS.upstream);
+  const nginxWorkers = PIN ? 1 : Number(WORKERS);
+  const pxBody = `upstream app { server 127.0.0.1:${PORTS.upstream}; keepalive 128; }\n server { listen 127.0.0.1:${PORTS.nginx}; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; } }`;
+  const nx = FRONTS.includes('nginx') ? start('nginx', 'nginx', ['-c', nginxConf('proxy', nginxWorkers, pxBody)]) : null;
+  const cfg = join(dir, 'shield.yaml');
+  writeFileSync(cfg, `listen: 127.0.0.1:${PORTS.shield}\nupstream: http://127.0.0.1:${PORTS.upstream}\nmode: block\nworkers: ${WORKERS}\nstateDir: ${dir}/state\nadmin:\n  listen: 127.0.0.1:${PORTS.admin}\n  token: bench-token-0123456789abcdef\nlog:\n  decisions: ${dir}/decisions.jsonl\nbans:\n  auto:\n    enabled: false\n`);
+  const sh = FRONTS.includes('shield') ? start('shield', process.execPath, [join(root, 'bin/jirachi.js'), 'shield', '--config', cfg]) : null;
+  const cfgOff = join(dir, 'shield-off.yaml');
+  writeFileSync(cfgOff, readFileSync(cfg, 'utf8').replace(`listen: 127.0.0.1:${PORTS.shield}`, `listen: 127.0.0.1:${PORTS['shield-off']}`).replace(`127.0.0.1:${PORTS.admin}`, `127.0.0.1:${PORTS.adminOff}`).replace('mode: block', 'mode: off').replace(`${dir}/state`, `${dir}/state-off`).replace(`${dir}/decisions.jsonl`, `${dir}/decisions-off.jsonl`));
+  const shOff = FRONTS.includes('shield-off') ? start('shield-off', process.execPath, [join(root, 'bin/jirachi.js'), 'shield', '--config', cfgOff]) : null;
+  if (shOff) await waitHttp(PORTS['shield-off']);
+  const ref = FRONTS.includes('node-undici') ? start('node-undici', process.execPath, ['/work/shared/bench/proxy/node-proxy-undici.mjs', '--port', String(PORTS['node-undici']), '--upstream', `http://127.0.0.1:${PORTS.upstream}`, '--buffer', '--undici', join(root, 'node_modules/undici')]) : null;
+  if (ref) await waitHttp(PORTS['node-undici']);
+  if (nx) await waitHttp(PORTS.nginx);
+  if (sh) {
+    await waitHttp(PORTS.shield);
+    // Sanity: the shield inspects (an attack is blocked) and the bench requests pass.
+    const atk = await fetch(`http://127.0.0.1:${PORTS.shield}/?q=1'%20OR%20'1'='1'%20--`);
+    if (atk.status !== 403) throw new Error(`shield did not block the sanity attack (${atk.status})`);
+  }
+  fronts.direct.pgids = () => [up.pid];
+  fronts.nginx.pgids = () => [up.pid, nx?.pid];
+  fronts.shield.pgids = () => [up.pid, sh?.pid];
+  fronts['shield-off'].pgids = () => [up.pid, shOff?.pid];
+  fronts['node-undici'].pgids = () => [up.pid, ref?.pid];
+  const rows = [];
+  for (let r = 1; r <= ROUNDS; r++) for (const w of WORKLOADS) for (const f of FRONTS) {
+    const fr = fronts[f];
+    wrk(fr.port, w, WARMUP);
+    const c0 = cpuTicks(fr.pgids());
+    const res = wrk(fr.port, w, DURATION);
+    const c1 = cpuTicks(fr.pgids());
+    const cpuUs = ((c1 - c0) * 10_000) / Math.max(1, res.requests);
+    const row = { front: f, workload: w, round: r, pin: PIN, workers: f.startsWith('shield') ? WORKERS : f === 'nginx' ? nginxWorkers : 1, rps: Math.round(res.rps), p50_ms: res.lat_p50_us / 1000, p99_ms: res.lat_p99_us / 1000, cpu_us_per_req: Math.round(cpuUs * 10) / 10, errors: res.err_connect + res.err_read + res.err_write + res.err_status + res.err_timeout, requests: res.requests };
+    rows.push(row);
+    console.error(JSON.stringify(row));
+    if (OUT) appendFileSync(OUT, JSON.stringify(row) + '\n');
+  }
+  summarize(rows);
+}
+
+function median(xs) { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; }
+
+function summarize(rows) {
+  console.log(`\n${PIN ? 'pinned: wrk on CPU 0, front + upstream on CPU 1' : 'unpinned: wrk and servers share both CPUs'}; shield workers ${WORKERS}; medians of ${ROUNDS} round(s), ${DURATION}s each`);
+  for (const w of WORKLOADS) {
+    console.log(`\n${w === 'get' ? 'GET with query + browser headers, wrk -t2 -c64' : w === 'post' ? 'POST 1 KB form, wrk -t2 -c64' : 'GET, one connection, wrk -t1 -c1'}\n`);
+    console.log('| front | req/s | ×nginx | p50 ms | p99 ms | server CPU µs/req | errors |\n|---|---|---|---|---|---|---|');
+    const med = (f, k) => median(rows.filter((r) => r.front === f && r.workload === w).map((r) => r[k]));
+    const nginxRps = FRONTS.includes('nginx') ? med('nginx', 'rps') : NaN;
+    for (const f of FRONTS) {
+      console.log(`| ${f} | ${med(f, 'rps')} | ${(med(f, 'rps') / nginxRps).toFixed(2)} | ${med(f, 'p50_ms').toFixed(3)} | ${med(f, 'p99_ms').toFixed(2)} | ${med(f, 'cpu_us_per_req')} | ${rows.filter((r) => r.front === f && r.workload === w).reduce((a, r) => a + r.errors, 0)} |`);
+    }
+    if (w === 'c1' && FRONTS.includes('shield') && FRONTS.includes('direct')) console.log(`\nadded p50 at c1: shield ${(med('shield', 'p50_ms') - med('direct', 'p50_ms')).toFixed(3)} ms, shield-off ${FRONTS.includes('shield-off') ? (med('shield-off', 'p50_ms') - med('direct', 'p50_ms')).toFixed(3) : 'n/a'} ms, nginx ${FRONTS.includes('nginx') ? (med('nginx', 'p50_ms') - med('direct', 'p50_ms')).toFixed(3) : 'n/a'} ms`);
+  }
+}
+
+function cleanup() {
+  for (const p of procs) { try { process.kill(-p.pid, 'SIGTERM'); } catch {} }
+  setTimeout(() => { for (const p of procs) { try { process.kill(-p.pid, 'SIGKILL'); } catch {} } rmSync(dir, { recursive: true, force: true }); }, 1500).unref();
+}
+process.on('SIGINT', () => { cleanup(); process.exit(130); });
+main().then(() => cleanup(), (e) => { console.error(`bench failed: ${e.message}`); for (const p of procs) if (p.errText()) console.error(`${p.name}: ${p.errText().slice(0, 500)}`); cleanup(); process.exitCode = 1; });
