@@ -128,3 +128,21 @@ test('compiled GBDT scoring equals the tree walk on real requests', async () => 
   for (const r of generateBenign(50, 3)) { const x = featurize(r.view); assert.equal(scoreCompiledGbdt(c, x), walk(m.value, x)); }
   for (const a of data.attack) { const x = featurize(viewOf(a)); assert.equal(scoreCompiledGbdt(c, x), walk(m.value, x)); }
 });
+
+test('attack memory persists across engines and survives a corrupt file', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-mem-'));
+  try {
+    const path = join(dir, 'memory.json');
+    const a = createEngine({ disableModel: true, memoryPath: path });
+    a.remember(makeRequestView({ query: 'x=qq%7C%7Cmarker%3A%3Aabc((1))%7Bzz%7D' }), 'custom');
+    assert.equal(a.saveMemory(), undefined);
+    const b = createEngine({ disableModel: true, memoryPath: path });
+    assert.ok(b.inspect(makeRequestView({ query: 'y=qq%7C%7Cmarker%3A%3Aabc((2))%7Bzz%7D' }), ctx).some((f) => f.detector === 'memory'));
+    writeFileSync(path, '{not json');
+    const c = createEngine({ disableModel: true, memoryPath: path });
+    assert.ok(total(c.inspect(makeRequestView({ query: "q=1'%20or%20'1'='1" }), ctx)) >= 5);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

@@ -6,11 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { generateBenign } from '../../src/detect/benign.js';
 import { recordToLine } from '../../src/detect/corpus.js';
-import { parseModelFile } from '../../src/detect/index.js';
+import { featurize, parseModelFile, FEATURE_DIM } from '../../src/detect/index.js';
+import { parseCorpusLine } from '../../src/detect/corpus.js';
 
 const bin = fileURLToPath(new URL('../../../bin/jirachi.js', import.meta.url));
 const cases = JSON.parse(readFileSync(fileURLToPath(new URL('../../../src/detect/testdata/signatures.json', import.meta.url)), 'utf8')) as { attack: Array<{ class?: string; rule?: string; query?: string; body?: string; ct?: string }> };
@@ -81,5 +82,33 @@ test('eval refuses a malformed model file with a one-line reason', () => {
     assert.notEqual(r.code, 0);
     assert.match(r.err, /^jirachi: .*bad\.json: dim: /);
     assert.equal(r.err.trim().split('\n').length, 1);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('train reads training_data.csv (features already computed) next to JSONL', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-detect-'));
+  try {
+    const data = corpus(dir);
+    const header = ['time', 'format', 'method', 'status', 'label', 'label_origin', ...Array.from({ length: FEATURE_DIM }, (_, i) => `f${i}`)].join(',');
+    const rows: string[] = [header];
+    const lines = gunzipSync(readFileSync(data)).toString('utf8').split('\n').filter(Boolean);
+    for (const line of lines) {
+      const r = parseCorpusLine(line);
+      if (!r) continue;
+      rows.push(['2024-01-01T00:00:00Z', 'jirachi', r.view.method, '200', String(r.label), 'corpus', ...Array.from(featurize(r.view), (v) => String(Number(v.toPrecision(6))))].join(','));
+    }
+    const csv = join(dir, 'training_data.csv');
+    writeFileSync(csv, rows.join('\n') + '\n');
+    const out = join(dir, 'csv-model.json');
+    const t = jirachi(['train', '--data', csv, '--out', out, '--kind', 'weight', '--eta', '0.5']);
+    assert.equal(t.code, 0, t.err);
+    const e = jirachi(['eval', '--corpus', data, '--model', out, '--only-model', '--json']);
+    assert.equal(e.code, 0, e.err);
+    assert.ok((JSON.parse(e.out) as { tpr: number }).tpr > 0.5);
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'label,f0\n1,0.5\n');
+    const b = jirachi(['train', '--data', bad, '--out', join(dir, 'x.json')]);
+    assert.notEqual(b.code, 0);
+    assert.match(b.err, /1 feature columns, this build uses 512/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
