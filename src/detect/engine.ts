@@ -79,8 +79,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
         const sigs = runSignatures(parsed, view, max);
         const out = onlyModel ? [] : sigs;
         if (score && out.length < max) {
-          const f = modelFinding(score(featurizeParsed(parsed, sigs)), thr, inertForModel(parsed));
-          if (f) out.push(f);
+          const inert = inertForModel(parsed);
+          // An inert request gets at most a 2-point notice from the model, which changes nothing
+          // unless the signatures already hold 3 points: skip featurization then.
+          if (!inert || onlyModel || sigs.reduce((a, f) => a + f.score, 0) >= 3) {
+            const f = modelFinding(score(featurizeParsed(parsed, sigs)), thr, inert);
+            if (f) out.push(f);
+          }
         }
         if (!onlyModel && out.length < max) { const m = memory.match(parsed); if (m) out.push(m); }
         return out;

@@ -123,6 +123,8 @@ export function jsUnescape(s: string): string {
 
 // eslint-disable-next-line no-control-regex
 const NON_ASCII_RE = trackPattern(/[^\u0000-\u007f]/);
+/** Anything a decoding step could change: escapes, entities, non-ASCII, controls, tabs. */
+const NEEDS_WORK_RE = trackPattern(/[^\x20-\x24\x27-\x5b\x5d-\x7e]/);
 const WS_RE = trackPattern(/[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/g);
 
 /** Unicode compatibility folding (NFKC: fullwidth and styled letters become ASCII). Never throws. */
@@ -144,6 +146,8 @@ export function collapseWhitespace(s: string): string {
  */
 export function normalizeValue(raw: string, urlEncoded: boolean): string {
   let s = raw.length > NORM_MAX_CHARS ? raw.slice(0, NORM_MAX_CHARS) : raw;
+  // Fast path: printable ASCII without `%`, `&`, `\` or whitespace runs has nothing to decode.
+  if (!NEEDS_WORK_RE.test(s) && s.indexOf('  ') < 0) return s.toLowerCase();
   if (urlEncoded) s = urlDecodeRepeated(s, false);
   s = htmlEntityDecode(s);
   s = jsUnescape(s);

@@ -106,3 +106,10 @@ test('every compiled regex runs in bounded time on adversarial 8 KiB inputs', ()
     assert.ok(ms < 1500, `${p.source.slice(0, 60)} took ${ms.toFixed(1)} ms on ${inputs.length} inputs`);
   }
 });
+
+test('the normalization fast path agrees with the full path', () => {
+  // A leading 'é' forces the full path (non-ASCII) and normalizes to itself, so both must agree on the rest.
+  fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', 'B', ' ', '.', '/', "'", '<', '(', '$', '{', '-', '=', '1', '#', '*'), maxLength: 120 }), (s) => {
+    assert.equal('é' + normalizeValue(s, true), normalizeValue('é' + s, true));
+  }), { numRuns: 1000 });
+});
