@@ -24,9 +24,9 @@ export function decodeUtf8Lenient(bytes: readonly number[]): string {
   while (i < bytes.length) {
     const b = bytes[i]!;
     if (b < 0x80) { out += String.fromCharCode(b); i++; continue; }
-    const need = b >= 0xf0 && b < 0xf8 ? 3 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xc0 && b < 0xe0 ? 1 : 0;
+    const need = b >= 0xfc && b < 0xfe ? 5 : b >= 0xf8 ? 4 : b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc0 ? 1 : 0;
     if (need === 0 || i + need >= bytes.length) { out += String.fromCharCode(b); i++; continue; }
-    let cp = b & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
+    let cp = b & (need === 1 ? 0x1f : need === 2 ? 0x0f : need === 3 ? 0x07 : need === 4 ? 0x03 : 0x01);
     let okSeq = true;
     for (let k = 1; k <= need; k++) {
       const c = bytes[i + k]!;

@@ -161,6 +161,7 @@ function addHeaders(list: PartList, view: RequestView): void {
         for (const c of value.split(';')) {
           const eq = c.indexOf('=');
           const cname = (eq < 0 ? c : c.slice(0, eq)).trim();
+          if (inspectName(cname) || cname.includes('.')) list.add('name', `cookie-name:${cname.slice(0, 64)}`, cname, cname, false);
           list.add('cookie', `cookie:${cname.slice(0, 64)}`, urlDecodeRepeated(eq < 0 ? '' : c.slice(eq + 1).trim(), false), cname, false);
         }
       }

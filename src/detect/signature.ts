@@ -119,15 +119,15 @@ const DEFAULT_KINDS: ReadonlySet<PartKind> = new Set(['path', 'query', 'body', '
 const CONTENT_HEADER_NAMES = new Set(['header:user-agent', 'header:referer', 'header:x-forwarded-for', 'header:x-forwarded-host', 'header:origin', 'header:x-original-url', 'header:x-rewrite-url']);
 
 /** True when a rule with `kinds` reads `part`. */
-export function ruleReads(kinds: readonly PartKind[] | undefined, part: Part): boolean {
+export function ruleReads(kinds: readonly PartKind[] | undefined, part: Part, allHeaders = false): boolean {
   if (kinds) return kinds.includes(part.kind);
-  if (part.kind === 'header') return CONTENT_HEADER_NAMES.has(part.name);
+  if (part.kind === 'header') return allHeaders || CONTENT_HEADER_NAMES.has(part.name);
   return DEFAULT_KINDS.has(part.kind);
 }
 
 /** Runs one regex rule on one part; emits at most one finding. Never throws. */
-export function runRule(sink: FindingSink, detector: string, cls: AttackClass, rule: RegexRule, part: Part): boolean {
-  if (!ruleReads(rule.kinds, part)) return false;
+export function runRule(sink: FindingSink, detector: string, cls: AttackClass, rule: RegexRule, part: Part, allHeaders = false): boolean {
+  if (!ruleReads(rule.kinds, part, allHeaders)) return false;
   const text = rule.raw ? part.value : part.norm;
   if (rule.needleIds.length > 0) {
     const hits = needleHits(part);
@@ -141,18 +141,18 @@ export function runRule(sink: FindingSink, detector: string, cls: AttackClass, r
   return true;
 }
 
-/** Builds a detector from a compiled table: each rule fires at most once per part; parts whose raw value matches `skipValue` are not read. */
-export function tableDetector(id: string, cls: AttackClass, rules: readonly RegexRule[], skipValue?: RegExp): SignatureDetector {
+/** Builds a detector from a compiled table: each rule fires at most once per part; parts whose raw value matches `skipValue` are not read; `allHeaders` lets rules without explicit kinds read every header; `readPlain` reads letters-and-digits-only values too. */
+export function tableDetector(id: string, cls: AttackClass, rules: readonly RegexRule[], skipValue?: RegExp, allHeaders = false, readPlain = false): SignatureDetector {
   return Object.freeze({
     id,
     classes: [cls],
     inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
       for (const part of parsed.parts) {
-        if (part.plain || (part.kind === 'header' && !CONTENT_HEADER_NAMES.has(part.name))) continue;
+        if ((part.plain && !readPlain) || (part.kind === 'header' && !allHeaders && !CONTENT_HEADER_NAMES.has(part.name))) continue;
         if (skipValue !== undefined && skipValue.test(part.value)) continue;
         for (const rule of rules) {
           if (sink.findings.length >= sink.max) return;
-          runRule(sink, id, cls, rule, part);
+          runRule(sink, id, cls, rule, part, allHeaders);
         }
       }
     },

@@ -13,6 +13,8 @@ const LFI_RULES = compileRules([
   { id: 'lfi-005', score: 5, needles: ['passwd', 'shadow', 'sudoers', '/proc/', '.ini', 'web-inf', 'id_rsa', 'system32', 'c:'], pattern: '/etc/(?:passwd|shadow|master\\.passwd|sudoers)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|maps|fd)|\\b(?:boot|win)\\.ini\\b|web-inf[\\\\/]+web\\.xml|\\.htpasswd\\b|\\bid_rsa\\b|windows[\\\\/]+system32|\\bc:[\\\\/]+(?:windows|winnt|boot\\.ini)', explanation: 'well-known target file of file-disclosure attacks' },
   { id: 'lfi-002', score: 4, needles: ['/', '\\', 'ini', 'inf'], pattern: SENSITIVE, explanation: 'sensitive system file' },
   { id: 'lfi-003', score: 5, needles: ['..'], pattern: '(?:^|[\\\\/=\\s])\\.\\.[\\\\/;]{1,3}[^/\\\\]{0,80}\\.(?:ini|conf|cfg|log|passwd|xml|yml|yaml|properties|php|asp|aspx|jsp|env|key|pem|db)\\b|^\\.\\.[\\\\/]{1,3}(?:\\.\\.|etc|windows|winnt|boot|proc|var|usr|root|home|\\{file\\})', explanation: 'traversal to a configuration or system file' },
+  { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}', explanation: 'traversal with hex-spelled or unusual separators' },
+  { id: 'lfi-007', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/etc/', '/proc/', '/var/', '/boot/', '/usr/', ':\\', ':/'], pattern: '^\\s*(?:/(?:etc|proc|var/log|boot|usr/local|root)/|[a-z]:[\\\\/]+(?:windows|winnt|system32|inetpub|boot|documents and settings|users)\\b)', explanation: 'value is an absolute system path' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
 
