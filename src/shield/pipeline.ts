@@ -98,7 +98,7 @@ async function pipeline(ctx: ShieldContext, req: IncomingMessage, res: ServerRes
 async function inspectAndAct(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace, route: RoutePolicy, path: string, query: string): Promise<void> {
   const cfg = ctx.snapshot.config;
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > cfg.limits.maxBodyBytes) return tooLarge(res, tr, route, cfg.mode);
+  if (declared > cfg.limits.maxBodyBytes) return tooLarge(res, tr, route.api, cfg.mode);
   const hasBody = req.headers['transfer-encoding'] !== undefined || declared > 0;
   const inspectBody = hasBody && isInspectableType(req.headers['content-type']);
   let prefix: Buffer = Buffer.alloc(0);
@@ -107,8 +107,8 @@ async function inspectAndAct(ctx: ShieldContext, req: IncomingMessage, res: Serv
     const limit = inspectBody ? cfg.limits.inspectBodyBytes : 0;
     const b = await readBodyPrefix(req, limit, cfg.limits.maxBodyBytes);
     if (b.failed) { tr.decision = { ...CLEAN(cfg.mode, 'protocol:body'), verdict: 'BLOCK' }; res.destroy(); return; }
-    if (b.tooLarge) return tooLarge(res, tr, route, cfg.mode);
-    if (!b.complete && inspectBody && cfg.limits.overInspectLimit === 'reject') return tooLarge(res, tr, route, cfg.mode);
+    if (b.tooLarge) return tooLarge(res, tr, route.api, cfg.mode);
+    if (!b.complete && inspectBody && cfg.limits.overInspectLimit === 'reject') return tooLarge(res, tr, route.api, cfg.mode);
     prefix = b.prefix; complete = b.complete;
   }
   const bodyText = inspectBody ? prefix.toString('utf8', 0, Math.min(prefix.length, cfg.limits.inspectBodyBytes)) : '';
@@ -139,9 +139,9 @@ async function inspectAndAct(ctx: ShieldContext, req: IncomingMessage, res: Serv
   await forwardAndRecord(ctx, req, res, tr, body, route.api);
 }
 
-function tooLarge(res: ServerResponse, tr: Trace, route: RoutePolicy, mode: Decision['mode']): void {
+function tooLarge(res: ServerResponse, tr: Trace, json: boolean, mode: Decision['mode']): void {
   tr.decision = { ...CLEAN(mode, 'body-too-large'), verdict: 'BLOCK' };
-  respondError(res, { status: 413, id: tr.id, json: route.api, code: 'too_large', title: 'Request too large', text: 'The request body is over the size limit.', close: true });
+  respondError(res, { status: 413, id: tr.id, json, code: 'too_large', title: 'Request too large', text: 'The request body is over the size limit.', close: true });
 }
 
 function countForAutoBan(ctx: ShieldContext, ip: string): void {
@@ -155,7 +155,14 @@ function countForAutoBan(ctx: ShieldContext, ip: string): void {
 
 async function forwardAndRecord(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace, body: Buffer | import('node:stream').Readable | null, json: boolean): Promise<void> {
   if (body === null && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)) {
-    body = continueBody(req, Buffer.alloc(0), ctx.snapshot.config.limits.maxBodyBytes);
+    // Uninspected route or allowlisted client: a body that fits the inspection limit is forwarded as
+    // one buffer (cheaper for undici than a stream); a longer one is streamed behind its prefix.
+    const limits = ctx.snapshot.config.limits;
+    if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) return tooLarge(res, tr, json, tr.decision.mode);
+    const b = await readBodyPrefix(req, limits.inspectBodyBytes, limits.maxBodyBytes);
+    if (b.failed) { res.destroy(); return; }
+    if (b.tooLarge) return tooLarge(res, tr, json, tr.decision.mode);
+    body = b.complete ? b.prefix : continueBody(req, b.prefix, limits.maxBodyBytes);
   }
   const headers = upstreamHeaders(req.rawHeaders, {
     clientIp: tr.clientIp, proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', host: req.headers.host,

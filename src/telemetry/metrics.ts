@@ -24,7 +24,21 @@ export const METRIC_DEFS: Readonly<Record<string, Def>> = {
   jirachi_active_bans: { help: 'Bans currently in force.', type: 'gauge' },
 };
 
+const keyCache = new Map<string, string>();
+
+/** The exposition form of a label set; memoized, since the same few label sets repeat per request. */
 function labelKey(labels: Record<string, string>): string {
+  let raw = '';
+  for (const k in labels) raw += k + '\u0000' + labels[k] + '\u0001';
+  let key = keyCache.get(raw);
+  if (key === undefined) {
+    key = formatLabels(labels);
+    if (keyCache.size < 10_000) keyCache.set(raw, key);
+  }
+  return key;
+}
+
+function formatLabels(labels: Record<string, string>): string {
   const keys = Object.keys(labels).sort();
   return keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
 }
