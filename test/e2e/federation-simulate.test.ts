@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { buildSplits } from '../../bench/federation-splits.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const corpus = join(root, '..', 'shared', 'data', 'train-requests.jsonl.gz');
+// The shared corpus: $JIRACHI_SHARED_DATA, else ../shared/data beside the checkout, else /work/shared/data.
+const corpus = [process.env['JIRACHI_SHARED_DATA'], join(root, '..', 'shared', 'data'), '/work/shared/data']
+  .filter((d): d is string => typeof d === 'string')
+  .map((d) => join(d, 'train-requests.jsonl.gz'))
+  .find((f) => existsSync(f)) ?? join(root, '..', 'shared', 'data', 'train-requests.jsonl.gz');
 const hasOpenssl = (() => { try { execFileSync('openssl', ['version']); return true; } catch { return false; } })();
 
 test('simulate: 3 non-IID nodes, 2 rounds, signed global models, per-node outputs', { timeout: 120_000 }, (t) => {
