@@ -47,7 +47,8 @@ export const configSchema = z.object({
     maxBodyBytes: z.number().int().min(0).default(10 * 1024 * 1024),
     inspectBodyBytes: z.number().int().min(0).max(16 * 1024 * 1024).default(64 * 1024),
     overInspectLimit: z.enum(['reject', 'inspect-prefix']).default('inspect-prefix'),
-  }).strict().default({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 5_000, maxHeaderBytes: 16_384, maxBodyBytes: 10 * 1024 * 1024, inspectBodyBytes: 64 * 1024, overInspectLimit: 'inspect-prefix' }),
+    tunnelIdleTimeoutMs: z.number().int().min(1000).max(86_400_000).default(300_000),
+  }).strict().default({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 5_000, maxHeaderBytes: 16_384, maxBodyBytes: 10 * 1024 * 1024, inspectBodyBytes: 64 * 1024, overInspectLimit: 'inspect-prefix', tunnelIdleTimeoutMs: 300_000 }),
   upstreamTimeouts: z.object({
     connectMs: z.number().int().min(50).default(5_000),
     headersMs: z.number().int().min(50).default(30_000),

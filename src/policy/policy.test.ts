@@ -46,3 +46,19 @@ test('exclusions by rule+param and by detector', () => {
   const d = decide([f('xss-010', 5, 'content'), f('sqli-002', 3, 'q')], cms);
   assert.equal(d.score, 3); assert.equal(d.findings.length, 1);
 });
+
+test('routes are chosen by the canonical path: encodings cannot escape into a weaker route', async () => {
+  const { canonicalPath } = await import('./index.js');
+  const cases: Array<[string, string]> = [
+    ['/api/x', '/api/x'], ['//api//x', '/api/x'], ['/%61pi/x', '/api/x'], ['/static/../api/x', '/api/x'],
+    ['/static/..;/api/x', '/api/x'], ['/static/%2e%2e/api/x', '/api/x'], ['/static%2f..%2fapi/x', '/api/x'],
+    ['/static\\..\\api', '/api'], ['/../../etc', '/etc'], ['/a/./b/', '/a/b/'], ['/', '/'], ['', '/'], ['/a;jsessionid=1/b', '/a/b'],
+    ['/q%3Fx', '/q%3Fx'],
+  ];
+  for (const [raw, want] of cases) assert.equal(canonicalPath(raw), want, raw);
+  const p = compilePolicy({ mode: 'block', threshold: 5, routes: [{ prefix: '/static', mode: 'off' }, { prefix: '/api', mode: 'block' }] });
+  for (const raw of ['/static/../api/users', '/static/..;/api/users', '/static/%2e%2e/api/users', '/%73tatic/../api/users']) {
+    assert.equal(matchRoute(p, 'GET', raw).prefix, '/api', raw);
+  }
+  assert.equal(matchRoute(p, 'GET', '/%73tatic/app.js').prefix, '/static');
+});

@@ -57,11 +57,38 @@ export function compilePolicy(input: PolicyInput): Policy {
   return Object.freeze({ routes: Object.freeze(routes) });
 }
 
+const UNRESERVED = /[A-Za-z0-9._~-]/;
+
+/**
+ * The path a route is chosen by: the raw path as a server would resolve it. Percent-encoded
+ * unreserved characters and encoded separators (%2F, %5C) are decoded, backslashes become `/`,
+ * `;params` are cut from each segment (Tomcat's `..;/`), empty segments collapse, `.` and `..` are
+ * resolved without climbing above the root. So `/static/..;/api/x`, `/%61pi/x` and `//api//x` all
+ * route as `/api/x`. The request is still forwarded with its raw path. Never throws.
+ */
+export function canonicalPath(raw: string): string {
+  let s = raw.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+    const c = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(c) || c === '/' || c === '\\' ? c : m;
+  });
+  s = s.replace(/\\/g, '/');
+  const out: string[] = [];
+  for (const seg of s.split('/')) {
+    const name = seg.split(';')[0]!;
+    if (name === '' || name === '.') continue;
+    if (name === '..') { out.pop(); continue; }
+    out.push(name);
+  }
+  return '/' + out.join('/') + (out.length && /\/(\.{0,2})?$/.test(s) ? '/' : '');
+}
+
 /**
  * The route for a request: longest matching prefix (at a `/` boundary or exact), then method.
+ * Matching uses `canonicalPath(rawPath)`, so encodings cannot move a request into a weaker route.
  * Always returns a route (the default). Never throws.
  */
-export function matchRoute(policy: Policy, method: string, path: string): RoutePolicy {
+export function matchRoute(policy: Policy, method: string, rawPath: string): RoutePolicy {
+  const path = canonicalPath(rawPath);
   for (const r of policy.routes) {
     if (r.methods && !r.methods.has(method)) continue;
     if (r.prefix === '/' || path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : r.prefix + '/')) return r;

@@ -48,6 +48,8 @@ export interface ShieldContext {
   readonly log: DecisionLog | null;
   /** Requests in flight (for graceful shutdown). */
   inFlight: number;
+  /** Open WebSocket tunnels (client sockets), destroyed on shutdown. */
+  readonly tunnels: Set<import('node:stream').Duplex>;
   /** Writes a one-line operational message (never secrets). */
   readonly say: (line: string) => void;
   /**

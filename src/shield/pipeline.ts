@@ -144,7 +144,8 @@ function tooLarge(res: ServerResponse, tr: Trace, json: boolean, mode: Decision[
   respondError(res, { status: 413, id: tr.id, json, code: 'too_large', title: 'Request too large', text: 'The request body is over the size limit.', close: true });
 }
 
-function countForAutoBan(ctx: ShieldContext, ip: string): void {
+/** Counts a blocked request towards its source's automatic ban (here, or at the cluster primary). */
+export function countForAutoBan(ctx: ShieldContext, ip: string): void {
   const auto = ctx.snapshot.config.bans.auto;
   if (!auto.enabled) return;
   if (ctx.reportBlocked) { ctx.reportBlocked(ip); return; }

@@ -68,7 +68,7 @@ export class Shield {
     const ctx: ShieldContext = {
       snapshot: buildSnapshot(cfg, engine.value), bans, ...makeLimiters(cfg),
       upstream: new Upstream({ url: new URL(cfg.upstream), connections: cfg.upstreamConnections, ...cfg.upstreamTimeouts }),
-      metrics, log: cfg.log.decisions === 'off' ? null : new DecisionLog(cfg.log.decisions), inFlight: 0, say,
+      metrics, log: cfg.log.decisions === 'off' ? null : new DecisionLog(cfg.log.decisions), inFlight: 0, say, tunnels: new Set(),
       ...(opts.worker ? { reportBlocked: opts.worker.reportBlocked } : {}),
     };
     const unsubscribe = onProtocolError((e) => { metrics.inc('jirachi_protocol_errors_total', { code: e.code }); ctx.log?.write({ ...e, kind: 'protocol-error' }); });
@@ -178,6 +178,7 @@ export class Shield {
     const deadline = Date.now() + drainMs;
     while (this.ctx.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.server.closeAllConnections();
+    for (const t of this.ctx.tunnels) t.destroy();
     await closed;
     this.unsubscribe();
     await this.ctx.log?.close();

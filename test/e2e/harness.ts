@@ -50,7 +50,15 @@ export async function startEcho(): Promise<Echo> {
   const wss = new WebSocketServer({ noServer: true });
   e.server.on('upgrade', (req, socket, head) => {
     e.hits++;
-    wss.handleUpgrade(req, socket, head, (ws) => { ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary })); });
+    // /plain acts like an upstream without WebSocket support: a normal answer on a kept-alive socket,
+    // counting every further request it parses there (which the shield must never let through).
+    if ((req.url ?? '').startsWith('/plain')) {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      socket.on('data', (d: Buffer) => { e.hits += (d.toString('latin1').match(/ HTTP\/1\.1\r\n/g) ?? []).length; });
+      socket.on('error', () => {});
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => { ws.on('error', () => {}); ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary })); });
   });
   await new Promise<void>((r) => e.server.listen(0, '127.0.0.1', r));
   e.port = (e.server.address() as AddressInfo).port;

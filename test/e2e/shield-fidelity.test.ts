@@ -118,3 +118,23 @@ test('a WebSocket handshake carrying an attack is refused', async () => {
   const status = await new Promise<number>((resolve) => { ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)); ws.once('open', () => resolve(101)); ws.once('error', () => resolve(0)); });
   assert.equal(status, 403);
 });
+
+test('upgrade smuggling: no bytes reach the upstream unless it answered 101; non-WebSocket upgrades refused', async () => {
+  const { rawExchange } = await import('./harness.js');
+  const port = sh.shield.proxyAddress.port;
+  const before = echo.hits;
+  // The echo upstream answers /plain as normal HTTP (no 101): the smuggled second request must die with the socket.
+  const smuggle = 'GET /plain HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
+    + "GET /api?id=1'%20OR%201=1-- HTTP/1.1\r\nHost: a\r\n\r\n";
+  const r = await rawExchange(port, smuggle, 3000);
+  assert.equal((r.text.match(/HTTP\/1\.1 /g) ?? []).length, 1, `one response only: ${r.text.slice(0, 200)}`);
+  assert.equal(echo.hits, before + 1, 'only the handshake reached the upstream');
+  for (const bad of [
+    'GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n',
+    'POST /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\n\r\nhello',
+  ]) {
+    const x = await rawExchange(port, bad);
+    assert.match(x.text, /^HTTP\/1\.1 400 /, bad.split('\r\n')[0]!);
+  }
+  assert.equal(echo.hits, before + 1);
+});
