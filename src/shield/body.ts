@@ -76,3 +76,29 @@ const TEXT_TYPES = /^(?:application\/(?:x-www-form-urlencoded|json|[\w.+-]*\+jso
 export function isInspectableType(contentType: string | undefined): boolean {
   return contentType === undefined || contentType === '' || TEXT_TYPES.test(contentType);
 }
+
+/** Why a body cannot be inspected faithfully (the caller answers with `status`), or null. */
+export interface BodyEncodingError { readonly status: 400 | 415; readonly code: string; readonly message: string }
+
+/**
+ * On inspected routes the shield must read the body as the application will: a compressed body
+ * (Content-Encoding other than identity), a UTF-16/32 charset, or two Content-Type or
+ * Content-Encoding headers would make it inspect different bytes than the application parses.
+ * Returns the refusal, or null. Pure.
+ */
+export function bodyEncodingError(rawHeaders: readonly string[]): BodyEncodingError | null {
+  let types = 0, encodings = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const n = rawHeaders[i]!.toLowerCase();
+    const v = rawHeaders[i + 1]!.trim().toLowerCase();
+    if (n === 'content-type') {
+      types++;
+      if (/charset\s*=\s*"?(utf-?16|utf-?32|ucs-?2|utf-?7)/.test(v)) return { status: 415, code: 'charset', message: 'request bodies in UTF-16/UTF-32/UTF-7 are not accepted' };
+    } else if (n === 'content-encoding') {
+      encodings++;
+      if (v !== '' && v !== 'identity') return { status: 415, code: 'content-encoding', message: 'compressed request bodies are not accepted' };
+    }
+  }
+  if (types > 1 || encodings > 1) return { status: 400, code: 'header-duplicate', message: 'more than one Content-Type or Content-Encoding header' };
+  return null;
+}

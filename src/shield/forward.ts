@@ -46,6 +46,9 @@ export class Upstream {
     const ac = new AbortController();
     const onClose = (): void => { if (!res.writableFinished) ac.abort(); };
     res.once('close', onClose);
+    // A client that stops reading would hold an upstream connection forever (undici's body timeout
+    // does not run while backpressure pauses it): cut it after bodyMs without progress.
+    res.setTimeout(this.o.bodyMs, () => res.destroy());
     try {
       await this.pool.stream({
         path: this.basePath + (req.url ?? '/'),
@@ -70,6 +73,7 @@ export class Upstream {
       return { kind: 'error', status: timeout ? 504 : 502, error: msg, responded: false };
     } finally {
       res.off('close', onClose);
+      res.setTimeout(0);
     }
   }
 

@@ -5,6 +5,9 @@ const HOP_BY_HOP = new Set([
   'proxy-authenticate', 'proxy-authorization', 'expect', 'http2-settings',
 ]);
 
+/** Headers that claim a client identity; dropped unless the peer is a trusted proxy. */
+const CLIENT_IDENTITY = new Set(['forwarded', 'x-real-ip', 'true-client-ip', 'client-ip', 'x-client-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'fastly-client-ip']);
+
 /** Names listed in Connection headers (lower-case), which are hop-by-hop too. */
 function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
   let out: Set<string> | null = null;
@@ -40,6 +43,7 @@ export function upstreamHeaders(rawHeaders: readonly string[], f: ForwardedInfo)
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower))) continue;
+    if (CLIENT_IDENTITY.has(lower) && !f.appendXff) continue;
     if (lower.startsWith('x-forwarded-')) {
       if (lower === 'x-forwarded-for' && f.appendXff) priorXff = priorXff ? `${priorXff}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
       continue;

@@ -7,13 +7,13 @@ import type { Decision, Finding } from '../core/index.js';
 import { makeRequestView } from '../core/index.js';
 import { decide, matchRoute, type RoutePolicy } from '../policy/index.js';
 import { publishProtocolError, publishVerdict, type VerdictEvent } from '../telemetry/index.js';
-import { continueBody, isInspectableType, readBodyPrefix } from './body.js';
+import { bodyEncodingError, continueBody, isInspectableType, readBodyPrefix } from './body.js';
 import { resolveClientIp } from './client-ip.js';
 import type { ShieldContext } from './context.js';
 import type { ForwardOutcome } from './forward.js';
 import { checkFraming } from './framing.js';
 import { upstreamHeaders } from './headers.js';
-import { requestSample } from './redact.js';
+import { loggableExcerpt, requestSample } from './redact.js';
 import { respondBlocked, respondDecoy, respondError } from './respond.js';
 
 /** What the pipeline learned about one request, for its verdict event. */
@@ -100,6 +100,13 @@ async function inspectAndAct(ctx: ShieldContext, req: IncomingMessage, res: Serv
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > cfg.limits.maxBodyBytes) return tooLarge(res, tr, route.api, cfg.mode);
   const hasBody = req.headers['transfer-encoding'] !== undefined || declared > 0;
+  const encodingError = hasBody ? bodyEncodingError(req.rawHeaders) : null;
+  if (encodingError) {
+    tr.decision = { ...CLEAN(cfg.mode, `protocol:${encodingError.code}`), verdict: 'BLOCK' };
+    publishProtocolError({ time: new Date().toISOString(), clientIp: tr.clientIp, code: encodingError.code, status: encodingError.status, message: encodingError.message });
+    respondError(res, { status: encodingError.status, id: tr.id, json: route.api, code: encodingError.code, title: 'Unsupported request body', text: encodingError.message, close: true });
+    return;
+  }
   const inspectBody = hasBody && isInspectableType(req.headers['content-type']);
   let prefix: Buffer = Buffer.alloc(0);
   let complete = !hasBody;
@@ -205,7 +212,7 @@ function finish(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, t
   const ev: VerdictEvent = {
     time: new Date().toISOString(), requestId: tr.id, clientIp: tr.clientIp, method: req.method ?? '', host: String(req.headers.host ?? ''),
     route: tr.route, verdict: d.verdict, mode: d.mode, wouldBlock: d.wouldBlock, score: d.score, reason: d.reason,
-    findings: d.findings.map((f) => ({ detector: f.detector, rule: f.rule, class: f.class, score: f.score, part: f.part, ...(f.param !== undefined ? { param: f.param } : {}), excerpt: f.excerpt })),
+    findings: d.findings.map((f) => ({ detector: f.detector, rule: f.rule, class: f.class, score: f.score, part: f.part, ...(f.param !== undefined ? { param: f.param } : {}), excerpt: loggableExcerpt(f.part, f.param, f.excerpt) })),
     status: res.statusCode, upstreamStatus: tr.upstreamStatus,
     durations: { inspectUs: Math.round(tr.inspectUs), upstreamMs: tr.upstreamMs === null ? null : Math.round(tr.upstreamMs * 1000) / 1000, totalMs: Math.round(totalMs * 1000) / 1000 },
     request: requestSample(path, query, req.headers, tr.bodyText),

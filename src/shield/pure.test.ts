@@ -62,3 +62,23 @@ test('redaction: secrets in query, form and JSON; Authorization and Cookie never
   assert.ok(!JSON.stringify(s).includes('s3cr3t') && !JSON.stringify(s).includes('letmein'));
   assert.equal(requestSample('/p', '', {}, 'x'.repeat(10_000)).body.length, 4096);
 });
+
+test('body encodings the shield cannot inspect faithfully are refused; identity headers need a trusted peer', async () => {
+  const { bodyEncodingError } = await import('./body.js');
+  const { loggableExcerpt } = await import('./redact.js');
+  assert.equal(bodyEncodingError(['Content-Type', 'application/json']), null);
+  assert.equal(bodyEncodingError(['Content-Type', 'application/json', 'Content-Encoding', 'identity']), null);
+  assert.equal(bodyEncodingError(['Content-Type', 'application/json', 'Content-Encoding', 'gzip'])?.status, 415);
+  assert.equal(bodyEncodingError(['Content-Type', 'application/json; charset=utf-16le'])?.code, 'charset');
+  assert.equal(bodyEncodingError(['Content-Type', 'image/png', 'content-type', 'application/json'])?.code, 'header-duplicate');
+  const raw = ['Host', 'h', 'X-Real-IP', '1.2.3.4', 'Forwarded', 'for=1.2.3.4', 'True-Client-IP', '1.2.3.4'];
+  const untrusted = upstreamHeaders(raw, { clientIp: '198.18.0.1', proto: 'http', host: 'h', appendXff: false });
+  assert.deepEqual(untrusted.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase()), ['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+  const trusted = upstreamHeaders(raw, { clientIp: '198.18.0.1', proto: 'http', host: 'h', appendXff: true });
+  assert.ok(trusted.includes('X-Real-IP'));
+  assert.equal(redactSecrets('user%5Bpassword%5D=hunter2&a=1'), 'user%5Bpassword%5D=[redacted]&a=1');
+  assert.equal(redactSecrets('user[password]=hunter2'), 'user[password]=[redacted]');
+  assert.equal(loggableExcerpt('cookie:sid', 'sid', "1' or 1=1"), '[redacted]');
+  assert.equal(loggableExcerpt('body:form.password', 'password', "x' or 1=1"), '[redacted]');
+  assert.equal(loggableExcerpt('query:q', 'q', "1' or '1'='1"), "1' or '1'='1");
+});

@@ -33,6 +33,11 @@ test('block mode: attacks get 403 with a request id (HTML, or JSON on API routes
   for (const q of ['blue running shoes', "O'Brien", 'select a union plan', 'café crème ✓']) {
     assert.equal((await request(`${sh.base}/search?q=${encodeURIComponent(q)}`)).status, 200, q);
   }
+  const { gzipSync } = await import('node:zlib');
+  const beforeGz = echo.hits;
+  const gz = await request(sh.base + '/api/q', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify({ q: "' OR 1=1--" })) });
+  assert.equal(gz.status, 415, 'a compressed body cannot be inspected, so it is refused');
+  assert.equal(echo.hits, beforeGz, 'refused requests never reach the upstream');
   const form = await request(sh.base + '/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `user=x&comment=${encodeURIComponent("1' UNION SELECT password FROM users --")}` });
   assert.equal(form.status, 403, 'attack in a form body is blocked');
 });
