@@ -4,7 +4,8 @@ import { z } from 'zod';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:8080')
   .refine((s) => { const p = Number(s.slice(s.lastIndexOf(':') + 1)); return p >= 0 && p <= 65535; }, 'port must be 0..65535');
-const httpUrl = z.string().refine((s) => { try { const u = new URL(s); return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== ''; } catch { return false; } }, 'expected an http:// or https:// URL');
+const httpUrl = z.string().refine((s) => { try { const u = new URL(s); return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== ''; } catch { return false; } }, 'expected an http:// or https:// URL')
+  .refine((s) => { try { const u = new URL(s); return u.username === '' && u.password === ''; } catch { return true; } }, 'credentials in the upstream URL are not supported (they would be logged and are not sent)');
 const mode = z.enum(['off', 'detect', 'block']);
 const target = z.string().min(1);
 

@@ -69,3 +69,16 @@ test('allowlist exact and CIDR', () => {
   assert.ok(al.has('198.18.0.1') && al.has('10.2.3.4') && al.has('2001:db8::9') && al.has('::ffff:10.0.0.1'));
   assert.ok(!al.has('198.18.0.2') && !al.has('junk'));
 });
+
+test('config bans follow bans.static; automatic bans stop at the cap', () => {
+  const s = new BanStore({ file: null, maxBans: 3 });
+  s.syncConfigBans(['198.18.0.1', '198.18.1.0/24']);
+  assert.deepEqual(s.list().map((b) => b.target).sort(), ['198.18.0.1', '198.18.1.0/24']);
+  s.add('198.18.0.9', { ttlMs: null, reason: 'm', source: 'manual' });
+  s.syncConfigBans(['198.18.1.0/24']);
+  assert.deepEqual(s.list().map((b) => b.target).sort(), ['198.18.0.9', '198.18.1.0/24'], 'manual bans untouched');
+  s.add('198.18.0.10', { ttlMs: null, reason: 'm', source: 'manual' });
+  const r = s.add('198.18.0.11', { ttlMs: 1000, reason: 'a', source: 'auto' });
+  assert.equal(r.ok, false);
+  assert.ok(s.add('198.18.0.12', { ttlMs: null, reason: 'm', source: 'manual' }).ok, 'manual bans still go in');
+});

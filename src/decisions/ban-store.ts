@@ -16,6 +16,8 @@ export interface BanStoreOptions {
   readonly mirrors?: readonly BlocklistBackend[];
   /** Called with a one-line message when a mirror or the file fails. */
   readonly onError?: (message: string) => void;
+  /** Most bans held (default 100 000); beyond it new automatic bans are refused, manual ones still go in. */
+  readonly maxBans?: number;
 }
 
 /** What the file holds. */
@@ -76,6 +78,8 @@ export class BanStore {
     const t = canonicalTarget(target);
     if (!t.ok) return t;
     if (o.ttlMs !== null && !(o.ttlMs > 0)) return err('ttl must be positive');
+    const st = this.mem.stats();
+    if (o.source === 'auto' && st.exact + st.cidr >= (this.opts.maxBans ?? 100_000)) return err(`ban list full (${st.exact + st.cidr} entries): automatic ban refused`);
     const now = this.clock.now();
     const ban: Ban = { target: t.value, reason: o.reason.slice(0, 200), source: o.source, createdAt: now, expiresAt: o.ttlMs === null ? null : now + o.ttlMs };
     const r = this.mem.add(ban);
@@ -109,6 +113,18 @@ export class BanStore {
 
   /** Bans in force. */
   list(): Ban[] { return this.mem.list(); }
+
+  /**
+   * Makes the bans with source 'config' exactly `targets`: adds new ones, removes those no longer
+   * listed (so deleting a line from `bans.static` lifts that ban on restart or reload).
+   */
+  syncConfigBans(targets: readonly string[]): void {
+    const want = new Set<string>();
+    for (const t of targets) { const c = canonicalTarget(t); if (c.ok) want.add(c.value); }
+    for (const b of this.list()) if (b.source === 'config' && !want.has(b.target)) this.remove(b.target);
+    const have = new Set(this.list().filter((b) => b.source === 'config').map((b) => b.target));
+    for (const t of want) if (!have.has(t)) this.add(t, { ttlMs: null, reason: 'config', source: 'config' });
+  }
 
   /** Drops expired bans from memory, mirrors and the file. Returns how many lapsed. */
   sweep(): number {

@@ -14,7 +14,7 @@ import { Shield, type ShieldOptions } from './shield.js';
 
 /** Messages between primary and workers. */
 type ToWorker = { t: 'bans'; bans: Ban[] } | { t: 'reload' } | { t: 'shutdown' } | { t: 'metrics'; id: number };
-type ToPrimary = { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; errors: string[] };
+type ToPrimary = { t: 'want-bans' } | { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; errors: string[] };
 
 /** Number of workers a config asks for. */
 export function workerCount(cfg: Pick<ShieldConfig, 'workers'>): number {
@@ -45,7 +45,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
   const bans = new BanStore({ file: join(cfg.stateDir, 'bans.json'), mirrors, onError: o.say });
   const loaded = bans.load();
   if (!loaded.ok) return err([loaded.error]);
-  for (const t of cfg.bans.static) bans.add(t, { ttlMs: null, reason: 'config', source: 'config' });
+  bans.syncConfigBans(cfg.bans.static);
   let autoBan = new AutoBan({ threshold: cfg.bans.auto.threshold, windowMs: cfg.bans.auto.windowSeconds * 1000 });
   const metrics = new Metrics();
   metrics.gauge('jirachi_active_bans', () => bans.list().length);
@@ -63,11 +63,14 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
     setTimeout(() => { if (pending.has(id)) entry.done(); }, 1000).unref();
   });
   let stopping = false;
+  let restarts: number[] = [];
   const fork = (): Promise<void> => new Promise((resolve, reject) => {
     const w = cluster.fork({ JIRACHI_CLUSTER_WORKER: '1' });
     workers.add(w);
     w.on('message', (m: ToPrimary) => {
-      if (m.t === 'ready') { w.send({ t: 'bans', bans: bans.list() } satisfies ToWorker); resolve(); }
+      // The worker asks for the ban list before it starts serving.
+      if (m.t === 'want-bans') w.send({ t: 'bans', bans: bans.list() } satisfies ToWorker);
+      else if (m.t === 'ready') resolve();
       else if (m.t === 'blocked') {
         const auto = cfg.bans.auto;
         if (auto.enabled && autoBan.record(m.ip, Date.now())) {
@@ -82,7 +85,15 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
     w.on('exit', (code) => {
       workers.delete(w);
       reject(new Error(`worker exited with code ${code} before serving`));
-      if (!stopping) { o.say(`worker ${w.process.pid} exited (${code}); starting a replacement`); void fork().catch((e: Error) => o.say(e.message)); }
+      if (!stopping) {
+        // Back off when replacements keep dying (e.g. the config or model file became invalid).
+        const now = Date.now();
+        restarts = restarts.filter((t) => now - t < 60_000);
+        restarts.push(now);
+        const delay = Math.min(30_000, 250 * 2 ** Math.max(0, restarts.length - 1));
+        o.say(`worker ${w.process.pid} exited (${code}); starting a replacement in ${delay} ms`);
+        setTimeout(() => { if (!stopping) void fork().catch((e: Error) => o.say(e.message)); }, delay).unref();
+      }
     });
   });
   try {
@@ -98,7 +109,10 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
     const n = loadConfig(o.configFile, o.overrides);
     if (!n.ok) return n.error.map(formatIssue);
     if (JSON.stringify(n.value.bans.auto) !== JSON.stringify(cfg.bans.auto)) autoBan = new AutoBan({ threshold: n.value.bans.auto.threshold, windowMs: n.value.bans.auto.windowSeconds * 1000 });
+    if (JSON.stringify(n.value.admin) !== JSON.stringify(cfg.admin)) o.say('admin settings (address, token) change only on restart: the old token stays valid until then');
     cfg = n.value;
+    bans.syncConfigBans(cfg.bans.static);
+    pushBans();
     broadcast({ t: 'reload' });
     o.say(`config reloaded in ${workers.size} workers (mode ${cfg.mode})`);
     return [];
@@ -131,9 +145,16 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
  */
 export async function runWorker(opts: Omit<ShieldOptions, 'worker'>): Promise<number> {
   const send = (m: ToPrimary): void => { if (process.connected) process.send!(m); };
+  // Serve only once the primary's ban list is here, so no banned client slips through at start.
+  const initial = await new Promise<Ban[]>((resolve) => {
+    const onMsg = (m: ToWorker): void => { if (m.t === 'bans') { process.off('message', onMsg); resolve(m.bans); } };
+    process.on('message', onMsg);
+    send({ t: 'want-bans' });
+  });
   const started = await Shield.start({ ...opts, worker: { reportBlocked: (ip) => send({ t: 'blocked', ip }) } });
   if (!started.ok) { for (const l of started.error) process.stderr.write(`${l}\n`); return 1; }
   const s = started.value;
+  s.replaceBans(initial);
   return new Promise((resolve) => {
     process.on('message', (m: ToWorker) => {
       if (m.t === 'bans') s.replaceBans(m.bans);

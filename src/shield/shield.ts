@@ -62,7 +62,7 @@ export class Shield {
     const bans = new BanStore({ file: opts.worker ? null : join(cfg.stateDir, 'bans.json'), mirrors, onError: say });
     const loaded = bans.load();
     if (!loaded.ok) return err([loaded.error]);
-    if (!opts.worker) for (const t of cfg.bans.static) bans.add(t, { ttlMs: null, reason: 'config', source: 'config' });
+    if (!opts.worker) bans.syncConfigBans(cfg.bans.static);
     const metrics = new Metrics();
     metrics.gauge('jirachi_active_bans', () => bans.list().length);
     const ctx: ShieldContext = {
@@ -132,7 +132,9 @@ export class Shield {
     const engine = this.opts.engineFactory(cfg);
     if (!engine.ok) return [`detection engine: ${engine.error}`];
     const notes: string[] = [];
-    if (cfg.listen !== old.listen || cfg.admin.listen !== old.admin.listen) notes.push('listen addresses change only on restart');
+    if (cfg.listen !== old.listen) notes.push('the listen address changes only on restart');
+    if (JSON.stringify(cfg.admin) !== JSON.stringify(old.admin)) notes.push('admin settings (address, token) change only on restart: the old token stays valid until then');
+    if (!this.opts.worker) this.ctx.bans.syncConfigBans(cfg.bans.static);
     this.ctx.snapshot = buildSnapshot(cfg, engine.value);
     this.ctx.rateLimiter.reconfigure(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst);
     if (JSON.stringify(cfg.bans.auto) !== JSON.stringify(old.bans.auto)) this.ctx.autoBan = makeLimiters(cfg).autoBan;

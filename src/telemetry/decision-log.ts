@@ -24,8 +24,13 @@ export class DecisionLog {
     }
   }
 
-  /** Queues one event. Never throws. */
+  /**
+   * Queues one event. Never throws. While the disk cannot keep up (more than 100 000 lines queued or
+   * the stream's buffer over 64 MiB) lines are dropped and counted in `errors`, so a flood cannot
+   * exhaust memory.
+   */
   write(e: VerdictEvent | (ProtocolErrorEvent & { kind: 'protocol-error' })): void {
+    if (this.queue.length >= 100_000 || this.out.writableLength > 64 * 1024 * 1024) { this.lost++; return; }
     this.queue.push(JSON.stringify(e));
     if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
   }
