@@ -54,8 +54,10 @@ const CRLF_RE = trackPattern(/[\r\n]/);
 
 class PartList {
   readonly parts: Part[] = [];
+  /** Parts not kept because the list was full (reported as the `parts-truncated` anomaly). */
+  dropped = 0;
   add(kind: PartKind, name: string, value: string, param: string | undefined, urlEncoded: boolean): void {
-    if (this.parts.length >= PART_LIMITS.maxParts) return;
+    if (this.parts.length >= PART_LIMITS.maxParts) { this.dropped++; return; }
     const norm = normalizeValue(value, urlEncoded);
     const plain = PLAIN_RE.test(norm) && !CRLF_RE.test(value);
     this.parts.push(param === undefined ? { kind, name, value, norm, plain } : { kind, name, param, value, norm, plain });
@@ -86,7 +88,7 @@ function addParams(list: PartList, raw: string, prefix: 'query' | 'body', kind: 
 }
 
 function addJson(list: PartList, v: unknown, path: string, depth: number): void {
-  if (list.parts.length >= PART_LIMITS.maxParts || depth > PART_LIMITS.maxJsonDepth) return;
+  if (list.parts.length >= PART_LIMITS.maxParts || depth > PART_LIMITS.maxJsonDepth) { list.dropped++; return; }
   if (typeof v === 'string') { list.add('json', `body:json${path}`, v, path.slice(1) || 'json', false); return; }
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return;
   if (Array.isArray(v)) {
@@ -184,9 +186,11 @@ export function parseRequest(view: RequestView): ParsedRequest {
   for (const [n, v] of view.headers) if (n === 'content-type') { rawContentType = v; contentType = v.toLowerCase(); break; }
   const path = normalizePath(view.path);
   list.add('path', 'path', urlDecodeRepeated(view.path, false), undefined, false);
+  // Headers before query and body, so padding cannot push User-Agent and friends out of inspection.
+  addHeaders(list, view);
   addParams(list, view.query, 'query', 'query');
   try { addBody(list, view, contentType, rawContentType, anomalies); } catch { anomalies.push('body-unparsable'); }
-  addHeaders(list, view);
+  if (list.dropped > 0) anomalies.push('parts-truncated');
   return { parts: list.parts, path, contentType, anomalies };
 }
 

@@ -34,6 +34,8 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (view.body !== '' && SMUGGLE_BODY_RE.test(view.body)) emitReq(sink, 'protocol', 'protocol-006', 'protocol', 5, 'body', view.body.slice(0, 200), 'HTTP request inside the body (smuggling)');
   for (const a of parsed.anomalies) {
     if (a.startsWith('multipart')) emitReq(sink, 'protocol', 'protocol-007', 'protocol', a === 'multipart-no-name' ? 3 : 5, 'body', a, `malformed multipart body (${a})`);
+    // Warning only: big JSON documents are common; with any other finding it reaches the threshold.
+    if (a === 'parts-truncated') emitReq(sink, 'protocol', 'protocol-013', 'protocol', 3, 'request', a, 'more parameters or JSON nesting than the inspection limit: the rest was not inspected');
   }
   const host = headerValue(view, 'host');
   if (view.headers.length > 0 && (host === undefined || host.trim() === '')) emitReq(sink, 'protocol', 'protocol-008', 'protocol', 2, 'header:host', '', 'missing or empty Host header');
