@@ -54,6 +54,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
   const pushBans = (): void => broadcast({ t: 'bans', bans: bans.list() });
   let nextId = 1;
   const pending = new Map<number, { snaps: MetricsSnapshot[]; left: number; done: () => void }>();
+  let reloadWait: { left: number; errors: string[]; done: () => void } | null = null;
   const scrape = (): Promise<string> => new Promise((resolve) => {
     const id = nextId++;
     const entry = { snaps: [] as MetricsSnapshot[], left: workers.size, done: () => { pending.delete(id); resolve(metrics.expose(entry.snaps)); } };
@@ -77,6 +78,8 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
           const r = bans.add(m.ip, { ttlMs: auto.banSeconds * 1000, reason: `auto: ${auto.threshold} blocked requests in ${auto.windowSeconds}s`, source: 'auto' });
           if (r.ok) { metrics.inc('jirachi_bans_total', { source: 'auto' }); o.say(`auto-banned ${m.ip} for ${auto.banSeconds}s`); pushBans(); }
         }
+      } else if (m.t === 'reloaded') {
+        if (reloadWait) { reloadWait.errors.push(...m.errors.map((e) => `worker ${w.process.pid}: ${e}`)); if (--reloadWait.left === 0) reloadWait.done(); }
       } else if (m.t === 'metrics') {
         const p = pending.get(m.id);
         if (p) { p.snaps.push(m.snap); if (--p.left === 0) p.done(); }
@@ -113,9 +116,16 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
     cfg = n.value;
     bans.syncConfigBans(cfg.bans.static);
     pushBans();
-    broadcast({ t: 'reload' });
-    o.say(`config reloaded in ${workers.size} workers (mode ${cfg.mode})`);
-    return [];
+    // Answer only when every worker has swapped its snapshot (or said why it could not).
+    const errors = await new Promise<string[]>((resolve) => {
+      const w = { left: workers.size, errors: [] as string[], done: () => { reloadWait = null; resolve(w.errors); } };
+      reloadWait = w;
+      if (w.left === 0) return w.done();
+      broadcast({ t: 'reload' });
+      setTimeout(() => { if (reloadWait === w) { w.errors.push(`${w.left} worker(s) did not confirm the reload within 10 s`); w.done(); } }, 10_000).unref();
+    });
+    o.say(errors.length ? `config reload incomplete: ${errors.join('; ')}` : `config reloaded in ${workers.size} workers (mode ${cfg.mode})`);
+    return errors;
   };
   const admin = createAdminServer({
     bans, metrics, say: o.say, reload, bansChanged: pushBans, metricsText: scrape,

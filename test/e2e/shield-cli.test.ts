@@ -138,6 +138,10 @@ test('cluster mode: workers share bans, auto-ban counts across workers, metrics 
   assert.equal(status, 403, 'auto-ban applied across workers');
   const bans = JSON.parse(readFileSync(join(dir, 'state', 'bans.json'), 'utf8')).bans;
   assert.equal(bans[0].source, 'auto');
+  // Reload answers once every worker has swapped its config.
+  const rl = await request(`http://127.0.0.1:${adminPort}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(rl.status, 200, rl.body.toString());
+  assert.deepEqual(JSON.parse(rl.body.toString()), { ok: true, errors: [] });
   proc.kill('SIGTERM');
   assert.equal(await exited, 0);
   const lines = readFileSync(join(dir, 'd.jsonl'), 'utf8').trim().split('\n');
