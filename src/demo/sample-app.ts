@@ -15,7 +15,7 @@ function esc(s: string): string {
 
 function page(title: string, body: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><h1>${esc(title)}</h1>${body}
-<form action="/search"><input name="q" placeholder="search"><button>Search</button></form></body></html>\n`;
+<form action="/search"><input name="q" aria-label="search"><button>Search</button></form></body></html>\n`;
 }
 
 /** Handles one sample-app request. Exported for tests. */

@@ -1,17 +1,12 @@
 // Federated bagging of gradient-boosted trees: nodes contribute small tree ensembles, the server keeps those that don't hurt validation.
 
 import { err, ok, type Result } from '../../core/index.js';
+import type { GbdtModelFile, GbdtTree } from '../../detect/index.js';
 import type { Dataset, EvalMetrics } from '../round/types.js';
 import { evaluateScores } from '../round/types.js';
 
-/** One regression tree as parallel arrays (the detection engine's GbdtTree layout). */
-export interface BagTree {
-  readonly feature: number[];
-  readonly threshold: number[];
-  readonly left: number[];
-  readonly right: number[];
-  readonly value: number[];
-}
+/** One regression tree as parallel arrays: the detection engine's GbdtTree. */
+export type BagTree = GbdtTree;
 
 /** A node's contribution in one round: a boosted ensemble trained on its own data (its prior log-odds and trees). */
 export interface TreeContribution {
@@ -21,17 +16,8 @@ export interface TreeContribution {
   readonly trees: readonly BagTree[];
 }
 
-/** The GBDT model-file fields the bag produces (format of the detection engine's GbdtModelFile). */
-export interface BaggedGbdt {
-  readonly format: 'jirachi-gbdt';
-  readonly version: 1;
-  readonly dim: number;
-  readonly featureVersion: number;
-  readonly baseScore: number;
-  readonly threshold: number;
-  readonly trees: BagTree[];
-  readonly meta: { readonly bag: ReadonlyArray<{ nodeId: string; round: number; trees: number }> };
-}
+/** The model the bag produces: a detection-engine GBDT model file that records where its trees came from. */
+export type BaggedGbdt = GbdtModelFile & { readonly meta: { readonly bag: ReadonlyArray<{ nodeId: string; round: number; trees: number }> } };
 
 /** Settings of the acceptance step. */
 export interface BaggingOptions {
