@@ -9,7 +9,7 @@ let echo: Echo;
 let sh: TestShield;
 before(async () => {
   echo = await startEcho();
-  sh = await startShield(echo.url, 'limits:\n  headersTimeoutMs: 800\n  requestTimeoutMs: 1500\n  maxHeaderBytes: 4096\nupstreamTimeouts:\n  headersMs: 400\n');
+  sh = await startShield(echo.url, 'limits:\n  headersTimeoutMs: 800\n  requestTimeoutMs: 1500\n  idleTimeoutMs: 1000\n  maxHeaderBytes: 4096\nupstreamTimeouts:\n  headersMs: 400\n');
 });
 after(async () => { await sh.stop(); await echo.close(); });
 
@@ -63,6 +63,13 @@ test('slowloris: a client that never finishes its headers is cut off', async () 
   const r = await rawExchange(sh.shield.proxyAddress.port, `GET / HTTP/1.1\r\n${H}X-Slow: `, 6000, -1);
   assert.ok(r.closed, 'connection closed by the shield');
   assert.ok(Date.now() - t0 < 5000);
+});
+
+test('idle keep-alive connections are closed after idleTimeoutMs', async () => {
+  const t0 = Date.now();
+  const r = await rawExchange(sh.shield.proxyAddress.port, `GET /idle HTTP/1.1\r\n${H}\r\n`, 8000, -1);
+  assert.match(r.text, /^HTTP\/1\.1 200 /);
+  assert.ok(r.closed && Date.now() - t0 < 6000, 'closed by the shield after the idle timeout');
 });
 
 test('slow body: a client that stops sending its body is cut off', async () => {
