@@ -98,3 +98,21 @@ test('upstream refused gives 502 with a request id, never a hang', async () => {
     assert.equal(j.status, 502);
   } finally { await s2.stop(); }
 });
+
+test('a client that stops reading a large response is cut off and frees its upstream connection', async (t) => {
+  const s2 = await startShield(echo.url, 'upstreamTimeouts:\n  bodyMs: 1000\n');
+  t.after(() => s2.stop());
+  const sock = net.connect(s2.shield.proxyAddress.port, '127.0.0.1');
+  sock.on('error', () => {});
+  sock.write(`GET /big?mb=64 HTTP/1.1\r\n${H}\r\n`);
+  sock.pause(); // never read: the shield's writes stall once the socket buffers are full
+  let inFlight = -1;
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    inFlight = s2.shield.context.inFlight;
+    if (i > 5 && inFlight === 0) break;
+  }
+  sock.destroy();
+  assert.equal(inFlight, 0, 'the stalled response was destroyed');
+  assert.equal((await request(`${s2.base}/after`)).status, 200);
+});
