@@ -26,6 +26,13 @@ export function headerValue(view: Pick<RequestView, 'headers'>, name: string): s
   return undefined;
 }
 
+/** Lower-cased [name, value] pairs from Node's flat rawHeaders array. Never throws. */
+export function headerPairs(raw: readonly string[]): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = [];
+  for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
+  return out;
+}
+
 /** Builds a RequestView from loose fields, lower-casing header names. Never throws. */
 export function makeRequestView(input: {
   method?: string; path?: string; query?: string; body?: string; bodyTruncated?: boolean;

@@ -103,8 +103,7 @@ export class BanStore {
    * neither mirrors nor the file: the primary owns those.
    */
   replaceAll(bans: readonly Ban[]): void {
-    for (const b of this.mem.list()) this.mem.remove(b.target);
-    this.mem.sweep();
+    this.mem.clear();
     for (const b of bans) this.mem.add(b);
   }
 

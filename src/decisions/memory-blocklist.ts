@@ -60,6 +60,9 @@ export class MemoryBlocklist implements BlocklistBackend {
     return [...this.exact.values(), ...this.cidrs.map((c) => c.ban)].filter((b) => b.expiresAt === null || b.expiresAt > now);
   }
 
+  /** Removes every ban. */
+  clear(): void { this.exact.clear(); this.cidrs = []; }
+
   /** Removes every lapsed ban and returns them (exact and CIDR). */
   sweep(): Ban[] {
     const now = this.clock.now();

@@ -3,13 +3,13 @@
 
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig, formatIssue, type ConfigOverrides, type ShieldConfig } from '../config/index.js';
 import { err, ok, type Result } from '../core/index.js';
-import { AutoBan, BanStore, type Ban, type BlocklistBackend } from '../decisions/index.js';
+import { AutoBan, type Ban } from '../decisions/index.js';
 import { Metrics, type MetricsSnapshot } from '../telemetry/index.js';
 import { createAdminServer } from './admin.js';
 import { adminToken, listen } from './listen.js';
+import { applyAutoBan, openBanStore } from './auto-ban.js';
 import { Shield, type ShieldOptions } from './shield.js';
 
 /** Messages between primary and workers. */
@@ -37,15 +37,9 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
   const c = loadConfig(o.configFile, o.overrides);
   if (!c.ok) return err(c.error.map(formatIssue));
   let cfg = c.value;
-  const mirrors: BlocklistBackend[] = [];
-  if (cfg.kernel.enabled && o.kernelFactory) {
-    const k = await o.kernelFactory(cfg);
-    if (k.ok) mirrors.push(k.value); else o.say(`kernel blocklist ${k.error}; running with the user-space blocklist only`);
-  }
-  const bans = new BanStore({ file: join(cfg.stateDir, 'bans.json'), mirrors, onError: o.say });
-  const loaded = bans.load();
-  if (!loaded.ok) return err([loaded.error]);
-  bans.syncConfigBans(cfg.bans.static);
+  const opened = await openBanStore(cfg, o.kernelFactory, o.say);
+  if (!opened.ok) return err([opened.error]);
+  const bans = opened.value;
   let autoBan = new AutoBan({ threshold: cfg.bans.auto.threshold, windowMs: cfg.bans.auto.windowSeconds * 1000 });
   const metrics = new Metrics();
   metrics.gauge('jirachi_active_bans', () => bans.list().length);
@@ -73,11 +67,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
       if (m.t === 'want-bans') w.send({ t: 'bans', bans: bans.list() } satisfies ToWorker);
       else if (m.t === 'ready') resolve();
       else if (m.t === 'blocked') {
-        const auto = cfg.bans.auto;
-        if (auto.enabled && autoBan.record(m.ip, Date.now())) {
-          const r = bans.add(m.ip, { ttlMs: auto.banSeconds * 1000, reason: `auto: ${auto.threshold} blocked requests in ${auto.windowSeconds}s`, source: 'auto' });
-          if (r.ok) { metrics.inc('jirachi_bans_total', { source: 'auto' }); o.say(`auto-banned ${m.ip} for ${auto.banSeconds}s`); pushBans(); }
-        }
+        if (cfg.bans.auto.enabled && applyAutoBan(m.ip, autoBan, bans, cfg.bans.auto, metrics, o.say)) pushBans();
       } else if (m.t === 'reloaded') {
         if (reloadWait) { reloadWait.errors.push(...m.errors.map((e) => `worker ${w.process.pid}: ${e}`)); if (--reloadWait.left === 0) reloadWait.done(); }
       } else if (m.t === 'metrics') {

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
+import type { ShieldConfig } from '../config/index.js';
 import { downstreamHeaders } from './headers.js';
 
 /** Upstream connection settings. */
@@ -75,6 +76,11 @@ export class Upstream {
       res.off('close', onClose);
       res.setTimeout(0);
     }
+  }
+
+  /** The pool a config asks for. */
+  static fromConfig(cfg: Pick<ShieldConfig, 'upstream' | 'upstreamConnections' | 'upstreamTimeouts'>): Upstream {
+    return new Upstream({ url: new URL(cfg.upstream), connections: cfg.upstreamConnections, ...cfg.upstreamTimeouts });
   }
 
   /** Closes idle connections and waits for in-flight requests. */

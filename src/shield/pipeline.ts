@@ -4,13 +4,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Decision, Finding } from '../core/index.js';
-import { makeRequestView } from '../core/index.js';
+import { headerPairs, type RequestView } from '../core/index.js';
 import { decide, matchRoute, type RoutePolicy } from '../policy/index.js';
 import { publishProtocolError, publishVerdict, type VerdictEvent } from '../telemetry/index.js';
 import { bodyEncodingError, continueBody, isInspectableType, readBodyPrefix } from './body.js';
 import { resolveClientIp } from './client-ip.js';
 import type { ShieldContext } from './context.js';
 import type { ForwardOutcome } from './forward.js';
+import { applyAutoBan } from './auto-ban.js';
 import { checkFraming } from './framing.js';
 import { upstreamHeaders } from './headers.js';
 import { loggableExcerpt, requestSample } from './redact.js';
@@ -120,7 +121,7 @@ async function inspectAndAct(ctx: ShieldContext, req: IncomingMessage, res: Serv
   }
   const bodyText = inspectBody ? prefix.toString('utf8', 0, Math.min(prefix.length, cfg.limits.inspectBodyBytes)) : '';
   tr.bodyText = bodyText;
-  const view = makeRequestView({ method: req.method ?? 'GET', path, query, headers: headerPairs(req.rawHeaders), body: bodyText, bodyTruncated: !complete, clientIp: tr.clientIp });
+  const view: RequestView = { method: req.method ?? 'GET', path, query, headers: headerPairs(req.rawHeaders), body: bodyText, bodyTruncated: !complete, clientIp: tr.clientIp };
   const t = process.hrtime.bigint();
   let findings: Finding[];
   try {
@@ -156,9 +157,7 @@ export function countForAutoBan(ctx: ShieldContext, ip: string): void {
   const auto = ctx.snapshot.config.bans.auto;
   if (!auto.enabled) return;
   if (ctx.reportBlocked) { ctx.reportBlocked(ip); return; }
-  if (!ctx.autoBan.record(ip, Date.now())) return;
-  const r = ctx.bans.add(ip, { ttlMs: auto.banSeconds * 1000, reason: `auto: ${auto.threshold} blocked requests in ${auto.windowSeconds}s`, source: 'auto' });
-  if (r.ok) { ctx.metrics.inc('jirachi_bans_total', { source: 'auto' }); ctx.say(`auto-banned ${ip} for ${auto.banSeconds}s`); }
+  applyAutoBan(ip, ctx.autoBan, ctx.bans, auto, ctx.metrics, ctx.say);
 }
 
 async function forwardAndRecord(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace, body: Buffer | import('node:stream').Readable | null, json: boolean): Promise<void> {
@@ -186,11 +185,6 @@ async function forwardAndRecord(ctx: ShieldContext, req: IncomingMessage, res: S
   respondError(res, { status: out.status, id: tr.id, json, code: out.status === 413 ? 'too_large' : 'upstream', ...gateway, close: out.status === 413 });
 }
 
-function headerPairs(raw: readonly string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
-  return out;
-}
 
 function wantsJson(req: IncomingMessage): boolean {
   const a = req.headers.accept;

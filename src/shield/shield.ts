@@ -1,7 +1,6 @@
 // The Shield's lifecycle: start the proxy and admin servers, hot reload, graceful shutdown.
 
 import http from 'node:http';
-import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { loadConfig, formatIssue, type ConfigOverrides, type ShieldConfig } from '../config/index.js';
 import { err, ok, type Detector, type Result } from '../core/index.js';
@@ -9,6 +8,7 @@ import { BanStore, type Ban, type BlocklistBackend } from '../decisions/index.js
 import { DecisionLog, Metrics, onProtocolError, publishProtocolError } from '../telemetry/index.js';
 import { createAdminServer } from './admin.js';
 import { adminToken, listen } from './listen.js';
+import { openBanStore } from './auto-ban.js';
 import { buildSnapshot, makeLimiters, type ShieldContext } from './context.js';
 import { Upstream } from './forward.js';
 import { handleRequest } from './pipeline.js';
@@ -53,21 +53,15 @@ export class Shield {
     const cfg = c.value;
     const engine = opts.engineFactory(cfg);
     if (!engine.ok) return err([`detection engine: ${engine.error}`]);
-    const mirrors: BlocklistBackend[] = [];
-    if (cfg.kernel.enabled && opts.kernelFactory && !opts.worker) {
-      const k = await opts.kernelFactory(cfg);
-      if (k.ok) { mirrors.push(k.value); say(`kernel blocklist: bans mirrored to ${cfg.kernel.pinDir}`); }
-      else say(`kernel blocklist ${k.error}; running with the user-space blocklist only`);
-    }
-    const bans = new BanStore({ file: opts.worker ? null : join(cfg.stateDir, 'bans.json'), mirrors, onError: say });
-    const loaded = bans.load();
-    if (!loaded.ok) return err([loaded.error]);
-    if (!opts.worker) bans.syncConfigBans(cfg.bans.static);
+    // A cluster worker holds only a replica: no file, no kernel mirror (its primary owns them).
+    const opened = opts.worker ? ok(new BanStore({ file: null, onError: say })) : await openBanStore(cfg, opts.kernelFactory, say);
+    if (!opened.ok) return err([opened.error]);
+    const bans = opened.value;
     const metrics = new Metrics();
     metrics.gauge('jirachi_active_bans', () => bans.list().length);
     const ctx: ShieldContext = {
       snapshot: buildSnapshot(cfg, engine.value), bans, ...makeLimiters(cfg),
-      upstream: new Upstream({ url: new URL(cfg.upstream), connections: cfg.upstreamConnections, ...cfg.upstreamTimeouts }),
+      upstream: Upstream.fromConfig(cfg),
       metrics, log: cfg.log.decisions === 'off' ? null : new DecisionLog(cfg.log.decisions), inFlight: 0, say, tunnels: new Set(),
       ...(opts.worker ? { reportBlocked: opts.worker.reportBlocked } : {}),
     };
@@ -140,7 +134,7 @@ export class Shield {
     if (JSON.stringify(cfg.bans.auto) !== JSON.stringify(old.bans.auto)) this.ctx.autoBan = makeLimiters(cfg).autoBan;
     if (cfg.upstream !== old.upstream || JSON.stringify(cfg.upstreamTimeouts) !== JSON.stringify(old.upstreamTimeouts)) {
       const prev = this.ctx.upstream;
-      this.ctx.upstream = new Upstream({ url: new URL(cfg.upstream), connections: cfg.upstreamConnections, ...cfg.upstreamTimeouts });
+      this.ctx.upstream = Upstream.fromConfig(cfg);
       void prev.close();
     }
     this.server.headersTimeout = cfg.limits.headersTimeoutMs;

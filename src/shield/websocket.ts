@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { makeRequestView } from '../core/index.js';
+import { headerPairs, type RequestView } from '../core/index.js';
 import { decide, matchRoute } from '../policy/index.js';
 import { publishProtocolError } from '../telemetry/index.js';
 import { resolveClientIp } from './client-ip.js';
@@ -39,9 +39,7 @@ function checkHandshake(ctx: ShieldContext, req: IncomingMessage, ip: string): [
   const path = q < 0 ? url : url.slice(0, q);
   const route = matchRoute(snap.policy, 'GET', path);
   if (route.mode === 'off') return null;
-  const headers: Array<[string, string]> = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
-  const view = makeRequestView({ method: 'GET', path, query: q < 0 ? '' : url.slice(q + 1), headers, clientIp: ip });
+  const view: RequestView = { method: 'GET', path, query: q < 0 ? '' : url.slice(q + 1), headers: headerPairs(req.rawHeaders), body: '', bodyTruncated: false, clientIp: ip };
   let verdict: string;
   try { verdict = decide(snap.engine.inspect(view, { maxFindings: 32 }), route).verdict; } catch { verdict = snap.config.failMode === 'closed' ? 'BLOCK' : 'ALLOW'; }
   ctx.metrics.inc('jirachi_requests_total', { verdict, mode: route.mode, route: 'websocket' });
