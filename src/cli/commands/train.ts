@@ -6,12 +6,11 @@ import type { Command } from 'commander';
 import { FEATURE_DIM, featurizeParsed, parseRequest, runSignatures, scoreModel, trainGbdt, trainWeightModel, type ModelFile } from '../../detect/index.js';
 import { decodeTrainingCsv } from '../../prometheus/index.js';
 import { splitSide, type CorpusRecord } from '../../detect/corpus.js';
-import { loadRecords } from './eval.js';
+import { addCorpusOptions, loadRecords, type CorpusSelection } from '../corpus-options.js';
 import { registerCommand, UsageFailure } from '../registry.js';
 
-interface TrainOpts {
-  data: string[]; out: string; kind: string; trees: string; depth: string; eta: string; seed: string; split?: string;
-  testFraction?: string; sources?: string; excludeSources?: string; generatedBenign?: string; report?: string; targetFpr: string; limit?: string;
+interface TrainOpts extends CorpusSelection {
+  data: string[]; out: string; kind: string; trees: string; depth: string; eta: string; seed: string; report?: string; targetFpr: string;
 }
 
 function int(v: string, name: string, min: number, max: number): number {
@@ -45,8 +44,8 @@ function pickThreshold(pBenign: number[], target: number): number {
 }
 
 registerCommand((program: Command) => {
-  program.command('train')
-    .description('train the local model from labeled JSONL corpora (format of shared/data) and/or training_data.csv; deterministic for a seed')
+  addCorpusOptions(program.command('train')
+    .description('train the local model from labeled JSONL corpora (format of shared/data) and/or training_data.csv; deterministic for a seed'))
     .requiredOption('--data <files...>', 'JSONL(.gz) corpora and/or training_data.csv files')
     .requiredOption('--out <file>', 'model file to write')
     .option('--kind <kind>', 'gbdt | weight', 'gbdt')
@@ -54,13 +53,7 @@ registerCommand((program: Command) => {
     .option('--depth <n>', 'max tree depth (gbdt)', '6')
     .option('--eta <f>', 'shrinkage (gbdt) / learning rate (weight)', '0.2')
     .option('--seed <n>', 'random seed', '1')
-    .option('--split <side>', 'use only this side of the random split of the JSONL records: all | train | test', 'all')
-    .option('--test-fraction <f>', 'fraction of records on the test side', '0.2')
-    .option('--sources <list>', 'only these sources')
-    .option('--exclude-sources <list>', 'leave these sources out (for leave-source-out evaluation)')
-    .option('--generated-benign <n>', 'add n generated realistic benign requests', '0')
     .option('--target-fpr <f>', 'choose the decision threshold for this false-positive rate on validation', '0.002')
-    .option('--limit <n>', 'use an evenly spaced subset of n records')
     .option('--report <file>', 'training report (JSON); default: <out>.report.json')
     .action((o: TrainOpts) => {
       const t0 = Date.now();
