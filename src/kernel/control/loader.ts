@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../../core/index.js';
 import { BpfSyscall, errnoName } from './bpf-syscall.js';
-import { libbpf, libc } from './ffi.js';
+import { libbpf, libc, type Libbpf } from './ffi.js';
 import { MAP_NAMES, PROG_NAME } from './layout.js';
 import { OBJECT_PATH } from './paths.js';
 import { bpffsMounted, checkPrivileges } from './probe.js';
@@ -102,6 +102,18 @@ export function attachments(): Attachment[] {
   return out;
 }
 
+/** Privileges, libbpf and the interface's index: what attach and detach both need first. Never throws. */
+function openIface(iface: string): Result<{ readonly bpf: Libbpf; readonly ifindex: number }, string> {
+  const priv = checkPrivileges();
+  if (!priv.ok) return priv;
+  const c = libc(), b = libbpf();
+  if (!c.ok) return c;
+  if (!b.ok) return b;
+  const ifindex = c.value.ifNameToIndex(iface);
+  if (ifindex === 0) return err(`no such interface: ${iface}`);
+  return ok({ bpf: b.value, ifindex });
+}
+
 /** Outcome of attach: the mode used, and a warning when native XDP fell back to generic. */
 export interface AttachOutcome { readonly mode: XdpMode; readonly progId: number; readonly warning?: string }
 
@@ -111,13 +123,9 @@ export interface AttachOutcome { readonly mode: XdpMode; readonly progId: number
  * XDP program. Never throws.
  */
 export function attach(iface: string, pinDir: string, mode?: XdpMode): Result<AttachOutcome, string> {
-  const priv = checkPrivileges();
-  if (!priv.ok) return priv;
-  const c = libc(), b = libbpf();
-  if (!c.ok) return c;
-  if (!b.ok) return b;
-  const ifindex = c.value.ifNameToIndex(iface);
-  if (ifindex === 0) return err(`no such interface: ${iface}`);
+  const opened = openIface(iface);
+  if (!opened.ok) return opened;
+  const { bpf, ifindex } = opened.value;
   const current = queryIface(ifindex);
   const foreign = current.find((q) => !q.ours);
   if (foreign) return err(`${iface} already runs another XDP program (id ${foreign.id}, ${foreign.mode}); detach it first`);
@@ -125,8 +133,8 @@ export function attach(iface: string, pinDir: string, mode?: XdpMode): Result<At
   if (!loaded.ok) return loaded;
   try {
     const tryMode = (m: XdpMode): number => {
-      for (const q of current) if (q.mode !== m) b.value.xdpDetach(ifindex, modeFlag(q.mode));
-      return b.value.xdpAttach(ifindex, loaded.value.progFd, modeFlag(m));
+      for (const q of current) if (q.mode !== m) bpf.xdpDetach(ifindex, modeFlag(q.mode));
+      return bpf.xdpAttach(ifindex, loaded.value.progFd, modeFlag(m));
     };
     const first: XdpMode = mode ?? 'native';
     const r = tryMode(first);
@@ -142,17 +150,13 @@ export function attach(iface: string, pinDir: string, mode?: XdpMode): Result<At
 
 /** Detaches Jirachi's program from `iface`; ok(false) when it was not attached there. Never throws. */
 export function detach(iface: string): Result<boolean, string> {
-  const priv = checkPrivileges();
-  if (!priv.ok) return priv;
-  const c = libc(), b = libbpf();
-  if (!c.ok) return c;
-  if (!b.ok) return b;
-  const ifindex = c.value.ifNameToIndex(iface);
-  if (ifindex === 0) return err(`no such interface: ${iface}`);
+  const opened = openIface(iface);
+  if (!opened.ok) return opened;
+  const { bpf, ifindex } = opened.value;
   let detached = false;
   for (const q of queryIface(ifindex)) {
     if (!q.ours) continue;
-    const r = b.value.xdpDetach(ifindex, modeFlag(q.mode));
+    const r = bpf.xdpDetach(ifindex, modeFlag(q.mode));
     if (r !== 0) return err(`detaching XDP from ${iface} failed (${errnoName(r)})`);
     detached = true;
   }
