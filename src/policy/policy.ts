@@ -58,6 +58,8 @@ export function compilePolicy(input: PolicyInput): Policy {
 }
 
 const UNRESERVED = /[A-Za-z0-9._~-]/;
+/** A path needs canonicalizing if it has an escape, a backslash, a `;`, an empty or a dot segment. */
+const NEEDS_CANON = /[%\\;]|\/\/|\/\.\.?(?:\/|$)/;
 
 /**
  * The path a route is chosen by: the raw path as a server would resolve it. Percent-encoded
@@ -67,6 +69,8 @@ const UNRESERVED = /[A-Za-z0-9._~-]/;
  * route as `/api/x`. The request is still forwarded with its raw path. Never throws.
  */
 export function canonicalPath(raw: string): string {
+  // Fast path for the common case: nothing to decode, resolve or collapse.
+  if (raw.charCodeAt(0) === 47 && !NEEDS_CANON.test(raw)) return raw;
   let s = raw.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
     const c = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(c) || c === '/' || c === '\\' ? c : m;
