@@ -1,7 +1,7 @@
 // GBDT training (XGBoost-style): second-order gradients, histogram splits, shrinkage, regularization.
 
 import { FEATURE_VERSION } from './features.js';
-import type { GbdtModelFile, GbdtTree } from './gbdt.js';
+import { gbdtMargin, type GbdtModelFile, type GbdtTree } from './gbdt.js';
 import { Rng } from './rng.js';
 
 /** Training options. Defaults in parentheses. */
@@ -18,6 +18,11 @@ export interface GbdtTrainOptions {
   readonly seed: number;
   /** Weight of each attack row relative to benign rows (1). */
   readonly positiveWeight?: number;
+  /**
+   * Continue boosting from this model (same dim): training starts from its margins, and the result
+   * keeps its baseScore and trees followed by the new ones (absent: start from the label prior).
+   */
+  readonly init?: GbdtModelFile;
 }
 
 /** Progress callback payload: round done and training log-loss. */
@@ -86,11 +91,13 @@ export function trainGbdt(X: readonly Float32Array[], y: readonly number[], opts
   let pos = 0, tot = 0;
   for (let i = 0; i < n; i++) { tot += wRow[i]!; if (y[i]! > 0.5) pos += wRow[i]!; }
   const prior = Math.min(0.999, Math.max(0.001, pos / tot));
-  const baseScore = Math.log(prior / (1 - prior));
+  const { init, ...params } = opts;
+  const baseScore = init ? init.baseScore : Math.log(prior / (1 - prior));
   const margin = new Float64Array(n).fill(baseScore);
+  if (init) for (let i = 0; i < n; i++) margin[i] = gbdtMargin(init, X[i]!);
   const g = new Float64Array(n), h = new Float64Array(n);
   const rng = new Rng(opts.seed);
-  const trees: GbdtTree[] = [];
+  const trees: GbdtTree[] = init ? [...init.trees] : [];
   for (let round = 0; round < opts.trees; round++) {
     let loss = 0;
     for (let i = 0; i < n; i++) {
@@ -108,8 +115,8 @@ export function trainGbdt(X: readonly Float32Array[], y: readonly number[], opts
     for (let i = 0; i < n; i++) margin[i] = margin[i]! + leafOf(tree, data, i);
     onProgress?.({ round: round + 1, trees: opts.trees, logloss: loss / tot });
   }
-  return { format: 'jirachi-gbdt', version: 1, dim, featureVersion: FEATURE_VERSION, baseScore: round6(baseScore), threshold: 0.5, trees,
-    meta: { params: { ...opts } } };
+  return { format: 'jirachi-gbdt', version: 1, dim, featureVersion: FEATURE_VERSION, baseScore: init ? baseScore : round6(baseScore), threshold: 0.5, trees,
+    meta: { params } };
 }
 
 function round6(v: number): number { return Math.round(v * 1e6) / 1e6; }
