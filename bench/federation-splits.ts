@@ -1,5 +1,5 @@
 // Builds deterministic non-IID node splits of the shared corpus for the herd-immunity demonstration.
-// Usage: node dist/bench/federation-splits.js --src /work/shared/data/train-requests.jsonl.gz --out DIR [--per-class N] [--nodes 3|5]
+// Usage: node dist/bench/federation-splits.js --src /work/shared/data/train-requests.jsonl.gz --out DIR [--per-class N] [--nodes 3|5] [--server-val N]
 
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,8 +14,12 @@ function h(id: string, salt: string): number {
   return createHash('sha256').update(`${salt}:${id}`).digest().readUInt32BE(0) / 2 ** 32;
 }
 
-/** Writes node-<i>.jsonl, test-<class>.jsonl, test-benign.jsonl and central.jsonl; returns the file counts. */
-export function buildSplits(src: string, out: string, perClass: number, nodes: number): Record<string, number> {
+/**
+ * Writes node-<i>.jsonl, test-<class>.jsonl, test-benign.jsonl, central.jsonl and server-validation.jsonl
+ * (`serverVal` rows per attack class, twice that benign, from training ids no node holds: the federation
+ * server's own validation set for tree rounds); returns the file counts.
+ */
+export function buildSplits(src: string, out: string, perClass: number, nodes: number, serverVal = 100): Record<string, number> {
   mkdirSync(out, { recursive: true });
   const rows = gunzipSync(readFileSync(src)).toString('utf8').split('\n').filter((l) => l.trim() !== '');
   const byClass = new Map<string, Array<{ line: string; r: number; test: boolean }>>();
@@ -36,11 +40,13 @@ export function buildSplits(src: string, out: string, perClass: number, nodes: n
     const train = list.filter((x) => !x.test);
     if (cls === 'benign') {
       train.slice(0, perClass * nodes).forEach((x, i) => put(`node-${(i % nodes) + 1}.jsonl`, x.line));
+      for (const x of train.slice(perClass * nodes, perClass * nodes + 2 * serverVal)) put('server-validation.jsonl', x.line);
       continue;
     }
     const owners = Array.from({ length: nodes }, (_, i) => i + 1).filter((n) => n > 3 || (NODE_CLASSES[n - 1] ?? []).includes(cls));
     const share = cls === 'cmdi' || cls === 'path-traversal' ? Math.ceil(perClass / 2) : perClass;
     train.slice(0, share * owners.length).forEach((x, i) => put(`node-${owners[i % owners.length]}.jsonl`, x.line));
+    for (const x of train.slice(share * owners.length, share * owners.length + serverVal)) put('server-validation.jsonl', x.line);
   }
   for (let n = 1; n <= nodes; n++) for (const l of files[`node-${n}.jsonl`] ?? []) put('central.jsonl', l);
   const counts: Record<string, number> = {};
@@ -50,6 +56,6 @@ export function buildSplits(src: string, out: string, perClass: number, nodes: n
 
 const arg = (name: string, d: string): string => { const i = process.argv.indexOf(name); return i > 0 ? (process.argv[i + 1] ?? d) : d; };
 if (process.argv[1]?.endsWith('federation-splits.js')) {
-  const counts = buildSplits(arg('--src', '/work/shared/data/train-requests.jsonl.gz'), arg('--out', 'fed-data'), Number(arg('--per-class', '1500')), Number(arg('--nodes', '3')));
+  const counts = buildSplits(arg('--src', '/work/shared/data/train-requests.jsonl.gz'), arg('--out', 'fed-data'), Number(arg('--per-class', '1500')), Number(arg('--nodes', '3')), Number(arg('--server-val', '100')));
   process.stdout.write(JSON.stringify(counts, null, 2) + '\n');
 }

@@ -5,5 +5,5 @@ export * from './auth/index.js';
 export * from './transport/index.js';
 export * from './round/index.js';
 export * from './node.js';
-export { simulate, type SimulateOptions } from './simulate.js';
+export { simulate, type SimulateOptions, type GbdtSimulateOptions } from './simulate.js';
 export * from './bagging/index.js';

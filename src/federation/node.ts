@@ -8,7 +8,7 @@ import { identityFromFile, parseRegistry, parsePublicKey, rawPublicKey, type Nod
 import { generateTlsMaterial, grpcTransport, startGrpcServer, type Handler, type FederationMethod } from './transport/index.js';
 import { createStrategy, strategyNames, withDp, withServerLr, type Strategy } from './strategy/index.js';
 import {
-  FederationClient, FederationServer, loadDataset, splitValidation, type Attack, type ModelAdapter, type RoundSummary,
+  FederationClient, FederationServer, loadDataset, splitValidation, type Attack, type Combiner, type ContributionAdapter, type ModelAdapter, type RoundSummary,
 } from './round/index.js';
 
 /** Reads and parses an identity key file; throws with a one-line reason. */
@@ -44,8 +44,11 @@ export interface ServerProcessOptions<M> {
   readonly listen: string;
   readonly rounds: number;
   readonly minClients: number;
-  readonly strategy: Strategy;
-  readonly adapter: ModelAdapter<M>;
+  /** Vector models: the aggregation strategy. */
+  readonly strategy?: Strategy;
+  readonly adapter: ModelAdapter<M> | ContributionAdapter<M>;
+  /** Contribution models (GBDT): how the server accepts contributions. */
+  readonly combiner?: Combiner<M>;
   readonly initialModel: M;
   readonly registryPath: string;
   readonly keyPath: string;
@@ -77,7 +80,8 @@ export async function runServerProcess<M>(o: ServerProcessOptions<M>): Promise<R
     tls = { certPath: o.tls.certPath, certPem: await readFile(o.tls.certPath), keyPem: await readFile(o.tls.keyPath) };
   }
   const fed = new FederationServer({
-    rounds: o.rounds, minClients: o.minClients, strategy: o.strategy, adapter: o.adapter, initialModel: o.initialModel,
+    rounds: o.rounds, minClients: o.minClients, adapter: o.adapter, initialModel: o.initialModel,
+    ...(o.strategy ? { strategy: o.strategy } : {}), ...(o.combiner ? { combiner: o.combiner } : {}),
     signingKey: id.privateKey, signer: id.nodeId, secureAggregation: o.secureAggregation, roundTimeoutMs: o.roundTimeoutMs,
     joinTimeoutMs: o.joinTimeoutMs, base: { localEpochs: o.localEpochs, lr: o.lr, proxMu: 0, clipNorm: 0 },
     ...(o.log ? { log: o.log } : {}),
@@ -104,7 +108,7 @@ export interface ClientProcessOptions<M> {
   readonly server: string;
   readonly dataPath: string;
   readonly featurize: (v: RequestView) => Float32Array;
-  readonly adapter: ModelAdapter<M>;
+  readonly adapter: ModelAdapter<M> | ContributionAdapter<M>;
   readonly featureDim: number;
   readonly keyPath: string;
   readonly serverKeyPath: string;

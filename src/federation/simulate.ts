@@ -23,7 +23,31 @@ export interface SimulateOptions {
   readonly serverLr?: number;
   /** Differential privacy on the server: clip norm and noise multiplier. */
   readonly dp?: { readonly clip: number; readonly noise: number };
+  /** Federate the GBDT by tree rounds instead of the weight model (`strategy` is then unused). */
+  readonly gbdt?: GbdtSimulateOptions;
   readonly log?: (msg: string) => void;
+}
+
+/** Tree-round settings of a GBDT simulation (see `federation server|client --model gbdt`). */
+export interface GbdtSimulateOptions {
+  /** The server's own labeled validation file. */
+  readonly validation: string;
+  readonly treesPerRound: number;
+  readonly maxTreesPerNode?: number;
+  readonly depth: number;
+  readonly eta: number;
+  readonly combine: 'sum' | 'mean';
+  readonly tolerance: number;
+  /** Trees of each node's local-only model. */
+  readonly localTrees: number;
+}
+
+function gbdtArgs(g: GbdtSimulateOptions | undefined, side: 'server' | 'client'): string[] {
+  if (!g) return [];
+  const common = ['--model', 'gbdt', '--tree-depth', String(g.depth), '--tree-eta', String(g.eta)];
+  return side === 'client' ? [...common, '--local-trees', String(g.localTrees)]
+    : [...common, '--validation', g.validation, '--trees-per-round', String(g.treesPerRound), '--tree-combine', g.combine, '--tolerance', String(g.tolerance),
+      ...(g.maxTreesPerNode !== undefined ? ['--max-trees-per-node', String(g.maxTreesPerNode)] : [])];
 }
 
 function waitExit(p: ChildProcess, name: string, stderr: string[]): Promise<void> {
@@ -54,7 +78,7 @@ export async function simulate(o: SimulateOptions): Promise<Record<string, unkno
     '--key', join(keys, 'server.key.json'), '--model-out', join(o.out, 'global-model.json'), '--tls-dir', join(o.out, 'tls'), '--summary', join(o.out, 'server-summary.json'),
     '--local-epochs', String(o.localEpochs), '--lr', String(o.lr), '--round-timeout', String(o.roundTimeoutMs),
     '--server-lr', String(o.serverLr ?? 1), ...(o.dp ? ['--dp-clip', String(o.dp.clip), '--dp-noise', String(o.dp.noise)] : []),
-    ...(o.secureAggregation ? ['--secagg'] : []), '--announce'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    ...(o.secureAggregation ? ['--secagg'] : []), ...gbdtArgs(o.gbdt, 'server'), '--announce'], { stdio: ['ignore', 'pipe', 'pipe'] });
   collect(srv, srvErr, o.log, 'server');
   const srvDone = waitExit(srv, 'server', srvErr);
   const first = await new Promise<string>((resolve, reject) => {
@@ -70,7 +94,7 @@ export async function simulate(o: SimulateOptions): Promise<Record<string, unkno
     const p = spawn(process.execPath, [o.bin, 'federation', 'client', '--server', `localhost:${addr.port}`, '--data', o.data[k] as string,
       '--model-out', simPaths.model(o.out, i), '--local-model-out', simPaths.local(o.out, i), '--report', simPaths.report(o.out, i),
       '--key', simPaths.key(o.out, i), '--server-key', join(keys, 'server.pub'), '--ca', addr.certPath,
-      '--local-epochs', String(o.localEpochs), '--lr', String(o.lr), ...(attack ? ['--attack', attack] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--local-epochs', String(o.localEpochs), '--lr', String(o.lr), ...(attack ? ['--attack', attack] : []), ...gbdtArgs(o.gbdt, 'client')], { stdio: ['ignore', 'ignore', 'pipe'] });
     collect(p, errs, o.log, `node-${i}`);
     return waitExit(p, `node-${i}`, errs);
   });
@@ -83,7 +107,7 @@ export async function simulate(o: SimulateOptions): Promise<Record<string, unkno
   const ss = JSON.parse(await readFile(join(o.out, 'server-summary.json'), 'utf8')) as { rounds: Array<Record<string, unknown>>; refused: unknown };
   const reports = await Promise.all(nodes.map(async (_, k) => JSON.parse(await readFile(simPaths.report(o.out, k + 1), 'utf8')) as Record<string, unknown>));
   const summary = {
-    strategy: o.strategy, serverLr: o.serverLr ?? 1, dp: o.dp ?? null, secureAggregation: o.secureAggregation, nodes: nodes.length, poisoned: [...o.poison.entries()].map(([i, k]) => ({ node: i, kind: k })),
+    model: o.gbdt ? 'gbdt' : 'weight', strategy: o.gbdt ? `gbdt-${o.gbdt.combine}` : o.strategy, serverLr: o.serverLr ?? 1, dp: o.dp ?? null, secureAggregation: o.secureAggregation, nodes: nodes.length, poisoned: [...o.poison.entries()].map(([i, k]) => ({ node: i, kind: k })),
     totalMs: Date.now() - started,
     rounds: ss.rounds.map((r) => ({ round: r['round'], time: r['startedAt'], durationMs: r['durationMs'], participants: r['participants'], accepted: r['accepted'],
       rejected: r['rejected'], dropped: r['dropped'], metrics: r['metrics'], info: r['info'], bytesPerNode: r['bytesPerNode'] })),

@@ -4,10 +4,12 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import {
-  buildStrategy, generateIdentity, identityToFile, runClientProcess, runServerProcess, simulate, strategyNames,
-  weightModelAdapter, type Attack,
+  buildStrategy, DEFAULT_TREE_SETTINGS, emptyGbdt, gbdtAdapter, generateIdentity, identityToFile, loadDataset, runClientProcess, runServerProcess,
+  simulate, strategyNames, treeCombiner, weightModelAdapter, type Attack, type GbdtSimulateOptions, type TreeSettings,
 } from '../../federation/index.js';
-import { FEATURE_DIM, featurize, parseModelFile, scoreWeightModel, trainWeightModel, type WeightModelFile } from '../../detect/index.js';
+import {
+  FEATURE_DIM, FEATURE_VERSION, featurize, parseModelFile, scoreGbdt, scoreWeightModel, trainGbdt, trainWeightModel, type GbdtModelFile, type WeightModelFile,
+} from '../../detect/index.js';
 import { err, ok } from '../../core/index.js';
 import { registerCommand, UsageFailure } from '../registry.js';
 
@@ -16,6 +18,19 @@ const adapter = weightModelAdapter<WeightModelFile>({
   score: scoreWeightModel,
   parse: (j) => { const m = parseModelFile(j); return !m.ok ? err(m.error) : m.value.format === 'jirachi-weight-model' ? ok(m.value) : err('not a weight model'); },
 });
+const gbdtOps = {
+  train: trainGbdt, score: scoreGbdt,
+  parse: (j: unknown) => { const m = parseModelFile(j); return !m.ok ? err(m.error) : m.value.format === 'jirachi-gbdt' ? ok(m.value as GbdtModelFile) : err('not a GBDT model'); },
+};
+const MODELS = ['weight', 'gbdt'] as const;
+const modelKind = (v: string): 'weight' | 'gbdt' => { if (v === 'weight' || v === 'gbdt') return v; throw new UsageFailure(`unknown --model ${v} (${MODELS.join(' | ')})`); };
+/** Boosting settings from --trees-per-round, --tree-depth, --tree-eta (the other settings keep their defaults). */
+const treeSettings = (o: Record<string, unknown>, count = o['treesPerRound'] as number): TreeSettings =>
+  ({ ...DEFAULT_TREE_SETTINGS, count, depth: o['treeDepth'] as number, eta: o['treeEta'] as number });
+const treeOptions = (c: Command, who: 'server' | 'local'): Command => c
+  .option('--model <kind>', `federated model: weight (logistic regression, vector rounds) | gbdt (tree rounds)`, modelKind, 'weight')
+  .option('--tree-depth <n>', `gbdt: tree depth${who === 'local' ? ' of the local-only model' : ''}`, int, DEFAULT_TREE_SETTINGS.depth)
+  .option('--tree-eta <eta>', 'gbdt: shrinkage', num, DEFAULT_TREE_SETTINGS.eta);
 const log = (m: string): void => { process.stderr.write(`${m}\n`); };
 const int = (v: string): number => { const n = Number(v); if (!Number.isInteger(n) || n < 0) throw new UsageFailure(`not a non-negative integer: ${v}`); return n; };
 const num = (v: string): number => { const n = Number(v); if (!Number.isFinite(n)) throw new UsageFailure(`not a number: ${v}`); return n; };
@@ -29,7 +44,7 @@ function parseAttack(s: string | undefined): Attack | undefined {
 }
 
 function registerServer(fed: Command): void {
-  fed.command('server').description('aggregate model updates from registered nodes and ship signed global models')
+  const srv = fed.command('server').description('aggregate model updates from registered nodes and ship signed global models')
     .requiredOption('--listen <host:port>', 'address to listen on (TLS gRPC)')
     .option('--rounds <n>', 'rounds to run', int, 3)
     .option('--min-clients <k>', 'quorum: clients needed to start and to aggregate a round', int, 2)
@@ -48,28 +63,57 @@ function registerServer(fed: Command): void {
     .option('--join-timeout <ms>', 'wait this long for --min-clients to join', int, 120_000)
     .option('--summary <file>', 'write per-round summaries here').option('--model-out <file>', 'write the final global model here')
     .option('--announce', 'print {"port","certPath"} as the first stdout line once listening')
-    .action(async (o: Record<string, unknown>) => {
+    .option('--validation <file>', 'gbdt: the server\'s own labeled validation set (training_data.csv or corpus.jsonl); a node\'s trees are refused if they lower its accuracy')
+    .option('--trees-per-round <n>', 'gbdt: trees each node boosts per round', int, DEFAULT_TREE_SETTINGS.count)
+    .option('--max-trees-per-node <n>', 'gbdt: trees kept per node per round (default: --trees-per-round)', int)
+    .option('--tree-combine <how>', 'gbdt: sum (append accepted trees) | mean (bagging: divide by the count)', 'sum')
+    .option('--tolerance <f>', 'gbdt: refuse a node\'s trees if the round is more accurate without them by more than this', num, 0.01);
+  treeOptions(srv, 'server').action(async (o: Record<string, unknown>) => {
+      if (o['model'] === 'gbdt') { await runGbdtServer(o); return; }
       const dp = o['dpClip'] === undefined ? undefined : { clipNorm: o['dpClip'] as number, noiseMultiplier: o['dpNoise'] as number, delta: o['dpDelta'] as number };
       let strategy;
       try { strategy = buildStrategy(o['strategy'] as string, dp, o['serverLr'] as number); } catch (e) { throw new UsageFailure((e as Error).message); }
       if (o['secagg'] && !strategy.fromMean) throw new UsageFailure(`--secagg needs a linear strategy (fedavg, fedprox, fedadam, momentum), not ${strategy.name}`);
-      const tls = o['tlsCert'] ? { certPath: o['tlsCert'] as string, keyPath: String(o['tlsKey'] ?? '') } : { generateInto: o['tlsDir'] as string };
       await runServerProcess({
-        listen: o['listen'] as string, rounds: o['rounds'] as number, minClients: o['minClients'] as number, strategy, adapter,
-        initialModel: adapter.initial(FEATURE_DIM), registryPath: o['registry'] as string, keyPath: o['key'] as string, tls,
-        secureAggregation: o['secagg'] === true, roundTimeoutMs: o['roundTimeout'] as number, joinTimeoutMs: o['joinTimeout'] as number,
-        localEpochs: o['localEpochs'] as number, lr: o['lr'] as number, log,
-        ...(o['summary'] ? { summaryPath: o['summary'] as string } : {}), ...(o['modelOut'] ? { modelOut: o['modelOut'] as string } : {}),
-        onListening: (i) => {
-          if (o['announce']) process.stdout.write(JSON.stringify({ port: i.port, certPath: i.certPath }) + '\n');
-          else log(`federation server listening on ${i.host}:${i.port} (TLS cert ${i.certPath})`);
-        },
+        strategy, adapter, initialModel: adapter.initial(FEATURE_DIM), secureAggregation: o['secagg'] === true,
+        ...serverShell(o),
       });
     });
 }
 
+/** The options every server shares: TLS, timeouts, outputs, announce. */
+function serverShell(o: Record<string, unknown>) {
+  return {
+    listen: o['listen'] as string, rounds: o['rounds'] as number, minClients: o['minClients'] as number,
+    registryPath: o['registry'] as string, keyPath: o['key'] as string,
+    tls: o['tlsCert'] ? { certPath: o['tlsCert'] as string, keyPath: String(o['tlsKey'] ?? '') } : { generateInto: o['tlsDir'] as string },
+    roundTimeoutMs: o['roundTimeout'] as number, joinTimeoutMs: o['joinTimeout'] as number,
+    localEpochs: o['localEpochs'] as number, lr: o['lr'] as number, log,
+    ...(o['summary'] ? { summaryPath: o['summary'] as string } : {}), ...(o['modelOut'] ? { modelOut: o['modelOut'] as string } : {}),
+    onListening: (i: { host: string; port: number; certPath: string }) => {
+      if (o['announce']) process.stdout.write(JSON.stringify({ port: i.port, certPath: i.certPath }) + '\n');
+      else log(`federation server listening on ${i.host}:${i.port} (TLS cert ${i.certPath})`);
+    },
+  };
+}
+
+/** `federation server --model gbdt`: tree rounds judged on the server's own validation set. */
+async function runGbdtServer(o: Record<string, unknown>): Promise<void> {
+  if (typeof o['validation'] !== 'string') throw new UsageFailure('--model gbdt needs --validation FILE (the server\'s own labeled validation set)');
+  if (o['secagg']) throw new UsageFailure('--secagg works with vector models only (trees cannot be summed under masks)');
+  if (o['treeCombine'] !== 'sum' && o['treeCombine'] !== 'mean') throw new UsageFailure(`--tree-combine must be sum or mean, not ${String(o['treeCombine'])}`);
+  const v = await loadDataset(o['validation'], featurize);
+  if (!v.ok) throw new UsageFailure(v.error);
+  if (v.value.y.length === 0) throw new UsageFailure(`${o['validation']}: no labeled examples`);
+  const trees = treeSettings(o);
+  const combiner = treeCombiner({ validation: v.value, trees, dim: FEATURE_DIM, maxTreesPerNode: (o['maxTreesPerNode'] as number | undefined) ?? trees.count,
+    tolerance: o['tolerance'] as number, combine: o['treeCombine'], log });
+  const adapter = gbdtAdapter(gbdtOps, trees, FEATURE_VERSION);
+  await runServerProcess({ ...serverShell(o), adapter, combiner, initialModel: emptyGbdt(FEATURE_DIM, FEATURE_VERSION), secureAggregation: false });
+}
+
 function registerClient(fed: Command): void {
-  fed.command('client').description('train locally on this node\'s data and take part in federation rounds')
+  const cl = fed.command('client').description('train locally on this node\'s data and take part in federation rounds')
     .requiredOption('--server <host:port>', 'federation server').requiredOption('--data <file>', 'training_data.csv or a labeled corpus.jsonl[.gz]')
     .requiredOption('--model-out <file>', 'the model in use: local model first, then each global model the rollout gate accepts')
     .requiredOption('--key <file>', 'this node\'s Ed25519 key file').requiredOption('--server-key <file>', 'pinned server public key')
@@ -80,22 +124,26 @@ function registerClient(fed: Command): void {
     .option('--local-epochs <n>', 'epochs of the local-only model', int, 2).option('--lr <lr>', 'learning rate of the local-only model', num, 0.5)
     .option('--report <file>', 'write gate decisions and traffic here')
     .option('--attack <kind>', 'simulation only: behave as a poisoning node (label-flip | scale[:FACTOR])')
-    .action(async (o: Record<string, unknown>) => {
+    .option('--local-trees <n>', 'gbdt: trees of the local-only model', int, 30);
+  treeOptions(cl, 'local').action(async (o: Record<string, unknown>) => {
       const attack = parseAttack(o['attack'] as string | undefined);
-      const r = await runClientProcess({
-        server: o['server'] as string, dataPath: o['data'] as string, featurize, adapter, featureDim: FEATURE_DIM,
+      const common = {
+        server: o['server'] as string, dataPath: o['data'] as string, featurize, featureDim: FEATURE_DIM,
         keyPath: o['key'] as string, serverKeyPath: o['serverKey'] as string, caPath: o['ca'] as string, modelOut: o['modelOut'] as string,
         localEpochs: o['localEpochs'] as number, lr: o['lr'] as number, tolerance: o['tolerance'] as number, valFraction: o['valFraction'] as number,
         log, ...(attack ? { attack } : {}), ...(o['localModelOut'] ? { localModelOut: o['localModelOut'] as string } : {}),
         ...(o['report'] ? { reportPath: o['report'] as string } : {}),
-      });
+      };
+      const r = o['model'] === 'gbdt'
+        ? await runClientProcess({ ...common, adapter: gbdtAdapter(gbdtOps, treeSettings(o, o['localTrees'] as number), FEATURE_VERSION) })
+        : await runClientProcess({ ...common, adapter });
       log(`done: ${r.accepted} global model(s) accepted, ${r.rejected} rejected by the gate, ${r.refused} refused (bad signature)`);
     });
 }
 
 function registerSimulate(fed: Command): void {
   const collectData = (v: string, acc: string[]): string[] => [...acc, v];
-  fed.command('simulate').description('run a server and one client per data file as real processes over gRPC/TLS on loopback')
+  const sim = fed.command('simulate').description('run a server and one client per data file as real processes over gRPC/TLS on loopback')
     .requiredOption('--data <file>', 'a node\'s data (repeat per node)', collectData, [] as string[])
     .option('--rounds <n>', 'rounds', int, 3).option('--strategy <name>', `aggregation: ${strategyNames().join('|')}`, 'fedavg')
     .option('--poison <i:kind>', 'node i (1-based) poisons: label-flip | scale[:FACTOR] (repeatable)', collectData, [] as string[])
@@ -106,7 +154,13 @@ function registerSimulate(fed: Command): void {
     .option('--dp-clip <C>', 'differential privacy: clip each update to L2 norm C', num)
     .option('--dp-noise <sigma>', 'differential privacy: noise multiplier', num, 1)
     .option('--verbose', 'relay the processes\' logs to stderr').option('--json', 'print summary.json')
-    .action(async (o: Record<string, unknown>) => {
+    .option('--validation <file>', 'gbdt: the server\'s own labeled validation set')
+    .option('--trees-per-round <n>', 'gbdt: trees each node boosts per round', int, DEFAULT_TREE_SETTINGS.count)
+    .option('--max-trees-per-node <n>', 'gbdt: trees kept per node per round (default: --trees-per-round)', int)
+    .option('--tree-combine <how>', 'gbdt: sum | mean', 'sum')
+    .option('--tolerance <f>', 'gbdt: the server\'s acceptance tolerance (fraction of validation accuracy)', num, 0.01)
+    .option('--local-trees <n>', 'gbdt: trees of each node\'s local-only model', int, 30);
+  treeOptions(sim, 'server').action(async (o: Record<string, unknown>) => {
       const data = o['data'] as string[];
       if (data.length < 2) throw new UsageFailure('simulate needs at least two --data files');
       const poison = new Map<number, string>();
@@ -116,13 +170,24 @@ function registerSimulate(fed: Command): void {
         parseAttack(m[2]);
         poison.set(Number(m[1]), m[2] as string);
       }
+      const gbdt = o['model'] !== 'gbdt' ? undefined : simulateGbdt(o);
       const bin = fileURLToPath(new URL('../../../../bin/jirachi.js', import.meta.url));
       const s = await simulate({ bin, data, rounds: o['rounds'] as number, strategy: o['strategy'] as string, poison, out: o['out'] as string,
         secureAggregation: o['secagg'] === true, localEpochs: o['localEpochs'] as number, lr: o['lr'] as number, serverLr: o['serverLr'] as number,
         ...(o['dpClip'] !== undefined ? { dp: { clip: o['dpClip'] as number, noise: o['dpNoise'] as number } } : {}),
-        roundTimeoutMs: o['roundTimeout'] as number, ...(o['verbose'] ? { log } : {}) });
+        roundTimeoutMs: o['roundTimeout'] as number, ...(o['verbose'] ? { log } : {}), ...(gbdt ? { gbdt } : {}) });
       process.stdout.write(o['json'] ? JSON.stringify(s, null, 2) + '\n' : `simulation done in ${String(s['totalMs'])} ms; see ${String(o['out'])}/summary.json\n`);
     });
+}
+
+function simulateGbdt(o: Record<string, unknown>): GbdtSimulateOptions {
+  if (typeof o['validation'] !== 'string') throw new UsageFailure('--model gbdt needs --validation FILE (the server\'s own labeled validation set)');
+  if (o['secagg']) throw new UsageFailure('--secagg works with vector models only');
+  const combine = o['treeCombine'];
+  if (combine !== 'sum' && combine !== 'mean') throw new UsageFailure(`--tree-combine must be sum or mean, not ${String(combine)}`);
+  return { validation: o['validation'], treesPerRound: o['treesPerRound'] as number, depth: o['treeDepth'] as number, eta: o['treeEta'] as number,
+    combine, tolerance: o['tolerance'] as number, localTrees: o['localTrees'] as number,
+    ...(o['maxTreesPerNode'] !== undefined ? { maxTreesPerNode: o['maxTreesPerNode'] as number } : {}) };
 }
 
 registerCommand((program: Command) => {

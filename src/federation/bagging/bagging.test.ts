@@ -1,8 +1,8 @@
-// Federated bagging of GBDT trees with the detection engine's real trainer: acceptance, caps, refusal of bad or malformed trees.
+// Federated tree rounds with the detection engine's real trainer: acceptance, caps, refusal of degrading or malformed trees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trainGbdt, scoreGbdt, type GbdtModelFile } from '../../detect/index.js';
-import { bagRound, bagToModel, bagMargin, validateTree, type TreeContribution } from './index.js';
+import { emptyGbdt, gbdtAdapter, treeCombiner, treeMargin, treeRound, validateTree, DEFAULT_TREE_SETTINGS } from './index.js';
 import type { Dataset } from '../round/types.js';
 
 /** Rows in [0,1]^4 from a fixed LCG; `rule` labels them (1 = attack). */
@@ -14,75 +14,90 @@ function rows(n: number, seed: number, rule: (x: Float32Array) => number): Datas
 }
 // Node a only sees attacks of kind "x0 high", node b only "x1 high"; the truth is either.
 const truth = (x: Float32Array): number => (x[0]! > 0.7 || x[1]! > 0.7 ? 1 : 0);
-const nodeA = rows(400, 1, (x) => (x[0]! > 0.7 ? 1 : 0)).X.filter((x) => x[1]! <= 0.7);
-const nodeB = rows(400, 2, (x) => (x[1]! > 0.7 ? 1 : 0)).X.filter((x) => x[0]! <= 0.7);
-const ds = (X: Float32Array[]): Dataset => ({ X, y: X.map(truth) });
-const validation = rows(400, 3, truth);
-const opts = { trees: 12, depth: 3, eta: 0.3, lambda: 1, gamma: 0, minChildWeight: 1, bins: 32, subsample: 1, colsample: 1, seed: 1 };
-const contribution = (nodeId: string, d: Dataset): TreeContribution & { model: GbdtModelFile } => {
-  const m = trainGbdt([...d.X], [...d.y], opts);
-  return { nodeId, round: 1, baseScore: m.baseScore, trees: m.trees, model: m };
+const only = (n: number, seed: number, f: 0 | 1): Dataset => {
+  const X = rows(n, seed, truth).X.filter((x) => x[1 - f]! <= 0.7);
+  return { X, y: X.map(truth) };
 };
-const bagOpts = { dim: 4, featureVersion: 1, maxTreesPerNode: 8, tolerance: 0.01 };
-const accuracy = (score: (x: Float32Array) => number, d: Dataset): number => d.X.filter((x, i) => (score(x) >= 0.5 ? 1 : 0) === d.y[i]).length / d.X.length;
+const nodeA = only(400, 1, 0);
+const nodeB = only(400, 2, 1);
+const validation = rows(400, 3, truth);
+const settings = { ...DEFAULT_TREE_SETTINGS, count: 12, depth: 3, subsample: 1, colsample: 1 };
+const ops = { train: trainGbdt, score: scoreGbdt, parse: () => { throw new Error('unused'); } };
+const adapter = gbdtAdapter(ops, settings, 1);
+const global0 = emptyGbdt(4, 1);
+const roundOpts = { dim: 4, maxTreesPerNode: 8, tolerance: 0.01, combine: 'sum' as const };
+const contribute = (d: Dataset, g: GbdtModelFile, round = 1): unknown =>
+  adapter.contribute(d, g, { round, localEpochs: 1, lr: 1, proxMu: 0, clipNorm: 0, trees: settings }).contribution;
+const accuracy = (m: GbdtModelFile, d: Dataset): number => d.X.filter((x, i) => (scoreGbdt(m, x) >= 0.5 ? 1 : 0) === d.y[i]).length / d.X.length;
 
-test('bagging: both nodes\' trees are accepted, the bag is no worse than either node alone, trees are capped per node', () => {
-  // Two nodes with small samples of the same traffic (bagging's setting).
-  const a = contribution('a', rows(120, 11, truth));
-  const b = contribution('b', rows(120, 12, truth));
-  const r = bagRound([], [b, a], validation, bagOpts);
-  assert.deepEqual(r.decisions.map((d) => [d.nodeId, d.accepted]), [['a', true], ['b', true]]);
-  assert.ok(r.members.every((m) => m.trees.length === 8));
-  const model = bagToModel(r.members, { dim: 4, featureVersion: 1 });
-  assert.equal(model.trees.length, 16);
-  const bagAcc = accuracy((x) => scoreGbdt(model as unknown as GbdtModelFile, x), validation);
-  assert.ok(bagAcc >= Math.min(accuracy((x) => scoreGbdt(a.model, x), validation), accuracy((x) => scoreGbdt(b.model, x), validation)), `bag ${bagAcc}`);
-  assert.ok(bagAcc > 0.9, `bag ${bagAcc}`);
-  // The model file and the bag agree on every margin.
-  for (const x of validation.X.slice(0, 50)) {
-    const p = scoreGbdt(model as unknown as GbdtModelFile, x);
-    assert.ok(Math.abs(p - 1 / (1 + Math.exp(-bagMargin(r.members, x)))) < 1e-9);
+test('trainGbdt({ init }) continues boosting: the init trees come first and the margins add up', () => {
+  const first = trainGbdt(nodeA.X, nodeA.y, { ...adapter.initial(4), trees: 3, depth: 2, eta: 0.3, lambda: 1, gamma: 0, minChildWeight: 1, bins: 16, subsample: 1, colsample: 1, seed: 1 });
+  const more = trainGbdt(nodeB.X, nodeB.y, { trees: 4, depth: 2, eta: 0.3, lambda: 1, gamma: 0, minChildWeight: 1, bins: 16, subsample: 1, colsample: 1, seed: 2, init: first });
+  assert.equal(more.trees.length, 7);
+  assert.deepEqual(more.trees.slice(0, 3), first.trees);
+  assert.equal(more.baseScore, first.baseScore);
+  assert.ok(!('init' in ((more.meta?.['params'] ?? {}) as object)), 'the init model is not copied into meta');
+  assert.ok(accuracy(more, nodeB) > accuracy(first, nodeB), 'the new trees learn node b\'s attacks');
+});
+
+test('tree rounds: nodes with disjoint attack kinds teach each other over rounds, capped per node; the model file agrees with the margins', () => {
+  let g = global0;
+  const accepted = new Set<string>();
+  let last = treeRound(g, [], validation, roundOpts);
+  for (let round = 1; round <= 3; round++) {
+    last = treeRound(g, [{ nodeId: 'b', contribution: contribute(nodeB, g, round) }, { nodeId: 'a', contribution: contribute(nodeA, g, round) }], validation, roundOpts);
+    assert.deepEqual(last.decisions.map((d) => d.nodeId), ['a', 'b']);
+    for (const d of last.decisions) { assert.equal(d.trees, 8); if (d.accepted) accepted.add(d.nodeId); }
+    assert.ok(last.after >= last.before - roundOpts.tolerance, `round ${round}: ${last.after} < ${last.before}`);
+    assert.deepEqual(last.model.trees.slice(0, g.trees.length), g.trees);
+    g = last.model;
   }
+  assert.deepEqual([...accepted].sort(), ['a', 'b']);
+  assert.equal(accuracy(g, validation), last.after);
+  // Either node alone misses the other's attacks; the federated model is better than both.
+  const alone = [nodeA, nodeB].map((d) => accuracy(trainGbdt(d.X, d.y, { trees: 24, depth: 3, eta: 0.3, lambda: 1, gamma: 0, minChildWeight: 1, bins: 32, subsample: 1, colsample: 1, seed: 1 }), validation));
+  assert.ok(last.after > Math.max(...alone) && last.after > 0.9, `federated ${last.after}, alone ${alone.join(', ')}`);
+  // The model file (what the engine and `jirachi eval` score) agrees with the round's margins.
+  for (const x of validation.X.slice(0, 50)) assert.ok(Math.abs(scoreGbdt(g, x) - 1 / (1 + Math.exp(-treeMargin(g, x)))) < 1e-9);
 });
 
-test('bagging: on disjoint attack kinds, averaging dilutes and the validation gate refuses the trees that would cost accuracy', () => {
-  const r = bagRound([], [contribution('a', ds(nodeA)), contribution('b', ds(nodeB))], validation, bagOpts);
-  assert.equal(r.decisions[0]!.accepted, true);
-  // Whatever is decided, the bag never ends below the best accuracy seen minus the tolerance.
-  const accs = r.decisions.map((d) => d.validation!.accuracy);
-  const final = bagRound(r.members, [], validation, bagOpts);
-  assert.equal(final.members.length, r.members.length);
-  const kept = r.decisions.filter((d) => d.accepted).map((d) => d.validation!.accuracy);
-  assert.ok((kept.at(-1) as number) >= Math.max(...kept) - 0.01 && accs.length === 2);
+test('tree round: a degrading contribution (label flipping, or amplified trees) is refused and the honest trees stay', () => {
+  const flipped = { X: nodeB.X, y: nodeB.y.map((v) => 1 - v) };
+  for (const evil of [contribute(flipped, global0), adapter.amplify!(contribute(nodeB, global0), -10)]) {
+    const r = treeRound(global0, [{ nodeId: 'a', contribution: contribute(nodeA, global0) }, { nodeId: 'e', contribution: evil }], validation, roundOpts);
+    assert.deepEqual(r.decisions.map((d) => [d.nodeId, d.accepted]), [['a', true], ['e', false]]);
+    assert.match(r.decisions[1]!.reason, /without its trees/);
+    assert.equal(r.model.trees.length, 8);
+    assert.ok(r.after > r.before);
+  }
+  // Alone, a degrading contribution is compared with the global model as it was, and refused.
+  const lone = treeRound(global0, [{ nodeId: 'e', contribution: contribute(flipped, global0) }], validation, roundOpts);
+  assert.equal(lone.decisions[0]!.accepted, false);
+  assert.equal(lone.model.trees.length, 0);
 });
 
-test('bagging: a label-flipping node\'s trees are refused, a later honest round replaces a node\'s member', () => {
-  const a = contribution('a', ds(nodeA));
-  const flipped = ds(nodeB);
-  const evil = contribution('e', { X: flipped.X, y: flipped.y.map((v) => 1 - v) });
-  const r = bagRound([], [a, evil], validation, bagOpts);
-  assert.deepEqual(r.decisions.map((d) => [d.nodeId, d.accepted]), [['a', true], ['e', false]]);
-  assert.deepEqual(r.members.map((m) => m.nodeId), ['a']);
-  const a2 = { ...contribution('a', ds(nodeA)), round: 2 };
-  const r2 = bagRound(r.members, [a2], validation, bagOpts);
-  assert.equal(r2.members.length, 1);
-  assert.equal(r2.members[0]!.round, 2);
-});
-
-test('bagging: malformed trees (cycles, features out of range, non-finite values) are refused with a reason', () => {
+test('tree round: malformed trees (cycles, features out of range, non-finite values) are refused with a reason; a full model refuses more', () => {
   const ok = { feature: [0, -1, -1], threshold: [0.5, 0, 0], left: [1, 0, 0], right: [2, 0, 0], value: [0, -1, 1] };
   assert.ok(validateTree(ok, 4, 16).ok);
-  const bad = [
-    { ...ok, left: [0, 0, 0] },
-    { ...ok, feature: [9, -1, -1] },
-    { ...ok, value: [0, Number.NaN, 1] },
-    { ...ok, right: [2, 0] },
-    { feature: [-1], threshold: [0], left: [0], right: [0], value: [1] , extra: 1 },
-  ];
-  assert.ok(!validateTree(bad[0], 4, 16).ok && !validateTree(bad[1], 4, 16).ok && !validateTree(bad[2], 4, 16).ok && !validateTree(bad[3], 4, 16).ok);
-  assert.ok(validateTree(bad[4], 4, 16).ok);
+  const bad = [{ ...ok, left: [0, 0, 0] }, { ...ok, feature: [9, -1, -1] }, { ...ok, value: [0, Number.NaN, 1] }, { ...ok, right: [2, 0] }];
+  for (const b of bad) assert.ok(!validateTree(b, 4, 16).ok);
   assert.ok(!validateTree(ok, 4, 2).ok);
-  const r = bagRound([], [{ nodeId: 'x', round: 1, baseScore: 0, trees: [bad[0]] }, { nodeId: 'y', baseScore: 'no' }], validation, bagOpts);
-  assert.ok(r.decisions.every((d) => !d.accepted));
-  assert.equal(r.members.length, 0);
+  const r = treeRound(global0, [{ nodeId: 'x', contribution: { trees: [ok, bad[0]] } }, { nodeId: 'y', contribution: { trees: 'no' } }, { nodeId: 'z', contribution: null }], validation, roundOpts);
+  assert.deepEqual(r.decisions.map((d) => [d.nodeId, d.accepted]), [['x', false], ['y', false], ['z', false]]);
+  assert.match(r.decisions[0]!.reason, /trees\[1\]: tree: node 0 children/);
+  assert.equal(r.model.trees.length, 0);
+  const full = treeRound(global0, [{ nodeId: 'a', contribution: contribute(nodeA, global0) }], validation, { ...roundOpts, maxTotalTrees: 5 });
+  assert.equal(full.decisions[0]!.accepted, false);
+  assert.match(full.decisions[0]!.reason, /full/);
+});
+
+test('tree combiner: sends the tree settings, reports accepted/refused nodes and validation accuracy, records the rounds in meta', () => {
+  const c = treeCombiner({ ...roundOpts, validation, trees: settings });
+  assert.deepEqual(c.configureRound({ round: 1, localEpochs: 1, lr: 1, proxMu: 0, clipNorm: 0 }).trees, settings);
+  const flipped = { X: nodeB.X, y: nodeB.y.map((v) => 1 - v) };
+  const out = c.combine(global0, 1, [{ nodeId: 'a', contribution: contribute(nodeA, global0) }, { nodeId: 'e', contribution: contribute(flipped, global0) }])!;
+  assert.deepEqual([out.accepted, out.rejected], [['a'], ['e']]);
+  assert.ok(out.info['validationAfter']! > out.info['validationBefore']!);
+  assert.equal(out.info['treesTotal'], 8);
+  assert.deepEqual(out.model.meta, { federated: { rounds: 1, trees: 8 } });
 });

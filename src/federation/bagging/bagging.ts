@@ -1,34 +1,34 @@
-// Federated bagging of gradient-boosted trees: nodes contribute small tree ensembles, the server keeps those that don't hurt validation.
+// Federated tree rounds for gradient-boosted trees: nodes contribute trees, the server keeps those that don't hurt its validation set.
 
 import { err, ok, type Result } from '../../core/index.js';
 import type { GbdtModelFile, GbdtTree } from '../../detect/index.js';
-import type { Dataset, EvalMetrics } from '../round/types.js';
-import { evaluateScores } from '../round/types.js';
+import type { Dataset } from '../round/types.js';
 
 /** One regression tree as parallel arrays: the detection engine's GbdtTree. */
 export type BagTree = GbdtTree;
 
-/** A node's contribution in one round: a boosted ensemble trained on its own data (its prior log-odds and trees). */
+/** A node's contribution in one round: trees boosted from the round's global model on its own data. */
 export interface TreeContribution {
   readonly nodeId: string;
-  readonly round: number;
-  readonly baseScore: number;
   readonly trees: readonly BagTree[];
 }
 
-/** The model the bag produces: a detection-engine GBDT model file that records where its trees came from. */
-export type BaggedGbdt = GbdtModelFile & { readonly meta: { readonly bag: ReadonlyArray<{ nodeId: string; round: number; trees: number }> } };
-
-/** Settings of the acceptance step. */
-export interface BaggingOptions {
+/** Settings of the server's acceptance step. */
+export interface TreeRoundOptions {
   readonly dim: number;
-  readonly featureVersion: number;
   /** Trees kept per node per round (a contribution's boosting prefix). */
   readonly maxTreesPerNode: number;
-  /** A contribution is accepted if validation accuracy drops by at most this (fraction). */
+  /** A node's trees are refused when the round's model without them is more accurate by more than this (fraction). */
   readonly tolerance: number;
-  /** Maximum nodes per tree (bounds the work of a malicious contribution). */
+  /**
+   * How the round's accepted contributions join the model: `sum` appends every node's trees as they are
+   * (each corrects the global model on its own data), `mean` divides their leaf values by the count (bagging).
+   */
+  readonly combine: 'sum' | 'mean';
+  /** Maximum nodes per tree (bounds the work of a malicious contribution; default 1024). */
   readonly maxNodesPerTree?: number;
+  /** Maximum trees of the global model (the engine's model files hold at most 5000). */
+  readonly maxTotalTrees?: number;
 }
 
 /** What happened to one contribution. */
@@ -36,7 +36,7 @@ export interface BagDecision {
   readonly nodeId: string;
   readonly accepted: boolean;
   readonly reason: string;
-  readonly validation?: EvalMetrics;
+  readonly trees: number;
 }
 
 /**
@@ -74,72 +74,89 @@ function treeValue(t: BagTree, x: Float32Array): number {
   }
 }
 
-/** Margin of the bag: the mean of its members' margins (bagging averages the ensembles). Pure. */
-export function bagMargin(members: readonly TreeContribution[], x: Float32Array): number {
-  if (members.length === 0) return 0;
-  let z = 0;
-  for (const m of members) { z += m.baseScore; for (const t of m.trees) z += treeValue(t, x); }
-  return z / members.length;
+/** Margin (log-odds) of a GBDT model file: baseScore plus every tree's leaf. Pure. */
+export function treeMargin(m: Pick<GbdtModelFile, 'baseScore' | 'trees'>, x: Float32Array): number {
+  let z = m.baseScore;
+  for (const t of m.trees) z += treeValue(t, x);
+  return z;
 }
 
-const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
-
-function evalBag(members: readonly TreeContribution[], d: Dataset): EvalMetrics {
-  return evaluateScores((x) => sigmoid(bagMargin(members, x)), d);
-}
-
-/**
- * One bagging round on the server. Each contribution is validated, cut to its first
- * `maxTreesPerNode` trees, and tried in node-id order: it replaces that node's previous member (or
- * joins the bag) only if the bag's accuracy on `validation` does not drop by more than `tolerance`
- * (an empty bag must beat always predicting the majority class). Pure; returns the new members and
- * one decision per contribution.
- */
-export function bagRound(members: readonly TreeContribution[], contributions: readonly unknown[], validation: Dataset, o: BaggingOptions):
-  { members: TreeContribution[]; decisions: BagDecision[] } {
-  let bag = [...members];
-  const decisions: BagDecision[] = [];
-  const pos = validation.y.filter((y) => y > 0.5).length;
-  let current = bag.length ? evalBag(bag, validation).accuracy : Math.max(pos, validation.y.length - pos) / Math.max(1, validation.y.length);
-  const parsed = contributions.map((c) => parseContribution(c, o));
-  parsed.sort((a, b) => (a.ok && b.ok ? (a.value.nodeId < b.value.nodeId ? -1 : 1) : a.ok ? -1 : 1));
-  for (const p of parsed) {
-    if (!p.ok) { decisions.push({ nodeId: '?', accepted: false, reason: p.error }); continue; }
-    const c = p.value;
-    const trial = [...bag.filter((m) => m.nodeId !== c.nodeId), c];
-    const v = evalBag(trial, validation);
-    const accepted = v.accuracy >= current - o.tolerance;
-    decisions.push({ nodeId: c.nodeId, accepted, validation: v,
-      reason: `validation accuracy ${v.accuracy.toFixed(4)} ${accepted ? '>=' : '<'} ${current.toFixed(4)} - ${o.tolerance}` });
-    if (accepted) { bag = trial; current = v.accuracy; }
-  }
-  return { members: bag, decisions };
-}
-
-function parseContribution(c: unknown, o: BaggingOptions): Result<TreeContribution, string> {
-  const x = c as Partial<Record<keyof TreeContribution, unknown>>;
-  if (!x || typeof x !== 'object' || typeof x.nodeId !== 'string' || typeof x.baseScore !== 'number' || !Number.isFinite(x.baseScore) || !Array.isArray(x.trees)) {
-    return err('contribution: needs nodeId, finite baseScore and trees');
-  }
-  const trees: BagTree[] = [];
-  for (const t of x.trees.slice(0, o.maxTreesPerNode)) {
+/** Parses one node's untrusted contribution `{ trees: [...] }`: every tree validated, cut to the per-node cap. */
+export function parseTreeContribution(nodeId: string, c: unknown, o: TreeRoundOptions): Result<TreeContribution, string> {
+  const trees = (c as { trees?: unknown } | null)?.trees;
+  if (!Array.isArray(trees) || trees.length === 0) return err('contribution: needs a non-empty trees array');
+  const out: BagTree[] = [];
+  for (const [k, t] of trees.slice(0, o.maxTreesPerNode).entries()) {
     const v = validateTree(t, o.dim, o.maxNodesPerTree ?? 1024);
-    if (!v.ok) return err(`${x.nodeId}: ${v.error}`);
-    trees.push(v.value);
+    if (!v.ok) return err(`trees[${k}]: ${v.error}`);
+    out.push(v.value);
   }
-  return ok({ nodeId: x.nodeId, round: typeof x.round === 'number' ? x.round : 0, baseScore: x.baseScore, trees });
+  return ok({ nodeId, trees: out });
+}
+
+/** Accuracy at threshold 0.5 of margins `base + w·Σ parts` against labels. */
+function accuracyOf(base: Float64Array, parts: readonly Float64Array[], w: number, y: readonly number[]): number {
+  let right = 0;
+  for (let i = 0; i < base.length; i++) {
+    let z = base[i] as number;
+    for (const p of parts) z += w * (p[i] as number);
+    if ((z >= 0 ? 1 : 0) === ((y[i] as number) > 0.5 ? 1 : 0)) right++;
+  }
+  return base.length ? right / base.length : NaN;
+}
+
+/** The result of one tree round. */
+export interface TreeRoundResult {
+  readonly model: GbdtModelFile;
+  readonly decisions: readonly BagDecision[];
+  /** Validation accuracy before and after the round. */
+  readonly before: number;
+  readonly after: number;
 }
 
 /**
- * The bag as one GBDT model file the engine scores directly: baseScore is the members' mean prior
- * and each member's leaf values are divided by the number of members. Pure.
+ * One tree round on the server. Contributions are parsed (malformed ones refused with the reason),
+ * then accepted by backward elimination on `validation`: starting from all of them, while removing
+ * one node's trees raises the round model's accuracy by more than `tolerance`, the node whose removal
+ * helps most is refused (a lone contribution is compared with the global model as it was). The
+ * accepted trees are appended (leaf values scaled by 1/count for `mean`). Pure; decisions are in
+ * node-id order. An empty `validation` refuses every contribution.
  */
-export function bagToModel(members: readonly TreeContribution[], o: { dim: number; featureVersion: number; threshold?: number }): BaggedGbdt {
-  const k = Math.max(1, members.length);
-  return {
-    format: 'jirachi-gbdt', version: 1, dim: o.dim, featureVersion: o.featureVersion, threshold: o.threshold ?? 0.5,
-    baseScore: members.reduce((a, m) => a + m.baseScore, 0) / k,
-    trees: members.flatMap((m) => m.trees.map((t) => ({ ...t, value: t.value.map((v) => v / k) }))),
-    meta: { bag: members.map((m) => ({ nodeId: m.nodeId, round: m.round, trees: m.trees.length })) },
-  };
+export function treeRound(global: GbdtModelFile, contributions: ReadonlyArray<{ nodeId: string; contribution: unknown }>,
+  validation: Dataset, o: TreeRoundOptions): TreeRoundResult {
+  const decisions = new Map<string, BagDecision>();
+  const valid: TreeContribution[] = [];
+  for (const c of [...contributions].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0))) {
+    const p = parseTreeContribution(c.nodeId, c.contribution, o);
+    if (p.ok) valid.push(p.value);
+    else decisions.set(c.nodeId, { nodeId: c.nodeId, accepted: false, reason: p.error, trees: 0 });
+  }
+  const base = Float64Array.from(validation.X, (x) => treeMargin(global, x));
+  const parts = new Map(valid.map((c) => [c.nodeId, Float64Array.from(validation.X, (x) => c.trees.reduce((z, t) => z + treeValue(t, x), 0))]));
+  const acc = (ids: readonly string[]): number =>
+    accuracyOf(base, ids.map((id) => parts.get(id) as Float64Array), o.combine === 'mean' ? 1 / Math.max(1, ids.length) : 1, validation.y);
+  const before = acc([]);
+  let kept = validation.y.length ? valid.map((c) => c.nodeId) : [];
+  if (!validation.y.length) for (const c of valid) decisions.set(c.nodeId, { nodeId: c.nodeId, accepted: false, reason: 'no validation data', trees: c.trees.length });
+  while (kept.length > 0) {
+    const all = acc(kept);
+    const without = kept.map((id) => ({ id, a: acc(kept.filter((k) => k !== id)) })).sort((p, q) => q.a - p.a || (p.id < q.id ? -1 : 1))[0] as { id: string; a: number };
+    if (!(without.a > all + o.tolerance)) break;
+    const n = valid.find((c) => c.nodeId === without.id)?.trees.length ?? 0;
+    decisions.set(without.id, { nodeId: without.id, accepted: false, trees: n,
+      reason: `validation accuracy ${without.a.toFixed(4)} without its trees > ${all.toFixed(4)} with them + ${o.tolerance}` });
+    kept = kept.filter((k) => k !== without.id);
+  }
+  const cap = (o.maxTotalTrees ?? 5000) - global.trees.length;
+  let room = cap;
+  const accepted = valid.filter((c) => kept.includes(c.nodeId)).filter((c) => {
+    if (c.trees.length > room) { decisions.set(c.nodeId, { nodeId: c.nodeId, accepted: false, reason: `the global model is full (${o.maxTotalTrees ?? 5000} trees)`, trees: c.trees.length }); return false; }
+    room -= c.trees.length;
+    return true;
+  });
+  const after = acc(accepted.map((c) => c.nodeId));
+  for (const c of accepted) decisions.set(c.nodeId, { nodeId: c.nodeId, accepted: true, trees: c.trees.length, reason: `validation accuracy ${after.toFixed(4)} with its trees (${before.toFixed(4)} before the round)` });
+  const w = o.combine === 'mean' ? 1 / Math.max(1, accepted.length) : 1;
+  const model: GbdtModelFile = { ...global, trees: [...global.trees, ...accepted.flatMap((c) => c.trees.map((t) => (w === 1 ? t : { ...t, value: t.value.map((v) => v * w) })))] };
+  return { model, decisions: [...decisions.values()].sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1)), before, after };
 }

@@ -5,7 +5,7 @@ import { verifySignedModel } from '../auth/index.js';
 import { vectorToBlob, wordsToBlob, type FederationTransport, type Body } from '../transport/index.js';
 import { SecAggClient, type AdvertisedKeys } from '../secagg/index.js';
 import { clipUpdate, type RoundConfig } from '../strategy/index.js';
-import type { Dataset, EvalMetrics, ModelAdapter } from './types.js';
+import { isContributionAdapter, type ContributionAdapter, type Dataset, type EvalMetrics, type ModelAdapter } from './types.js';
 
 /** A simulated attacker's behaviour (for robustness experiments only). */
 export type Attack = { readonly kind: 'label-flip' } | { readonly kind: 'scale'; readonly factor: number };
@@ -14,7 +14,7 @@ export type Attack = { readonly kind: 'label-flip' } | { readonly kind: 'scale';
 export interface ClientOptions<M> {
   readonly nodeId: string;
   readonly transport: FederationTransport;
-  readonly adapter: ModelAdapter<M>;
+  readonly adapter: ModelAdapter<M> | ContributionAdapter<M>;
   readonly serverKey: KeyObject;
   readonly train: Dataset;
   readonly validation: Dataset;
@@ -107,27 +107,45 @@ export class FederationClient<M> {
   }
 
   private counts(cfg: RoundConfig, dim: number): Float64Array | undefined {
-    if (cfg.coordinateWeights !== true || !this.o.adapter.coordinateCounts) return undefined;
-    this.presence ??= this.o.adapter.coordinateCounts(this.o.train);
+    const a = this.o.adapter;
+    if (cfg.coordinateWeights !== true || isContributionAdapter(a) || !a.coordinateCounts) return undefined;
+    this.presence ??= a.coordinateCounts(this.o.train);
     return this.presence.length === dim ? this.presence : undefined;
   }
 
-  private localUpdate(cfg: RoundConfig, global: M): { params: Float64Array; metrics: Record<string, number> } {
-    const a = this.o.adapter;
-    const data = this.o.attack?.kind === 'label-flip' ? { X: this.o.train.X, y: this.o.train.y.map((v) => 1 - v) } : this.o.train;
-    const trained = a.train(data, global, { epochs: cfg.localEpochs, lr: cfg.lr, proxMu: cfg.proxMu, seed: cfg.round });
+  private trainingData(): Dataset {
+    return this.o.attack?.kind === 'label-flip' ? { X: this.o.train.X, y: this.o.train.y.map((v) => 1 - v) } : this.o.train;
+  }
+
+  private metrics(global: M, trained: M): Record<string, number> {
+    const gv = this.o.adapter.evaluate(global, this.o.validation);
+    const lv = this.o.adapter.evaluate(trained, this.o.validation);
+    return { globalValAccuracy: gv.accuracy, localValAccuracy: lv.accuracy, trainExamples: this.o.train.y.length };
+  }
+
+  /** Contribution rounds: boost from the global model and send the contribution (plain only: it is not a vector to mask). */
+  private async contribute(a: ContributionAdapter<M>, round: number, cfg: RoundConfig, global: M, t: Record<string, unknown>): Promise<void> {
+    if (t['secureAggregation'] === true) throw new Error(`${a.family} rounds cannot run under secure aggregation`);
+    const { model, contribution } = a.contribute(this.trainingData(), global, cfg);
+    const atk = this.o.attack;
+    const sent = atk?.kind === 'scale' && a.amplify ? a.amplify(contribution, atk.factor) : contribution;
+    await this.call('Submit', { json: { round, numExamples: this.o.train.y.length, metrics: this.metrics(global, model), contribution: sent }, blobs: [] });
+  }
+
+  private localUpdate(a: ModelAdapter<M>, cfg: RoundConfig, global: M): { params: Float64Array; metrics: Record<string, number> } {
+    const trained = a.train(this.trainingData(), global, { epochs: cfg.localEpochs, lr: cfg.lr, proxMu: cfg.proxMu, seed: cfg.round });
     const g = a.toParams(global);
     let params = a.toParams(trained);
     const atk = this.o.attack;
     if (atk?.kind === 'scale') params = params.map((p, i) => (g[i] as number) + atk.factor * (p - (g[i] as number)));
     if (cfg.clipNorm > 0) params = clipUpdate(g, params, cfg.clipNorm).params;
-    const gv = a.evaluate(global, this.o.validation);
-    const lv = a.evaluate(trained, this.o.validation);
-    return { params, metrics: { globalValAccuracy: gv.accuracy, localValAccuracy: lv.accuracy, trainExamples: this.o.train.y.length } };
+    return { params, metrics: this.metrics(global, trained) };
   }
 
   private async participate(round: number, cfg: RoundConfig, global: M, t: Record<string, unknown>): Promise<void> {
-    const { params, metrics } = this.localUpdate(cfg, global);
+    const a = this.o.adapter;
+    if (isContributionAdapter(a)) { await this.contribute(a, round, cfg, global, t); return; }
+    const { params, metrics } = this.localUpdate(a, cfg, global);
     const n = cfg.clipNorm > 0 ? 1 : this.o.train.y.length;
     const cw = cfg.clipNorm > 0 ? undefined : this.counts(cfg, params.length);
     if (t['secureAggregation'] !== true) {

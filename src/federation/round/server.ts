@@ -6,14 +6,17 @@ import { signModel, type SignedModel } from '../auth/index.js';
 import { blobToVector, blobToWords, type Body, type Handler, type FederationMethod } from '../transport/index.js';
 import { decodeFixed, unmaskSum, type AdvertisedKeys, type Reveal } from '../secagg/index.js';
 import { Barrier } from './barrier.js';
-import type { ModelAdapter, RoundSummary } from './types.js';
+import { isContributionAdapter, type Combiner, type ContributionAdapter, type ModelAdapter, type RoundSummary } from './types.js';
 
 /** Options of a federation server. */
 export interface ServerOptions<M> {
   readonly rounds: number;
   readonly minClients: number;
-  readonly strategy: Strategy;
-  readonly adapter: ModelAdapter<M>;
+  /** Vector rounds: how parameter vectors are aggregated (needs a ModelAdapter). */
+  readonly strategy?: Strategy;
+  readonly adapter: ModelAdapter<M> | ContributionAdapter<M>;
+  /** Contribution rounds (needs a ContributionAdapter, no secure aggregation): how contributions become the next model. */
+  readonly combiner?: Combiner<M>;
   readonly initialModel: M;
   readonly signingKey: KeyObject;
   readonly signer: string;
@@ -26,6 +29,9 @@ export interface ServerOptions<M> {
   readonly onRound?: (s: RoundSummary) => void;
   readonly log?: (msg: string) => void;
 }
+
+/** One node's plain (unmasked) submission: a parameter vector or a contribution. */
+type Submission = ClientUpdate & { readonly contribution?: unknown };
 
 type Task = { round: number; config: RoundConfig; model: SignedModel; participants: Set<string>; salt: string; threshold: number } | { done: true; model: SignedModel };
 
@@ -48,7 +54,7 @@ export class FederationServer<M> {
   private joinWaiters: Array<() => void> = [];
   private task: Task | undefined;
   private taskWaiters: Array<() => void> = [];
-  private updates: Barrier<ClientUpdate> | undefined;
+  private updates: Barrier<Submission> | undefined;
   private sec: SecaggRound | undefined;
   private global: Float64Array;
   private model: M;
@@ -58,8 +64,16 @@ export class FederationServer<M> {
 
   constructor(private readonly o: ServerOptions<M>) {
     this.model = o.initialModel;
-    this.global = o.adapter.toParams(o.initialModel);
+    if (isContributionAdapter(o.adapter)) {
+      if (!o.combiner || o.secureAggregation) throw new Error(`${o.adapter.family}: contribution rounds need a combiner and no secure aggregation`);
+      this.global = new Float64Array(0);
+    } else {
+      if (!o.strategy) throw new Error(`${o.adapter.family}: vector rounds need a strategy`);
+      this.global = o.adapter.toParams(o.initialModel);
+    }
   }
+
+  private get strategy(): Strategy { return this.o.strategy as Strategy; }
 
   /** Counts request bytes for the per-node traffic figure (called by the transport wrapper). */
   countBytes(n: number): void { this.roundBytes += n; }
@@ -109,7 +123,13 @@ export class FederationServer<M> {
 
   private submit(id: string, b: Body): Body {
     if (this.currentRound(b) === undefined || !this.updates) return reply({ error: 'not in this round' });
-    const j = b.json as { numExamples?: unknown; metrics?: unknown };
+    const j = b.json as { numExamples?: unknown; metrics?: unknown; contribution?: unknown };
+    if (this.o.combiner) {
+      const n = Number(j.numExamples);
+      if (!Number.isInteger(n) || n < 1) return reply({ error: 'numExamples must be a positive integer' });
+      if (j.contribution === undefined) return reply({ error: 'a contribution round needs a contribution' });
+      return reply({ accepted: this.updates.submit(id, { nodeId: id, params: this.global, numExamples: n, metrics: cleanMetrics(j.metrics), contribution: j.contribution }) });
+    }
     const v = b.blobs[0] ? blobToVector(b.blobs[0]) : undefined;
     if (!v?.ok || v.value.length !== this.global.length) return reply({ error: 'update has the wrong dimension or non-finite values' });
     const n = Number(j.numExamples);
@@ -194,7 +214,7 @@ export class FederationServer<M> {
     const started = Date.now();
     this.roundBytes = 0;
     const participants = new Set(this.joined);
-    const config = this.o.strategy.configureRound({ ...this.o.base, round });
+    const config = (this.o.combiner ?? this.strategy).configureRound({ ...this.o.base, round });
     const threshold = Math.max(2, Math.floor(participants.size / 2) + 1);
     const model = signModel(this.model, round, this.o.signer, this.o.signingKey);
     const salt = randomBytes(16).toString('base64');
@@ -202,8 +222,9 @@ export class FederationServer<M> {
     else this.updates = new Barrier(participants, this.o.roundTimeoutMs);
     this.task = { round, config, model, participants, salt, threshold };
     this.wake('task');
-    const res = this.o.secureAggregation ? await this.secureRound(Buffer.from(salt, 'base64'), threshold) : await this.plainRound();
-    if (res.agg) {
+    const res = this.o.secureAggregation ? await this.secureRound(Buffer.from(salt, 'base64'), threshold) : await this.plainRound(round);
+    if (res.next) this.model = res.next;
+    else if (res.agg && !isContributionAdapter(this.o.adapter)) {
       this.global = res.agg.params;
       this.model = this.o.adapter.fromParams(this.global, this.model);
     }
@@ -219,15 +240,17 @@ export class FederationServer<M> {
     this.o.log?.(`round ${round}: ${res.present.length}/${participants.size} updates, ${summary.durationMs} ms${res.agg ? '' : ' (not aggregated: below quorum)'}`);
   }
 
-  private async plainRound(): Promise<{ agg: Aggregate | null; present: string[]; metrics: Record<string, number> }> {
-    const got = [...(await (this.updates as Barrier<ClientUpdate>).done).values()];
+  private async plainRound(round: number): Promise<{ agg: Aggregate | null; next?: M; present: string[]; metrics: Record<string, number> }> {
+    const got = [...(await (this.updates as Barrier<Submission>).done).values()];
     const present = got.map((u) => u.nodeId);
     const metrics = meanMetrics(got.map((u) => ({ w: u.numExamples, m: u.metrics })));
     if (got.length < this.o.minClients) return { agg: null, present, metrics };
-    return { agg: this.o.strategy.aggregate(this.global, got), present, metrics };
+    if (!this.o.combiner) return { agg: this.strategy.aggregate(this.global, got), present, metrics };
+    const c = this.o.combiner.combine(this.model, round, got.map((u) => ({ nodeId: u.nodeId, contribution: u.contribution })));
+    return c ? { agg: { params: this.global, accepted: c.accepted, rejected: c.rejected, info: c.info }, next: c.model, present, metrics } : { agg: null, present, metrics };
   }
 
-  private async secureRound(salt: Buffer, threshold: number): Promise<{ agg: Aggregate | null; present: string[]; metrics: Record<string, number> }> {
+  private async secureRound(salt: Buffer, threshold: number): Promise<{ agg: Aggregate | null; next?: M; present: string[]; metrics: Record<string, number> }> {
     const s = this.sec as SecaggRound;
     const fail = (present: string[]) => ({ agg: null, present, metrics: {} });
     const adv = await s.adv.done;
@@ -246,7 +269,7 @@ export class FederationServer<M> {
     const len = this.maskedLength();
     const sum = unmaskSum({ salt, threshold, length: len, peers: s.peers, u2: s.u2, u3: s.u3,
       masked: new Map([...masked].map(([k, v]) => [k, v.y])), reveals });
-    if (!sum.ok || !this.o.strategy.fromMean) { this.o.log?.(`secure aggregation failed: ${sum.ok ? 'strategy is not linear' : sum.error}`); return { ...fail(s.u3), metrics }; }
+    if (!sum.ok || !this.strategy.fromMean) { this.o.log?.(`secure aggregation failed: ${sum.ok ? 'strategy is not linear' : sum.error}`); return { ...fail(s.u3), metrics }; }
     const dec = decodeFixed(sum.value);
     const L = this.global.length;
     const total = dec[len === 2 * L ? 2 * L - 1 : L] as number;
@@ -254,7 +277,7 @@ export class FederationServer<M> {
     const mean = len === 2 * L
       ? dec.subarray(0, L).map((x, j) => { const c = dec[L + j] as number; return c > 0.5 ? x / c : (this.global[j] as number); })
       : dec.subarray(0, L).map((x) => x / total);
-    return { agg: this.o.strategy.fromMean(this.global, Float64Array.from(mean), s.u3), present: s.u3, metrics };
+    return { agg: this.strategy.fromMean(this.global, Float64Array.from(mean), s.u3), present: s.u3, metrics };
   }
 }
 

@@ -1,6 +1,7 @@
 // Shared types of the federation round protocol: model adapters, datasets, round summaries.
 
 import type { Result } from '../../core/index.js';
+import type { RoundConfig } from '../strategy/index.js';
 
 /** Labeled examples: dense features and 0/1 labels. */
 export interface Dataset {
@@ -26,20 +27,57 @@ export interface EvalMetrics {
   readonly n: number;
 }
 
-/**
- * Binds the federation to one model family: how a model file maps to a flat parameter vector, how it
- * trains and is evaluated locally. Implementations are pure over their inputs.
- */
-export interface ModelAdapter<M> {
+/** What every federated model family provides: parsing (untrusted JSON), an initial model, local training, evaluation. Pure. */
+export interface LocalModelOps<M> {
   readonly family: string;
   parse(json: unknown): Result<M, string>;
   initial(dim: number): M;
-  toParams(m: M): Float64Array;
-  fromParams(p: Float64Array, template: M): M;
   train(data: Dataset, init: M, s: TrainSettings): M;
   evaluate(m: M, data: Dataset): EvalMetrics;
+}
+
+/**
+ * Binds the federation to a vector model family: how a model file maps to a flat parameter vector
+ * (aggregated by a Strategy), how it trains and is evaluated locally. Implementations are pure over their inputs.
+ */
+export interface ModelAdapter<M> extends LocalModelOps<M> {
+  toParams(m: M): Float64Array;
+  fromParams(p: Float64Array, template: M): M;
   /** Per-parameter example counts for coordinate-weighted aggregation (length = toParams length). */
   coordinateCounts?(data: Dataset): Float64Array;
+}
+
+/**
+ * A model family federated by contributions instead of parameter vectors (GBDT: each node sends the
+ * trees it boosted from the global model). Pure over its inputs.
+ */
+export interface ContributionAdapter<M> extends LocalModelOps<M> {
+  readonly contributes: true;
+  /** Trains on the node's data from `global` with the round's settings; returns the trained model and the JSON to send. */
+  contribute(data: Dataset, global: M, cfg: RoundConfig): { model: M; contribution: unknown };
+  /** Simulation only (a poisoning node): the contribution with its effect multiplied by `factor`. */
+  amplify?(contribution: unknown, factor: number): unknown;
+}
+
+/** True for adapters that send contributions rather than parameter vectors. */
+export function isContributionAdapter<M>(a: ModelAdapter<M> | ContributionAdapter<M>): a is ContributionAdapter<M> {
+  return (a as Partial<ContributionAdapter<M>>).contributes === true;
+}
+
+/** The next global model from one round's contributions, and which nodes counted. */
+export interface Combined<M> {
+  readonly model: M;
+  readonly accepted: readonly string[];
+  readonly rejected: readonly string[];
+  readonly info: Readonly<Record<string, number>>;
+}
+
+/** Server side of a contribution family: round settings, and how untrusted contributions become the next global model. */
+export interface Combiner<M> {
+  readonly name: string;
+  configureRound(base: RoundConfig): RoundConfig;
+  /** `contribution` is untrusted JSON; `nodeId` is the authenticated sender. Null keeps the global model. */
+  combine(global: M, round: number, contributions: ReadonlyArray<{ nodeId: string; contribution: unknown }>): Combined<M> | null;
 }
 
 /** One round as recorded in summary.json. */

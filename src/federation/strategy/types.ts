@@ -24,6 +24,20 @@ export interface RoundConfig {
   readonly clipNorm: number;
   /** Clients also send per-coordinate example counts (coordinate-weighted FedAvg). */
   readonly coordinateWeights?: boolean;
+  /** Tree rounds (`--model gbdt`): how each node boosts its contribution from the global model. */
+  readonly trees?: TreeSettings;
+}
+
+/** Boosting settings of a tree round (the detection engine's GBDT trainer options). */
+export interface TreeSettings {
+  /** Trees each node trains per round (the server keeps at most its per-node cap). */
+  readonly count: number;
+  readonly depth: number;
+  readonly eta: number;
+  readonly lambda: number;
+  readonly subsample: number;
+  readonly colsample: number;
+  readonly bins: number;
 }
 
 /** The result of aggregation: next global parameters and which updates counted. */
