@@ -66,10 +66,16 @@ test('tree round: a degrading contribution (label flipping, or amplified trees) 
   for (const evil of [contribute(flipped, global0), adapter.amplify!(contribute(nodeB, global0), -10)]) {
     const r = treeRound(global0, [{ nodeId: 'a', contribution: contribute(nodeA, global0) }, { nodeId: 'e', contribution: evil }], validation, roundOpts);
     assert.deepEqual(r.decisions.map((d) => [d.nodeId, d.accepted]), [['a', true], ['e', false]]);
-    assert.match(r.decisions[1]!.reason, /without its trees/);
+    assert.match(r.decisions[1]!.reason, /alone|without its trees/);
     assert.equal(r.model.trees.length, 8);
     assert.ok(r.after > r.before);
   }
+  // A label-flipping copy of an honest node cancels that node's trees within the round; judged alone it is refused.
+  const mirror = treeRound(global0, [{ nodeId: 'a', contribution: contribute(nodeA, global0) }, { nodeId: 'b', contribution: contribute(nodeB, global0) },
+    { nodeId: 'e', contribution: contribute({ X: nodeA.X, y: nodeA.y.map((v) => 1 - v) }, global0) }], validation, roundOpts);
+  assert.deepEqual([mirror.decisions[0]!.accepted, mirror.decisions[2]!.accepted], [true, false]);
+  assert.match(mirror.decisions[2]!.reason, /alone/);
+  assert.ok(mirror.after > mirror.before);
   // Alone, a degrading contribution is compared with the global model as it was, and refused.
   const lone = treeRound(global0, [{ nodeId: 'e', contribution: contribute(flipped, global0) }], validation, roundOpts);
   assert.equal(lone.decisions[0]!.accepted, false);

@@ -18,7 +18,7 @@ export interface TreeRoundOptions {
   readonly dim: number;
   /** Trees kept per node per round (a contribution's boosting prefix). */
   readonly maxTreesPerNode: number;
-  /** A node's trees are refused when the round's model without them is more accurate by more than this (fraction). */
+  /** A node's trees are refused when they cost more than this (fraction of validation accuracy): alone, or within the round. */
   readonly tolerance: number;
   /**
    * How the round's accepted contributions join the model: `sum` appends every node's trees as they are
@@ -116,11 +116,13 @@ export interface TreeRoundResult {
 
 /**
  * One tree round on the server. Contributions are parsed (malformed ones refused with the reason),
- * then accepted by backward elimination on `validation`: starting from all of them, while removing
- * one node's trees raises the round model's accuracy by more than `tolerance`, the node whose removal
- * helps most is refused (a lone contribution is compared with the global model as it was). The
- * accepted trees are appended (leaf values scaled by 1/count for `mean`). Pure; decisions are in
- * node-id order. An empty `validation` refuses every contribution.
+ * then judged by accuracy on `validation` in two steps: (1) alone: the global model plus a node's
+ * trees must not be less accurate than the global model by more than `tolerance`; (2) together
+ * (backward elimination): while removing one node's trees raises the round model's accuracy by more
+ * than `tolerance`, the node whose removal helps most is refused. Step 1 catches a contribution that
+ * a second one cancels out in step 2 (a label-flipping copy of an honest node). The accepted trees
+ * are appended (leaf values scaled by 1/count for `mean`). Pure; decisions are in node-id order. An
+ * empty `validation` refuses every contribution.
  */
 export function treeRound(global: GbdtModelFile, contributions: ReadonlyArray<{ nodeId: string; contribution: unknown }>,
   validation: Dataset, o: TreeRoundOptions): TreeRoundResult {
@@ -136,8 +138,13 @@ export function treeRound(global: GbdtModelFile, contributions: ReadonlyArray<{ 
   const acc = (ids: readonly string[]): number =>
     accuracyOf(base, ids.map((id) => parts.get(id) as Float64Array), o.combine === 'mean' ? 1 / Math.max(1, ids.length) : 1, validation.y);
   const before = acc([]);
-  let kept = validation.y.length ? valid.map((c) => c.nodeId) : [];
-  if (!validation.y.length) for (const c of valid) decisions.set(c.nodeId, { nodeId: c.nodeId, accepted: false, reason: 'no validation data', trees: c.trees.length });
+  let kept: string[] = [];
+  for (const c of valid) {
+    const alone = validation.y.length ? acc([c.nodeId]) : NaN;
+    if (alone >= before - o.tolerance) kept.push(c.nodeId);
+    else decisions.set(c.nodeId, { nodeId: c.nodeId, accepted: false, trees: c.trees.length,
+      reason: validation.y.length ? `validation accuracy ${alone.toFixed(4)} with its trees alone < ${before.toFixed(4)} - ${o.tolerance}` : 'no validation data' });
+  }
   while (kept.length > 0) {
     const all = acc(kept);
     const without = kept.map((id) => ({ id, a: acc(kept.filter((k) => k !== id)) })).sort((p, q) => q.a - p.a || (p.id < q.id ? -1 : 1))[0] as { id: string; a: number };
