@@ -1,10 +1,10 @@
-// Forwarding to the upstream through an undici Pool, streaming both ways; maps faults to 502/504.
+// Forwarding to the upstream over pooled HTTP/1.1 connections, streaming both ways; maps faults to 502/504.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Pool } from 'undici';
 import type { ShieldConfig } from '../config/index.js';
-import { downstreamHeaders } from './headers.js';
+import { runExchange, type ExchangeJob, type ExchangeResult } from './h1-exchange.js';
+import { ConnectionPool } from './h1-pool.js';
 
 /** Upstream connection settings. */
 export interface UpstreamOptions {
@@ -20,62 +20,76 @@ export type ForwardOutcome =
   | { readonly kind: 'ok'; readonly status: number }
   | { readonly kind: 'error'; readonly status: 502 | 504 | 413; readonly error: string; readonly responded: boolean };
 
-/** A keep-alive connection pool to one upstream origin. */
+/** Methods that RFC 9110 §9.2.2 makes safe to resend after a stale keep-alive connection died unanswered. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/** Methods whose requests carry a body by definition: an empty one is sent as Content-Length: 0. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const MAX_HEAD_BYTES = 64 * 1024;
+const KEEP_ALIVE_MS = 4_000;
+
+/** A keep-alive connection pool to one upstream origin, and the request serialization for it. */
 export class Upstream {
-  readonly pool: Pool;
+  private readonly pool: ConnectionPool;
   private readonly basePath: string;
+  private readonly hostHeader: string;
 
   constructor(readonly o: UpstreamOptions) {
-    this.pool = new Pool(o.url.origin, {
-      connections: o.connections,
-      pipelining: 1,
-      connectTimeout: o.connectMs,
-      headersTimeout: o.headersMs,
-      bodyTimeout: o.bodyMs,
-      keepAliveTimeout: 4_000,
-    });
+    const tls = o.url.protocol === 'https:';
+    const host = o.url.hostname.startsWith('[') ? o.url.hostname.slice(1, -1) : o.url.hostname;
+    this.pool = new ConnectionPool({ host, port: Number(o.url.port || (tls ? 443 : 80)), tls, connections: o.connections, connectMs: o.connectMs, keepAliveMs: KEEP_ALIVE_MS });
     this.basePath = o.url.pathname === '/' ? '' : o.url.pathname.replace(/\/$/, '');
+    this.hostHeader = o.url.host;
   }
 
   /**
-   * Sends the request and streams the response into `res`. Never rejects: failures before the
-   * response started come back as 502 (refused, reset, DNS), 504 (connect/headers timeout) or 413;
-   * failures mid-response destroy `res` (the client sees a truncated response, as with any proxy).
+   * Sends the request (`headers` flat, hop-by-hop already removed) and streams the response into
+   * `res`. Never rejects: failures before the response started come back as 502 (refused, reset,
+   * malformed answer), 504 (connect or response-head timeout) or 413 (body over the limit while
+   * streaming); failures mid-response destroy `res` (the client sees a truncated response).
    */
-  async forward(req: IncomingMessage, res: ServerResponse, headers: string[], body: Buffer | Readable | null): Promise<ForwardOutcome> {
-    let status = 0;
-    const ac = new AbortController();
-    const onClose = (): void => { if (!res.writableFinished) ac.abort(); };
-    res.once('close', onClose);
-    // A client that stops reading would hold an upstream connection forever (undici's body timeout
-    // does not run while backpressure pauses it): cut it after bodyMs without progress.
+  forward(req: IncomingMessage, res: ServerResponse, headers: readonly string[], body: Buffer | Readable | null): Promise<ForwardOutcome> {
+    const method = req.method ?? 'GET';
+    const streamLength = body !== null && !Buffer.isBuffer(body) ? req.headers['content-length'] : undefined;
+    const job: ExchangeJob = {
+      head: this.serializeHead(method, req.url ?? '/', headers, body, streamLength),
+      body, chunked: body !== null && !Buffer.isBuffer(body) && streamLength === undefined, method, res,
+      headersMs: this.o.headersMs, bodyMs: this.o.bodyMs, maxHeadBytes: MAX_HEAD_BYTES,
+    };
+    // A client that stops reading would hold an upstream connection forever: cut it after bodyMs without progress.
     res.setTimeout(this.o.bodyMs, () => res.destroy());
-    try {
-      await this.pool.stream({
-        path: this.basePath + (req.url ?? '/'),
-        method: req.method as 'GET',
-        headers,
-        body: body ?? null,
-        signal: ac.signal,
-        opaque: res,
-      }, ({ statusCode, headers: h, opaque }) => {
-        status = statusCode;
-        const out = opaque as ServerResponse;
-        out.writeHead(statusCode, downstreamHeaders(h as Record<string, string | string[] | undefined>));
-        return out;
-      });
-      return { kind: 'ok', status };
-    } catch (e) {
-      const code = (e as { code?: string }).code ?? '';
-      const msg = `${code || 'error'}: ${(e as Error).message}`.slice(0, 200);
-      if (status !== 0 || res.headersSent) { res.destroy(); return { kind: 'error', status: 502, error: msg, responded: true }; }
-      if (code === 'JIRACHI_BODY_TOO_LARGE' || (e as Error).name === 'BodyTooLarge') return { kind: 'error', status: 413, error: msg, responded: false };
-      const timeout = code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'ETIMEDOUT';
-      return { kind: 'error', status: timeout ? 504 : 502, error: msg, responded: false };
-    } finally {
-      res.off('close', onClose);
-      res.setTimeout(0);
+    return new Promise<ForwardOutcome>((resolve) => {
+      const attempt = (retried: boolean): void => {
+        this.pool.acquire((err, socket, reused) => {
+          if (err || !socket) { resolve({ kind: 'error', status: err?.timeout ? 504 : 502, error: `${err?.code}: ${err?.message}`.slice(0, 200), responded: false }); return; }
+          if (res.destroyed) { this.pool.release(socket, true); resolve({ kind: 'error', status: 502, error: 'client closed the connection', responded: true }); return; }
+          runExchange(socket, reused, job, (r: ExchangeResult, reusable) => {
+            this.pool.release(socket, reusable);
+            if (r.kind !== 'retry') { res.setTimeout(0); resolve(r); return; }
+            if (!retried && IDEMPOTENT.has(method)) { attempt(true); return; }
+            res.setTimeout(0);
+            resolve({ kind: 'error', status: 502, error: r.error.slice(0, 200), responded: false });
+          });
+        });
+      };
+      attempt(false);
+    });
+  }
+
+  private serializeHead(method: string, url: string, headers: readonly string[], body: Buffer | Readable | null, streamLength: string | undefined): string {
+    let head = `${method} ${this.basePath}${url} HTTP/1.1\r\n`;
+    let host = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const c = name.charCodeAt(0) | 0x20;
+      if (c === 0x63 /* c */ && name.length === 14 && name.toLowerCase() === 'content-length') continue;
+      if (c === 0x68 /* h */ && name.length === 4 && name.toLowerCase() === 'host') host = true;
+      head += `${name}: ${headers[i + 1]}\r\n`;
     }
+    if (!host) head += `host: ${this.hostHeader}\r\n`;
+    if (Buffer.isBuffer(body)) head += `content-length: ${body.length}\r\n`;
+    else if (body !== null) head += streamLength !== undefined ? `content-length: ${streamLength}\r\n` : 'transfer-encoding: chunked\r\n';
+    else if (BODY_METHODS.has(method)) head += 'content-length: 0\r\n';
+    return head + '\r\n';
   }
 
   /** The pool a config asks for. */

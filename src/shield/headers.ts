@@ -56,18 +56,25 @@ export function upstreamHeaders(rawHeaders: readonly string[], f: ForwardedInfo)
 }
 
 /**
- * Filters upstream response headers (undici's object form) for the client: hop-by-hop and
- * Connection-named headers removed. Returns a flat array for res.writeHead.
+ * Filters upstream response headers (flat [name, value, ...] as received) for the client: hop-by-hop
+ * and Connection-named headers removed, and Content-Length too when `dropLength` (the body is not
+ * length-delimited upstream, so Node frames it for the client).
  */
-export function downstreamHeaders(headers: Record<string, string | string[] | undefined>): string[] {
+export function downstreamRawHeaders(headers: readonly string[], dropLength: boolean): string[] {
   let named: Set<string> | null = null;
-  const conn = headers['connection'];
-  if (conn !== undefined) named = new Set((Array.isArray(conn) ? conn.join(',') : conn).split(',').map((t) => t.trim().toLowerCase()));
   const out: string[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || (named !== null && named.has(name))) continue;
-    if (Array.isArray(value)) for (const v of value) out.push(name, v);
-    else out.push(name, value);
+  for (let i = 0; i < headers.length; i += 2) {
+    const lower = headers[i]!.toLowerCase();
+    if (lower === 'connection') {
+      named ??= new Set();
+      for (const t of headers[i + 1]!.split(',')) { const n = t.trim().toLowerCase(); if (n) named.add(n); }
+    }
+  }
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower)) || (dropLength && lower === 'content-length')) continue;
+    out.push(name, headers[i + 1]!);
   }
   return out;
 }

@@ -4,6 +4,6 @@ export { buildSnapshot, type ShieldSnapshot, type ShieldContext } from './contex
 export { checkFraming, type FramingError } from './framing.js';
 export { resolveClientIp } from './client-ip.js';
 export { RateLimiter, type RateResult } from './rate-limit.js';
-export { upstreamHeaders, downstreamHeaders } from './headers.js';
+export { upstreamHeaders, downstreamRawHeaders } from './headers.js';
 export { redactSecrets, requestSample } from './redact.js';
 export { startPrimary, runWorker, workerCount, type ClusterPrimary } from './cluster.js';

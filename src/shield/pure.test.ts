@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Allowlist } from '../decisions/index.js';
-import { checkFraming, resolveClientIp, RateLimiter, upstreamHeaders, downstreamHeaders, redactSecrets, requestSample } from './index.js';
+import { checkFraming, resolveClientIp, RateLimiter, upstreamHeaders, downstreamRawHeaders, redactSecrets, requestSample } from './index.js';
 
 test('framing: only plain chunked TE on HTTP/1.1, one Host, origin-form targets', () => {
   assert.equal(checkFraming('1.1', '/a?b', ['Host', 'x', 'Transfer-Encoding', 'chunked']), null);
@@ -49,7 +49,8 @@ test('upstream headers: hop-by-hop and Connection-named dropped, XFF appended on
   const behind = upstreamHeaders(raw, { clientIp: '198.18.0.1', proto: 'https', host: 'shop', appendXff: true });
   assert.equal(behind[behind.indexOf('x-forwarded-for') + 1], '6.6.6.6, 198.18.0.1');
   assert.equal(behind[behind.indexOf('x-forwarded-proto') + 1], 'https');
-  assert.deepEqual(downstreamHeaders({ 'set-cookie': ['a=1', 'b=2'], connection: 'close, x-h', 'x-h': 'v', 'transfer-encoding': 'chunked', 'x-ok': '1' }), ['set-cookie', 'a=1', 'set-cookie', 'b=2', 'x-ok', '1']);
+  assert.deepEqual(downstreamRawHeaders(['Set-Cookie', 'a=1', 'Connection', 'close, X-H', 'X-H', 'v', 'Set-Cookie', 'b=2', 'Transfer-Encoding', 'chunked', 'x-ok', '1', 'Content-Length', '5'], false), ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'x-ok', '1', 'Content-Length', '5']);
+  assert.deepEqual(downstreamRawHeaders(['Content-Length', '5', 'x-ok', '1'], true), ['x-ok', '1']);
 });
 
 test('redaction: secrets in query, form and JSON; Authorization and Cookie never logged', () => {
