@@ -10,11 +10,15 @@ import { Metrics, type MetricsSnapshot } from '../telemetry/index.js';
 import { createAdminServer } from './admin.js';
 import { adminToken, listen } from './listen.js';
 import { applyAutoBan, openBanStore } from './auto-ban.js';
+import { RateAuthority } from './rate-limit.js';
 import { Shield, type ShieldOptions } from './shield.js';
 
 /** Messages between primary and workers. */
-type ToWorker = { t: 'bans'; bans: Ban[] } | { t: 'reload' } | { t: 'shutdown' } | { t: 'metrics'; id: number };
-type ToPrimary = { t: 'want-bans' } | { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; errors: string[] };
+type ToWorker = { t: 'bans'; bans: Ban[] } | { t: 'reload' } | { t: 'shutdown' } | { t: 'metrics'; id: number } | { t: 'rate'; shares: Array<[string, number]> };
+type ToPrimary = { t: 'want-bans' } | { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; errors: string[] } | { t: 'rate'; used: Array<[string, number]> };
+
+/** How often a worker reports the rate-limit tokens it took to the primary. */
+const RATE_SYNC_MS = 50;
 
 /** Number of workers a config asks for. */
 export function workerCount(cfg: Pick<ShieldConfig, 'workers'>): number {
@@ -43,6 +47,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
   let autoBan = new AutoBan({ threshold: cfg.bans.auto.threshold, windowMs: cfg.bans.auto.windowSeconds * 1000 });
   const metrics = new Metrics();
   metrics.gauge('jirachi_active_bans', () => bans.list().length);
+  const rates = new RateAuthority(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst, cfg.rateLimit.maxTrackedIps);
   const workers = new Set<Worker>();
   const broadcast = (m: ToWorker): void => { for (const w of workers) if (w.isConnected()) w.send(m); };
   const pushBans = (): void => broadcast({ t: 'bans', bans: bans.list() });
@@ -68,6 +73,8 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
       else if (m.t === 'ready') resolve();
       else if (m.t === 'blocked') {
         if (cfg.bans.auto.enabled && applyAutoBan(m.ip, autoBan, bans, cfg.bans.auto, metrics, o.say)) pushBans();
+      } else if (m.t === 'rate') {
+        if (cfg.rateLimit.enabled && Array.isArray(m.used)) w.send({ t: 'rate', shares: rates.report(w.id, m.used, Date.now()) } satisfies ToWorker);
       } else if (m.t === 'reloaded') {
         if (reloadWait) { reloadWait.errors.push(...m.errors.map((e) => `worker ${w.process.pid}: ${e}`)); if (--reloadWait.left === 0) reloadWait.done(); }
       } else if (m.t === 'metrics') {
@@ -104,6 +111,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
     if (JSON.stringify(n.value.bans.auto) !== JSON.stringify(cfg.bans.auto)) autoBan = new AutoBan({ threshold: n.value.bans.auto.threshold, windowMs: n.value.bans.auto.windowSeconds * 1000 });
     if (JSON.stringify(n.value.admin) !== JSON.stringify(cfg.admin)) o.say('admin settings (address, token) change only on restart: the old token stays valid until then');
     cfg = n.value;
+    rates.reconfigure(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst);
     bans.syncConfigBans(cfg.bans.static);
     pushBans();
     // Answer only when every worker has swapped its snapshot (or said why it could not).
@@ -155,12 +163,21 @@ export async function runWorker(opts: Omit<ShieldOptions, 'worker'>): Promise<nu
   if (!started.ok) { for (const l of started.error) process.stderr.write(`${l}\n`); return 1; }
   const s = started.value;
   s.replaceBans(initial);
+  // Rate limits hold cluster-wide: report the tokens taken here, adopt the primary's balances.
+  const limiter = s.context.rateLimiter;
+  limiter.trackUsage();
+  const rateSync = setInterval(() => { const used = limiter.drainUsage(); if (used.length) send({ t: 'rate', used }); }, RATE_SYNC_MS);
+  rateSync.unref();
   return new Promise((resolve) => {
     process.on('message', (m: ToWorker) => {
       if (m.t === 'bans') s.replaceBans(m.bans);
+      else if (m.t === 'rate') { const now = Date.now(); for (const [ip, tokens] of m.shares) limiter.applyShared(ip, tokens, now); }
       else if (m.t === 'reload') { const e = s.reload(); send({ t: 'reloaded', errors: e }); }
       else if (m.t === 'metrics') send({ t: 'metrics', id: m.id, snap: s.context.metrics.snapshot() });
-      else if (m.t === 'shutdown') void s.stop().then(() => { process.disconnect(); resolve(0); });
+      else if (m.t === 'shutdown') {
+        clearInterval(rateSync);
+        void s.stop().then(() => { process.disconnect(); resolve(0); });
+      }
     });
     // The primary going away (crash, SIGKILL) must not leave an orphan serving on its own.
     process.on('disconnect', () => void s.stop(2000).then(() => resolve(0)));

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Allowlist } from '../decisions/index.js';
-import { checkFraming, resolveClientIp, RateLimiter, upstreamHeaders, downstreamRawHeaders, redactSecrets, requestSample } from './index.js';
+import { checkFraming, resolveClientIp, RateLimiter, RateAuthority, upstreamHeaders, downstreamRawHeaders, redactSecrets, requestSample } from './index.js';
 
 test('framing: only plain chunked TE on HTTP/1.1, one Host, origin-form targets', () => {
   assert.equal(checkFraming('1.1', '/a?b', ['Host', 'x', 'Transfer-Encoding', 'chunked']), null);
@@ -82,4 +82,27 @@ test('body encodings the shield cannot inspect faithfully are refused; identity 
   assert.equal(loggableExcerpt('cookie:sid', 'sid', "1' or 1=1"), '[redacted]');
   assert.equal(loggableExcerpt('body:form.password', 'password', "x' or 1=1"), '[redacted]');
   assert.equal(loggableExcerpt('query:q', 'q', "1' or '1'='1"), "1' or '1'='1");
+});
+
+test('rate sharing: usage is reported, the authority charges it and splits the balance among active workers', () => {
+  const a = new RateAuthority(1, 10, 1000);
+  // Worker 1 took 4 tokens: it gets the whole balance back (it is the only one serving the client).
+  assert.deepEqual(a.report(1, [['1.2.3.4', 4]], 0), [['1.2.3.4', 6]]);
+  // Worker 2 took 2: balance 4, now split between two active workers.
+  assert.deepEqual(a.report(2, [['1.2.3.4', 2]], 0), [['1.2.3.4', 2]]);
+  // Overspending drives the balance negative (down to -burst) and nobody gets tokens.
+  const [[, b]] = a.report(1, [['1.2.3.4', 30]], 0) as [[string, number]];
+  assert.equal(b, -10);
+  // Junk in a report is ignored.
+  assert.deepEqual(a.report(1, [['x', Number.NaN], ['y', -1]] as Array<[string, number]>, 0), []);
+  const w = new RateLimiter(1, 10, 1000);
+  w.trackUsage();
+  for (let i = 0; i < 3; i++) assert.ok(w.take('ip', 0).allowed);
+  const used = w.drainUsage();
+  assert.deepEqual(used, [['ip', 3]]);
+  w.take('ip', 0); // taken after the report: subtracted from the balance the primary sends back
+  w.applyShared('ip', 2, 0);
+  assert.ok(w.take('ip', 0).allowed);
+  assert.equal(w.take('ip', 0).allowed, false, 'balance 2 - 1 unreported = 1 token left');
+  assert.deepEqual(w.drainUsage(), [['ip', 2]]);
 });

@@ -16,6 +16,7 @@ interface Bucket { tokens: number; at: number }
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  private used: Map<string, number> | null = null;
   constructor(private ratePerSec: number, private burst: number, private readonly maxTracked: number) {}
 
   /** Changes rate and burst (hot reload); existing buckets keep their tokens, capped at the new burst. */
@@ -23,6 +24,46 @@ export class RateLimiter {
 
   /** Takes one token for `key` at time `nowMs`. */
   take(key: string, nowMs: number): RateResult {
+    const b = this.refilled(key, nowMs);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      if (this.used) this.used.set(key, (this.used.get(key) ?? 0) + 1);
+      return { allowed: true, retryAfterS: 0 };
+    }
+    return { allowed: false, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / this.ratePerSec)) };
+  }
+
+  /** Starts counting the tokens taken per key (a cluster worker reports them to its primary). */
+  trackUsage(): void { this.used ??= new Map(); }
+
+  /** The tokens taken per key since the last call, cleared. */
+  drainUsage(): Array<[string, number]> {
+    if (!this.used || this.used.size === 0) return [];
+    const out = [...this.used];
+    this.used.clear();
+    return out;
+  }
+
+  /**
+   * Adopts the cluster-wide balance for `key` (this worker's share of it), less what was taken
+   * here since that balance was computed (the usage not yet reported).
+   */
+  applyShared(key: string, tokens: number, nowMs: number): void {
+    const b = this.refilled(key, nowMs);
+    b.tokens = Math.min(this.burst, tokens - (this.used?.get(key) ?? 0));
+  }
+
+  /**
+   * Authority side: charges `n` tokens taken elsewhere to `key` after refilling it, and returns the
+   * balance. It may go negative (down to -burst): a client that overspent across workers waits longer.
+   */
+  charge(key: string, n: number, nowMs: number): number {
+    const b = this.refilled(key, nowMs);
+    b.tokens = Math.max(-this.burst, b.tokens - n);
+    return b.tokens;
+  }
+
+  private refilled(key: string, nowMs: number): Bucket {
     let b = this.buckets.get(key);
     if (!b) {
       if (this.buckets.size >= this.maxTracked) {
@@ -35,10 +76,48 @@ export class RateLimiter {
       b.tokens = Math.min(this.burst, b.tokens + ((nowMs - b.at) / 1000) * this.ratePerSec);
       b.at = nowMs;
     }
-    if (b.tokens >= 1) { b.tokens -= 1; return { allowed: true, retryAfterS: 0 }; }
-    return { allowed: false, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / this.ratePerSec)) };
+    return b;
   }
 
   /** Number of tracked clients. */
   get size(): number { return this.buckets.size; }
+}
+
+/**
+ * The cluster primary's view of rate limits: workers report the tokens they took; the primary
+ * charges them to one bucket per client and answers each worker with its share of the balance
+ * (split evenly among the workers that served that client in the last second). A client is thus
+ * limited cluster-wide; before a worker's first report for a client it may spend up to one burst
+ * there, so the overshoot is bounded by one burst per worker per client.
+ */
+export class RateAuthority {
+  private readonly limiter: RateLimiter;
+  private readonly active = new Map<string, Map<number, number>>();
+
+  constructor(ratePerSec: number, burst: number, private readonly maxTracked: number) {
+    this.limiter = new RateLimiter(ratePerSec, burst, maxTracked);
+  }
+
+  /** Changes rate and burst (hot reload). */
+  reconfigure(ratePerSec: number, burst: number): void { this.limiter.reconfigure(ratePerSec, burst); }
+
+  /** Charges a worker's report and returns that worker's share of each reported client's balance. */
+  report(worker: number, used: ReadonlyArray<readonly [string, number]>, nowMs: number): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
+    for (const [key, n] of used) {
+      if (typeof key !== 'string' || !Number.isFinite(n) || n < 0) continue;
+      const balance = this.limiter.charge(key, n, nowMs);
+      let seen = this.active.get(key);
+      if (!seen) {
+        if (this.active.size >= this.maxTracked) for (const k of this.active.keys()) { this.active.delete(k); break; }
+        seen = new Map();
+        this.active.set(key, seen);
+      }
+      seen.set(worker, nowMs);
+      let k = 0;
+      for (const [w, at] of seen) { if (nowMs - at <= 1000) k++; else seen.delete(w); }
+      out.push([key, balance > 0 ? balance / Math.max(1, k) : balance]);
+    }
+    return out;
+  }
 }

@@ -147,3 +147,22 @@ test('cluster mode: workers share bans, auto-ban counts across workers, metrics 
   const lines = readFileSync(join(dir, 'd.jsonl'), 'utf8').trim().split('\n');
   assert.ok(lines.length >= 57, `decision-log lines from both workers (${lines.length})`);
 });
+
+test('cluster mode: one rate limit for the whole cluster, not one per worker', async (t) => {
+  const echo = await startEcho();
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-cluster-rate-'));
+  const cfg = join(dir, 's.yaml');
+  writeFileSync(cfg, `upstream: ${echo.url}\nlisten: 127.0.0.1:0\nworkers: 2\nstateDir: ${dir}/state\nadmin:\n  listen: 127.0.0.1:0\n  token: cluster-rate-token-0123456789\nlog:\n  decisions: 'off'\nrateLimit:\n  enabled: true\n  ratePerSec: 1\n  burst: 10\n`);
+  const { proc, port } = await startCli(['shield', '--config', cfg]);
+  t.after(async () => { proc.kill('SIGKILL'); await echo.close(); rmSync(dir, { recursive: true, force: true }); });
+  // 40 requests on fresh connections, which the primary deals out to both workers in turn. Per-worker
+  // buckets would let 2 x 10 through; the shared one lets through its burst of 10 (plus ~1/s refill).
+  const statuses: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    statuses.push((await request(`http://127.0.0.1:${port}/r${i}`)).status);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const allowed = statuses.filter((s) => s === 200).length;
+  assert.ok(allowed >= 10 && allowed <= 13, `allowed ${allowed} of 40: ${statuses.join(',')}`);
+  assert.equal(statuses.filter((s) => s === 429).length, 40 - allowed);
+});
