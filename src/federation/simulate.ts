@@ -25,6 +25,8 @@ export interface SimulateOptions {
   readonly dp?: { readonly clip: number; readonly noise: number };
   /** Federate the GBDT by tree rounds instead of the weight model (`strategy` is then unused). */
   readonly gbdt?: GbdtSimulateOptions;
+  /** The clients' rollout gate tolerance (default 0.01). */
+  readonly gateTolerance?: number;
   readonly log?: (msg: string) => void;
 }
 
@@ -46,7 +48,7 @@ function gbdtArgs(g: GbdtSimulateOptions | undefined, side: 'server' | 'client')
   if (!g) return [];
   const common = ['--model', 'gbdt', '--tree-depth', String(g.depth), '--tree-eta', String(g.eta)];
   return side === 'client' ? [...common, '--local-trees', String(g.localTrees)]
-    : [...common, '--validation', g.validation, '--trees-per-round', String(g.treesPerRound), '--tree-combine', g.combine, '--tolerance', String(g.tolerance),
+    : [...common, '--validation', g.validation, '--trees-per-round', String(g.treesPerRound), '--tree-combine', g.combine, '--tree-tolerance', String(g.tolerance),
       ...(g.maxTreesPerNode !== undefined ? ['--max-trees-per-node', String(g.maxTreesPerNode)] : [])];
 }
 
@@ -94,7 +96,8 @@ export async function simulate(o: SimulateOptions): Promise<Record<string, unkno
     const p = spawn(process.execPath, [o.bin, 'federation', 'client', '--server', `localhost:${addr.port}`, '--data', o.data[k] as string,
       '--model-out', simPaths.model(o.out, i), '--local-model-out', simPaths.local(o.out, i), '--report', simPaths.report(o.out, i),
       '--key', simPaths.key(o.out, i), '--server-key', join(keys, 'server.pub'), '--ca', addr.certPath,
-      '--local-epochs', String(o.localEpochs), '--lr', String(o.lr), ...(attack ? ['--attack', attack] : []), ...gbdtArgs(o.gbdt, 'client')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--local-epochs', String(o.localEpochs), '--lr', String(o.lr), ...(attack ? ['--attack', attack] : []), ...gbdtArgs(o.gbdt, 'client'),
+      '--tolerance', String(o.gateTolerance ?? 0.01)], { stdio: ['ignore', 'ignore', 'pipe'] });
     collect(p, errs, o.log, `node-${i}`);
     return waitExit(p, `node-${i}`, errs);
   });
@@ -107,7 +110,7 @@ export async function simulate(o: SimulateOptions): Promise<Record<string, unkno
   const ss = JSON.parse(await readFile(join(o.out, 'server-summary.json'), 'utf8')) as { rounds: Array<Record<string, unknown>>; refused: unknown };
   const reports = await Promise.all(nodes.map(async (_, k) => JSON.parse(await readFile(simPaths.report(o.out, k + 1), 'utf8')) as Record<string, unknown>));
   const summary = {
-    model: o.gbdt ? 'gbdt' : 'weight', strategy: o.gbdt ? `gbdt-${o.gbdt.combine}` : o.strategy, serverLr: o.serverLr ?? 1, dp: o.dp ?? null, secureAggregation: o.secureAggregation, nodes: nodes.length, poisoned: [...o.poison.entries()].map(([i, k]) => ({ node: i, kind: k })),
+    model: o.gbdt ? 'gbdt' : 'weight', gateTolerance: o.gateTolerance ?? 0.01, strategy: o.gbdt ? `gbdt-${o.gbdt.combine}` : o.strategy, serverLr: o.serverLr ?? 1, dp: o.dp ?? null, secureAggregation: o.secureAggregation, nodes: nodes.length, poisoned: [...o.poison.entries()].map(([i, k]) => ({ node: i, kind: k })),
     totalMs: Date.now() - started,
     rounds: ss.rounds.map((r) => ({ round: r['round'], time: r['startedAt'], durationMs: r['durationMs'], participants: r['participants'], accepted: r['accepted'],
       rejected: r['rejected'], dropped: r['dropped'], metrics: r['metrics'], info: r['info'], bytesPerNode: r['bytesPerNode'] })),

@@ -67,7 +67,7 @@ function registerServer(fed: Command): void {
     .option('--trees-per-round <n>', 'gbdt: trees each node boosts per round', int, DEFAULT_TREE_SETTINGS.count)
     .option('--max-trees-per-node <n>', 'gbdt: trees kept per node per round (default: --trees-per-round)', int)
     .option('--tree-combine <how>', 'gbdt: sum (append accepted trees) | mean (bagging: divide by the count)', 'sum')
-    .option('--tolerance <f>', 'gbdt: refuse a node\'s trees if the round is more accurate without them by more than this', num, 0.01);
+    .option('--tree-tolerance <f>', 'gbdt: refuse a node\'s trees if they cost more validation accuracy than this (alone or within the round)', num, 0.01);
   treeOptions(srv, 'server').action(async (o: Record<string, unknown>) => {
       if (o['model'] === 'gbdt') { await runGbdtServer(o); return; }
       const dp = o['dpClip'] === undefined ? undefined : { clipNorm: o['dpClip'] as number, noiseMultiplier: o['dpNoise'] as number, delta: o['dpDelta'] as number };
@@ -107,7 +107,7 @@ async function runGbdtServer(o: Record<string, unknown>): Promise<void> {
   if (v.value.y.length === 0) throw new UsageFailure(`${o['validation']}: no labeled examples`);
   const trees = treeSettings(o);
   const combiner = treeCombiner({ validation: v.value, trees, dim: FEATURE_DIM, maxTreesPerNode: (o['maxTreesPerNode'] as number | undefined) ?? trees.count,
-    tolerance: o['tolerance'] as number, combine: o['treeCombine'], log });
+    tolerance: o['treeTolerance'] as number, combine: o['treeCombine'], log });
   const adapter = gbdtAdapter(gbdtOps, trees, FEATURE_VERSION);
   await runServerProcess({ ...serverShell(o), adapter, combiner, initialModel: emptyGbdt(FEATURE_DIM, FEATURE_VERSION), secureAggregation: false });
 }
@@ -158,7 +158,8 @@ function registerSimulate(fed: Command): void {
     .option('--trees-per-round <n>', 'gbdt: trees each node boosts per round', int, DEFAULT_TREE_SETTINGS.count)
     .option('--max-trees-per-node <n>', 'gbdt: trees kept per node per round (default: --trees-per-round)', int)
     .option('--tree-combine <how>', 'gbdt: sum | mean', 'sum')
-    .option('--tolerance <f>', 'gbdt: the server\'s acceptance tolerance (fraction of validation accuracy)', num, 0.01)
+    .option('--tree-tolerance <f>', 'gbdt: the server\'s acceptance tolerance (fraction of validation accuracy)', num, 0.01)
+    .option('--gate-tolerance <f>', 'clients\' rollout gate tolerance (fraction of validation accuracy)', num, 0.01)
     .option('--local-trees <n>', 'gbdt: trees of each node\'s local-only model', int, 30);
   treeOptions(sim, 'server').action(async (o: Record<string, unknown>) => {
       const data = o['data'] as string[];
@@ -175,7 +176,7 @@ function registerSimulate(fed: Command): void {
       const s = await simulate({ bin, data, rounds: o['rounds'] as number, strategy: o['strategy'] as string, poison, out: o['out'] as string,
         secureAggregation: o['secagg'] === true, localEpochs: o['localEpochs'] as number, lr: o['lr'] as number, serverLr: o['serverLr'] as number,
         ...(o['dpClip'] !== undefined ? { dp: { clip: o['dpClip'] as number, noise: o['dpNoise'] as number } } : {}),
-        roundTimeoutMs: o['roundTimeout'] as number, ...(o['verbose'] ? { log } : {}), ...(gbdt ? { gbdt } : {}) });
+        roundTimeoutMs: o['roundTimeout'] as number, gateTolerance: o['gateTolerance'] as number, ...(o['verbose'] ? { log } : {}), ...(gbdt ? { gbdt } : {}) });
       process.stdout.write(o['json'] ? JSON.stringify(s, null, 2) + '\n' : `simulation done in ${String(s['totalMs'])} ms; see ${String(o['out'])}/summary.json\n`);
     });
 }
@@ -186,7 +187,7 @@ function simulateGbdt(o: Record<string, unknown>): GbdtSimulateOptions {
   const combine = o['treeCombine'];
   if (combine !== 'sum' && combine !== 'mean') throw new UsageFailure(`--tree-combine must be sum or mean, not ${String(combine)}`);
   return { validation: o['validation'], treesPerRound: o['treesPerRound'] as number, depth: o['treeDepth'] as number, eta: o['treeEta'] as number,
-    combine, tolerance: o['tolerance'] as number, localTrees: o['localTrees'] as number,
+    combine, tolerance: o['treeTolerance'] as number, localTrees: o['localTrees'] as number,
     ...(o['maxTreesPerNode'] !== undefined ? { maxTreesPerNode: o['maxTreesPerNode'] as number } : {}) };
 }
 

@@ -17,7 +17,7 @@ export interface GbdtOps {
 export const TREE_LIMITS = { maxCount: 100, maxDepth: 8 } as const;
 
 /** Default boosting settings of a tree round (chosen on validation data, docs/FEDERATION.md). */
-export const DEFAULT_TREE_SETTINGS: TreeSettings = { count: 10, depth: 3, eta: 0.3, lambda: 1, subsample: 0.8, colsample: 0.8, bins: 32 };
+export const DEFAULT_TREE_SETTINGS: TreeSettings = { count: 20, depth: 3, eta: 0.3, lambda: 1, subsample: 0.8, colsample: 0.8, bins: 32 };
 
 function trainOptions(s: TreeSettings, seed: number, count = s.count): Omit<GbdtTrainOptions, 'init'> {
   const clamp = (v: number, lo: number, hi: number, d: number): number => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : d);
