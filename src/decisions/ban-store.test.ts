@@ -15,6 +15,7 @@ test('bans persist atomically and survive a new instance; expired ones do not', 
   const a = new BanStore({ file, clock });
   assert.ok(a.add('198.18.0.1', { ttlMs: null, reason: 'manual', source: 'manual' }).ok);
   assert.ok(a.add('198.18.1.0/24', { ttlMs: 10_000, reason: 'scan', source: 'auto' }).ok);
+  a.flush();
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).bans.length, 2);
   const b = new BanStore({ file, clock });
   assert.deepEqual(b.load(), { ok: true, value: 2 });
@@ -81,4 +82,22 @@ test('config bans follow bans.static; automatic bans stop at the cap', () => {
   const r = s.add('198.18.0.11', { ttlMs: 1000, reason: 'a', source: 'auto' });
   assert.equal(r.ok, false);
   assert.ok(s.add('198.18.0.12', { ttlMs: null, reason: 'm', source: 'manual' }).ok, 'manual bans still go in');
+});
+
+test('automatic bans are written coalesced (one rewrite for a burst), manual ones at once; flush writes what is pending', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-bans-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'bans.json');
+  const s = new BanStore({ file, persistDelayMs: 50 });
+  const onDisk = (): number => { try { return JSON.parse(readFileSync(file, 'utf8')).bans.length; } catch { return -1; } };
+  for (let i = 0; i < 500; i++) assert.ok(s.add(`198.18.${i >> 8}.${i & 255}`, { ttlMs: 60_000, reason: 'auto', source: 'auto' }).ok);
+  assert.equal(onDisk(), -1, 'nothing written synchronously for automatic bans');
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(onDisk(), 500, 'one coalesced write carries the whole burst');
+  s.add('198.19.0.1', { ttlMs: 60_000, reason: 'auto', source: 'auto' });
+  s.add('198.19.0.2', { ttlMs: null, reason: 'manual', source: 'manual' });
+  assert.equal(onDisk(), 502, 'a manual ban writes at once, pending automatic ones with it');
+  s.add('198.19.0.3', { ttlMs: 60_000, reason: 'auto', source: 'auto' });
+  s.flush();
+  assert.equal(onDisk(), 503);
 });

@@ -18,6 +18,12 @@ export interface BanStoreOptions {
   readonly onError?: (message: string) => void;
   /** Most bans held (default 100 000); beyond it new automatic bans are refused, manual ones still go in. */
   readonly maxBans?: number;
+  /**
+   * Automatic bans and expiry sweeps are written to the file at most this often (coalesced), so a
+   * flood of new sources does not rewrite the file once per ban. Manual changes are written at once.
+   * Default 250 ms; `flush()` writes what is pending (call it on shutdown).
+   */
+  readonly persistDelayMs?: number;
 }
 
 /** What the file holds. */
@@ -85,7 +91,7 @@ export class BanStore {
     const r = this.mem.add(ban);
     if (!r.ok) return r;
     for (const m of this.mirrors) { const x = m.add(ban); if (!x.ok) this.report(`ban mirror ${m.name}: ${x.error}`); }
-    this.persist();
+    if (o.source === 'auto') this.persistSoon(); else this.persist();
     return ok(ban);
   }
 
@@ -130,7 +136,7 @@ export class BanStore {
     const lapsed = this.mem.sweep();
     if (lapsed.length === 0) return 0;
     for (const b of lapsed) for (const m of this.mirrors) m.remove(b.target);
-    this.persist();
+    this.persistSoon();
     return lapsed.length;
   }
 
@@ -142,7 +148,19 @@ export class BanStore {
     }
   }
 
+  /** Writes a pending coalesced change to the file now (no-op if none). */
+  flush(): void { if (this.pending) this.persist(); }
+
+  private pending: NodeJS.Timeout | null = null;
+
+  private persistSoon(): void {
+    if (this.opts.file === null || this.pending) return;
+    this.pending = setTimeout(() => this.persist(), this.opts.persistDelayMs ?? 250);
+    this.pending.unref();
+  }
+
   private persist(): void {
+    if (this.pending) { clearTimeout(this.pending); this.pending = null; }
     const file = this.opts.file;
     if (file === null) return;
     const body: BanFile = { format: 'jirachi-bans', version: 1, bans: this.list() };

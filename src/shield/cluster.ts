@@ -143,6 +143,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
       const exits = [...workers].map((w) => new Promise<void>((r) => { if (w.isDead()) r(); else w.once('exit', () => r()); }));
       broadcast({ t: 'shutdown' });
       await Promise.all(exits);
+      bans.flush();
     },
   });
 }

@@ -176,6 +176,7 @@ export class Shield {
     this.server.closeAllConnections();
     for (const t of this.ctx.tunnels) t.destroy();
     await closed;
+    this.ctx.bans.flush();
     this.unsubscribe();
     await this.ctx.log?.close();
     await this.ctx.upstream.close();
