@@ -2,7 +2,8 @@
 
 import { trackPattern } from './signature.js';
 import type { RequestView } from '../core/index.js';
-import { sqlTokens, type SqlToken } from './sqllex.js';
+import { lexSql, type SqlLex } from './sqllex.js';
+import type { NeedleScan } from './needles.js';
 import { normalizePath, normalizeValue, urlDecodeRepeated, type NormalizedPath } from './normalize.js';
 
 /** Where a part came from. Detectors choose which kinds they read. */
@@ -21,10 +22,12 @@ export interface Part {
   readonly norm: string;
   /** True when the value is only letters, digits and spaces (no detector but SQLi can fire on it). */
   readonly plain: boolean;
-  /** Needle-index hits, filled lazily by the signature layer (one scan per part). */
-  needleHits?: Uint8Array;
-  /** SQL tokens per context (bare, after ', after "), filled lazily by partSqlTokens(). */
-  sqlCache?: Array<SqlToken[] | undefined>;
+  /** Needle scan of `norm`, filled lazily by the signature layer (one scan per part). */
+  scan?: NeedleScan;
+  /** Whether the raw value holds a raw rule's needle, filled lazily by the signature layer. */
+  rawGate?: boolean;
+  /** SQL lex per context (bare, after ', after "), filled lazily by partSqlLex(). */
+  sqlCache?: Array<SqlLex | undefined>;
 }
 
 /** Everything detectors read about one request, computed once. */
@@ -34,6 +37,8 @@ export interface ParsedRequest {
   readonly contentType: string;
   /** Anomalies met while parsing (e.g. 'multipart-no-boundary'); detectors turn them into findings. */
   readonly anomalies: readonly string[];
+  /** Parts some rule table may act on, filled lazily by the signature layer (activeParts). */
+  active?: readonly Part[];
 }
 
 /** Upper bounds on parsing work per request. */
@@ -196,8 +201,8 @@ export function parseRequest(view: RequestView): ParsedRequest {
 
 const QUOTES = [undefined, "'", '"'] as const;
 
-/** SQL tokens of a part in context 0 (bare), 1 (after '), 2 (after "), computed once per part. Never throws. */
-export function partSqlTokens(part: Part, ctx: 0 | 1 | 2): SqlToken[] {
+/** SQL lex of a part in context 0 (bare), 1 (after '), 2 (after "), computed once per part. Never throws. */
+export function partSqlLex(part: Part, ctx: 0 | 1 | 2): SqlLex {
   const cache = part.sqlCache ?? (part.sqlCache = [undefined, undefined, undefined]);
-  return cache[ctx] ?? (cache[ctx] = sqlTokens(part.norm, QUOTES[ctx]));
+  return cache[ctx] ?? (cache[ctx] = lexSql(part.norm, QUOTES[ctx]));
 }

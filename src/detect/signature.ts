@@ -2,6 +2,7 @@
 
 import { excerptOf, type AttackClass, type Finding, type RequestView } from '../core/index.js';
 import type { ParsedRequest, Part, PartKind } from './parts.js';
+import { NeedleAutomaton, type NeedleScan, type NeedleSpec } from './needles.js';
 
 /** Collects findings for one request, bounded by `max`. */
 export interface FindingSink {
@@ -32,6 +33,8 @@ export interface RegexRule {
   readonly id: string;
   /** Indexes of this rule's needles in the global needle index. */
   readonly needleIds: readonly number[];
+  /** The table's needle-mask bit; 0 for raw rules (gated by their raw needles). */
+  readonly bit: number;
   readonly score: number;
   readonly re: RegExp;
   readonly needles: readonly string[];
@@ -67,52 +70,92 @@ export function compiledPatterns(): readonly RegExp[] {
   return tracked;
 }
 
-const needleList: string[] = [];
-let needleScan: { re: RegExp; covers: Map<string, number[]> } | undefined;
+const needleList: NeedleSpec[] = [];
+let automaton: NeedleAutomaton | undefined;
+let bits = 0;
+const rawNeedleList: string[] = [];
+let rawGate: RegExp | undefined;
 
-function needleId(n: string): number {
-  const i = needleList.indexOf(n);
-  if (i >= 0) return i;
-  needleScan = undefined;
-  needleList.push(n);
+/** Allocates one bit of the needle masks (past 30 they share the last bit: still correct, less selective). */
+export function allocateBit(): number {
+  return 1 << Math.min(bits++, 30);
+}
+
+function needleId(text: string, bit: number, word: boolean): number {
+  automaton = undefined;
+  const i = needleList.findIndex((n) => n.text === text && n.word === word);
+  if (i >= 0) { needleList[i] = { ...needleList[i]!, owners: needleList[i]!.owners | bit }; return i; }
+  needleList.push({ text, owners: bit, word });
   return needleList.length - 1;
+}
+
+/**
+ * Registers gate needles for a detector that is not a rule table: `bit` is set in a part's scan mask
+ * when one occurs (`word`: only as a whole word). Returns the needle ids.
+ */
+export function addGateNeedles(needles: readonly string[], bit: number, word = false): number[] {
+  return needles.map((n) => needleId(n, bit, word));
+}
+
+/** Every registered needle (index = needle id). */
+export function needles(): readonly NeedleSpec[] {
+  return needleList;
+}
+
+/** The needle scan of a part's whole normalized value, computed once and cached on the part. */
+export function partScan(part: Part): NeedleScan {
+  if (part.scan) return part.scan;
+  automaton ??= new NeedleAutomaton(needleList);
+  part.scan = automaton.scan(part.norm, part.norm.length);
+  return part.scan;
+}
+
+/** True when a part's raw value (first 8 KiB) holds a needle of a raw rule (case-insensitive), cached on the part. */
+function partRawGate(part: Part): boolean {
+  if (part.rawGate !== undefined) return part.rawGate;
+  rawGate ??= new RegExp(rawNeedleList.map(escapeRe).join('|'), 'i');
+  part.rawGate = rawGate.test(part.value.length > 8192 ? part.value.slice(0, 8192) : part.value);
+  return part.rawGate;
 }
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Builds (once, at first use) one alternation of every needle, longest first, and which needles each match covers. */
-function scanner(): { re: RegExp; covers: Map<string, number[]> } {
-  if (needleScan) return needleScan;
-  const sorted = [...needleList].filter((n) => n !== '').sort((a, b) => b.length - a.length);
-  const covers = new Map<string, number[]>();
-  for (const m of sorted) covers.set(m, needleList.map((n, i) => (n !== '' && m.includes(n) ? i : -1)).filter((i) => i >= 0));
-  needleScan = { re: new RegExp(sorted.map(escapeRe).join('|'), 'g'), covers };
-  return needleScan;
+/**
+ * The parts any rule table may act on: a needle occurs in the normalized value or a raw rule's
+ * needle in the raw value. Every other part is skipped by every table (the per-part fast path).
+ * Computed once per request.
+ */
+export function activeParts(parsed: ParsedRequest): readonly Part[] {
+  if (parsed.active) return parsed.active;
+  const active: Part[] = [];
+  for (const p of parsed.parts) if (partScan(p).mask !== 0 || partRawGate(p)) active.push(p);
+  parsed.active = active;
+  return active;
 }
 
-/** Which needles occur in a part's normalized value (one regex scan per part, cached on the part). */
+/** Which needles occur in a part's normalized value (one scan per part, cached on the part). */
 export function needleHits(part: Part): Uint8Array {
-  if (part.needleHits) return part.needleHits;
-  const hits = new Uint8Array(needleList.length);
-  const { re, covers } = scanner();
-  const text = part.norm.length > 8192 ? part.norm.slice(0, 8192) : part.norm;
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    for (const i of covers.get(m[0]) ?? []) hits[i] = 1;
-    re.lastIndex = m.index + 1; // overlapping: a needle may start inside a longer match
-  }
-  part.needleHits = hits;
-  return hits;
+  return partScan(part).hits;
 }
 
-/** Compiles rule specs once, freezing them. Throws on a bad pattern (a bug, found at load). */
+/**
+ * Compiles rule specs once, freezing them. Every rule needs needles: lower-case literals of the
+ * normalized value, or for `raw` rules literals of the raw value (matched case-insensitively).
+ * Throws on a bad pattern or a rule without needles (a bug, found at load).
+ */
 export function compileRules(specs: readonly RegexRuleSpec[]): readonly RegexRule[] {
-  return Object.freeze(specs.map((s) => Object.freeze({
-    id: s.id, needleIds: s.raw ? [] : s.needles.map(needleId), score: s.score, re: trackPattern(new RegExp(s.pattern, s.flags ?? '')), needles: s.needles,
-    explanation: s.explanation, ...(s.kinds ? { kinds: s.kinds } : {}), ...(s.raw ? { raw: true } : {}),
-  })));
+  const bit = allocateBit();
+  return Object.freeze(specs.map((s) => {
+    if (s.needles.length === 0) throw new Error(`rule ${s.id} has no needles`);
+    if (s.raw) rawNeedleList.push(...s.needles);
+    return Object.freeze({
+      id: s.id, needleIds: s.raw ? [] : s.needles.map((n) => needleId(n, bit, false)), bit: s.raw ? 0 : bit, score: s.score,
+      re: trackPattern(new RegExp(s.pattern, s.flags ?? '')), needles: s.needles,
+      explanation: s.explanation, ...(s.kinds ? { kinds: s.kinds } : {}), ...(s.raw ? { raw: true } : {}),
+    });
+  }));
 }
 
 const DEFAULT_KINDS: ReadonlySet<PartKind> = new Set(['path', 'query', 'body', 'json', 'multipart', 'xml', 'cookie', 'name']);
@@ -125,29 +168,35 @@ export function ruleReads(kinds: readonly PartKind[] | undefined, part: Part, al
   return DEFAULT_KINDS.has(part.kind);
 }
 
+/** True when the part's needle scan found one of the rule's needles (always true for rules without needles). */
+function needlesPresent(rule: RegexRule, part: Part): boolean {
+  if (rule.raw) return partRawGate(part);
+  const scan = partScan(part);
+  if ((scan.mask & rule.bit) === 0) return false;
+  for (const i of rule.needleIds) if (scan.hits[i] === 1) return true;
+  return false;
+}
+
 /** Runs one regex rule on one part; emits at most one finding. Never throws. */
 export function runRule(sink: FindingSink, detector: string, cls: AttackClass, rule: RegexRule, part: Part, allHeaders = false): boolean {
-  if (!ruleReads(rule.kinds, part, allHeaders)) return false;
+  if (!needlesPresent(rule, part) || !ruleReads(rule.kinds, part, allHeaders)) return false;
   const text = rule.raw ? part.value : part.norm;
-  if (rule.needleIds.length > 0) {
-    const hits = needleHits(part);
-    let found = false;
-    for (const i of rule.needleIds) if (hits[i] === 1) { found = true; break; }
-    if (!found) return false;
-  }
   const m = rule.re.exec(text.length > 8192 ? text.slice(0, 8192) : text);
   if (!m) return false;
   emit(sink, detector, rule.id, cls, rule.score, part, m.index, rule.explanation);
   return true;
 }
 
-/** Builds a detector from a compiled table: each rule fires at most once per part; parts whose raw value matches `skipValue` are not read; `allHeaders` lets rules without explicit kinds read every header; `readPlain` reads letters-and-digits-only values too. */
+/** Builds a detector from a compiled table: each rule fires at most once per part; parts whose raw value matches `skipValue` are not read; `allHeaders` lets rules without explicit kinds read every header; `readPlain` reads letters-and-digits-only values too. A part none of whose needles occur is skipped after one mask test. */
 export function tableDetector(id: string, cls: AttackClass, rules: readonly RegexRule[], skipValue?: RegExp, allHeaders = false, readPlain = false): SignatureDetector {
+  const tableMask = rules.reduce((a, r) => a | r.bit, 0);
+  const raw = rules.some((r) => r.raw === true);
   return Object.freeze({
     id,
     classes: [cls],
     inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
-      for (const part of parsed.parts) {
+      for (const part of activeParts(parsed)) {
+        if ((partScan(part).mask & tableMask) === 0 && !(raw && partRawGate(part))) continue;
         if ((part.plain && !readPlain) || (part.kind === 'header' && !allHeaders && !CONTENT_HEADER_NAMES.has(part.name))) continue;
         if (skipValue !== undefined && skipValue.test(part.value)) continue;
         for (const rule of rules) {

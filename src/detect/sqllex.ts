@@ -44,16 +44,19 @@ function readString(s: string, i: number, q: string): number {
   return s.length;
 }
 
+/** Word → kind for words whose kind does not depend on a following `(` (checked before the call test). */
+const WORD_KIND = new Map<string, SqlTokenKind>();
+/** Keywords: kind k unless followed by `(` (then f). */
+const KEYWORD_KIND = new Map<string, SqlTokenKind>();
+for (const w of KEYWORDS) KEYWORD_KIND.set(w, 'k');
+for (const [set, kind] of [[CONSTANTS, '1'], [WORD_ARITH, 'a'], [WORD_OPS, 'o'], [LOGIC, '&'], [VERBS, 'E']] as const) for (const w of set) WORD_KIND.set(w, kind);
+WORD_KIND.set('union', 'U');
+
 function wordKind(w: string, next: number): SqlTokenKind {
-  if (w === 'union') return 'U';
-  if (VERBS.has(w)) return 'E';
-  if (LOGIC.has(w)) return '&';
-  if (WORD_OPS.has(w)) return 'o';
-  if (WORD_ARITH.has(w)) return 'a';
-  if (CONSTANTS.has(w)) return '1';
+  const k = WORD_KIND.get(w);
+  if (k !== undefined) return k;
   if (next === 40) return 'f';
-  if (KEYWORDS.has(w)) return 'k';
-  return 'n';
+  return KEYWORD_KIND.get(w) ?? 'n';
 }
 
 function nextNonSpace(s: string, i: number): number {
@@ -62,26 +65,47 @@ function nextNonSpace(s: string, i: number): number {
   return j < s.length ? s.charCodeAt(j) : -1;
 }
 
+const OP_CHARS = '=<>!+-*/%^|&~:';
+const OP_CONT = '=<>!|&';
+
+/**
+ * A lexed value: `fp` is the fingerprint (one kind char per token); token i spans
+ * `src.slice(pos[2i], pos[2i+1])` (its text is that, cut to 64 chars: tokenText).
+ */
+export interface SqlLex {
+  readonly fp: string;
+  readonly src: string;
+  readonly pos: readonly number[];
+}
+
+/** Text of token i of a lex (lower case, at most 64 chars); '' past the end. */
+export function tokenText(lex: SqlLex, i: number): string {
+  const a = lex.pos[2 * i], b = lex.pos[2 * i + 1];
+  if (a === undefined || b === undefined) return '';
+  return lex.src.slice(a, b - a > 64 ? a + 64 : b);
+}
+
 /**
  * Tokenizes `s` (already normalized, lower case). With `quote`, the value is lexed as if it started
  * inside a string literal closed by that quote (the value was injected into `'...'`). At most
- * SQL_MAX_TOKENS tokens; linear time. Never throws.
+ * SQL_MAX_TOKENS tokens; linear time; allocates one string and one array. Never throws.
  */
-export function sqlTokens(s: string, quote?: string): SqlToken[] {
-  const out: SqlToken[] = [];
+export function lexSql(s: string, quote?: string): SqlLex {
+  let fp = '';
+  const pos: number[] = [];
   const src = quote === undefined ? s : quote + s;
   let i = 0;
-  const push = (kind: SqlTokenKind, text: string): void => { out.push({ kind, text: text.length > 64 ? text.slice(0, 64) : text }); };
-  while (i < src.length && out.length < SQL_MAX_TOKENS) {
+  const push = (kind: SqlTokenKind, from: number, to: number): void => { fp += kind; pos.push(from, to); };
+  while (i < src.length && fp.length < SQL_MAX_TOKENS) {
     const c = src.charCodeAt(i);
     if (isSpace(c)) { i++; continue; }
     const ch = src[i]!;
     if (ch === "'" || ch === '"' || ch === '`') {
       const end = readString(src, i, ch);
-      push(ch === '`' ? 'n' : 's', src.slice(i, end)); i = end; continue;
+      push(ch === '`' ? 'n' : 's', i, end); i = end; continue;
     }
     if (ch === '#' || (ch === '-' && src[i + 1] === '-' && (i + 2 >= src.length || !isDigit(src.charCodeAt(i + 2))))) {
-      const nl = src.indexOf('\n', i); push('c', src.slice(i, nl < 0 ? src.length : nl)); i = nl < 0 ? src.length : nl + 1; continue;
+      const nl = src.indexOf('\n', i); const end = nl < 0 ? src.length : nl; push('c', i, end); i = nl < 0 ? src.length : nl + 1; continue;
     }
     if (ch === '/' && src[i + 1] === '*') {
       if (src[i + 2] === '!') { i += 3; while (i < src.length && isDigit(src.charCodeAt(i))) i++; continue; }
@@ -89,36 +113,42 @@ export function sqlTokens(s: string, quote?: string): SqlToken[] {
       // An inline comment between tokens is whitespace to the database (`UNION/**/SELECT`); only a
       // trailing or unterminated one truncates the query and becomes a token.
       if (end >= 0 && nextNonSpace(src, end + 2) >= 0) { i = end + 2; continue; }
-      push('c', src.slice(i, end < 0 ? src.length : end + 2)); i = end < 0 ? src.length : end + 2; continue;
+      const stop = end < 0 ? src.length : end + 2; push('c', i, stop); i = stop; continue;
     }
     if (ch === '*' && src[i + 1] === '/') { i += 2; continue; }
     if (isDigit(c) || (ch === '.' && isDigit(src.charCodeAt(i + 1)))) {
       let j = i + 1;
       if (ch === '0' && (src[j] === 'x' || src[j] === 'b')) j++;
       while (j < src.length && (isIdent(src.charCodeAt(j)) || src[j] === '.')) j++;
-      push('1', src.slice(i, j)); i = j; continue;
+      push('1', i, j); i = j; continue;
     }
     if (ch === '@') {
       let j = i + 1; if (src[j] === '@') j++;
       while (j < src.length && isIdent(src.charCodeAt(j))) j++;
-      push('v', src.slice(i, j)); i = j; continue;
+      push('v', i, j); i = j; continue;
     }
     if (isIdentStart(c)) {
       let j = i + 1;
       while (j < src.length && isIdent(src.charCodeAt(j))) j++;
-      const w = src.slice(i, j);
-      push(wordKind(w, nextNonSpace(src, j)), w); i = j; continue;
+      push(wordKind(src.slice(i, j), nextNonSpace(src, j)), i, j); i = j; continue;
     }
-    if (ch === '(' || ch === ')' || ch === ',' || ch === ';' || ch === '.') { push(ch, ch); i++; continue; }
-    if ((ch === '&' && src[i + 1] === '&') || (ch === '|' && src[i + 1] === '|')) { push('&', src.slice(i, i + 2)); i += 2; continue; }
-    if ('=<>!+-*/%^|&~:'.includes(ch)) {
+    if (ch === '(' || ch === ')' || ch === ',' || ch === ';' || ch === '.') { push(ch, i, i + 1); i++; continue; }
+    if ((ch === '&' && src[i + 1] === '&') || (ch === '|' && src[i + 1] === '|')) { push('&', i, i + 2); i += 2; continue; }
+    if (OP_CHARS.includes(ch)) {
       let j = i + 1;
-      while (j < src.length && '=<>!|&'.includes(src[j]!) && j - i < 3) j++;
-      const op = src.slice(i, j);
-      push(COMPARE_OPS.has(op) ? 'o' : 'a', op); i = j; continue;
+      while (j < src.length && OP_CONT.includes(src[j]!) && j - i < 3) j++;
+      push(COMPARE_OPS.has(src.slice(i, j)) ? 'o' : 'a', i, j); i = j; continue;
     }
-    push('X', ch); i++;
+    push('X', i, i + 1); i++;
   }
+  return { fp, src, pos };
+}
+
+/** Tokens of `s` as objects (see lexSql). At most SQL_MAX_TOKENS; never throws. */
+export function sqlTokens(s: string, quote?: string): SqlToken[] {
+  const lex = lexSql(s, quote);
+  const out: SqlToken[] = [];
+  for (let i = 0; i < lex.fp.length; i++) out.push({ kind: lex.fp[i] as SqlTokenKind, text: tokenText(lex, i) });
   return out;
 }
 

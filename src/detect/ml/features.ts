@@ -1,7 +1,7 @@
 // Features: a fixed-length dense vector describing the normalized request, for the ML models.
 
 import type { Finding, RequestView } from '../../core/index.js';
-import { parseRequest, partSqlTokens, type ParsedRequest, type Part } from '../parts.js';
+import { parseRequest, partSqlLex, type ParsedRequest, type Part } from '../parts.js';
 import { htmlTags } from '../htmllex.js';
 import { DETECTOR_IDS, runSignatures } from '../registry.js';
 import { trackPattern } from '../signature.js';
@@ -15,6 +15,18 @@ const STATS = 0, DET = 48, SQLK = 80, SQLB = 112, HTML = 144, CHAR = 160, CHAR_N
 const SQL_KINDS = 'snkUEf1voa&c(),;.X';
 const CHAR_CLASSES = `'"<>();|&\`$\{}%=/\\.-#*+,:@!?[]~^`;
 const TEXT_MAX = 4096;
+/** Character → slot in addStats' counts (CHAR_CLASSES index, then digit, space, non-ASCII, control); -1: not counted. */
+const CHAR_SLOT = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let c = 127; c >= 0; c--) {
+    const k = CHAR_CLASSES.indexOf(String.fromCharCode(c));
+    if (k >= 0) t[c] = k;
+    else if (c >= 48 && c <= 57) t[c] = CHAR_CLASSES.length;
+    else if (c === 32) t[c] = CHAR_CLASSES.length + 1;
+    else if (c < 32) t[c] = CHAR_CLASSES.length + 3;
+  }
+  return t;
+})();
 
 /** Part kinds the model reads. Headers and cookies are left to the signatures (their presence must not look benign). */
 const MODEL_KINDS = new Set(['path', 'query', 'body', 'json', 'multipart', 'xml', 'name']);
@@ -40,33 +52,39 @@ function addStats(x: Float32Array, text: string, parts: readonly Part[]): void {
   x[STATS + 3] = maxOdd;
   const counts = new Uint16Array(CHAR_CLASSES.length + 6);
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    const k = CHAR_CLASSES.indexOf(ch);
-    if (k >= 0) { counts[k]!++; continue; }
     const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) counts[CHAR_CLASSES.length]!++;
-    else if (c === 32) counts[CHAR_CLASSES.length + 1]!++;
-    else if (c > 127) counts[CHAR_CLASSES.length + 2]!++;
-    else if (c < 32) counts[CHAR_CLASSES.length + 3]!++;
+    const k = c < 128 ? CHAR_SLOT[c]! : CHAR_CLASSES.length + 2;
+    if (k >= 0) counts[k]!++;
   }
   for (let k = 0; k < counts.length && 4 + k < 48; k++) x[STATS + 4 + k] = Math.log1p(counts[k]!);
 }
 
+/** Bucket of the SQL fingerprint bigram (previous kind or context mark, kind): fnv(prev + kind) % 32, tabulated. */
+const SQL_BIGRAM = (() => {
+  const t = new Uint8Array(128 * 128);
+  for (const a of '^"' + SQL_KINDS) for (const b of SQL_KINDS) t[(a.charCodeAt(0) << 7) | b.charCodeAt(0)] = fnv(a + b, 0, 2, 0x9e3779b9) % 32;
+  return t;
+})();
+/** SQL token kind char → index in SQL_KINDS. */
+const SQL_KIND_INDEX = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let k = 0; k < SQL_KINDS.length; k++) t[SQL_KINDS.charCodeAt(k)] = k;
+  return t;
+})();
+
 function addSql(x: Float32Array, parts: readonly Part[]): void {
   for (const p of parts) {
     if (p.norm.length < 2 || p.kind === 'path') continue;
-    const ctxs: Array<0 | 1 | 2> = [0];
-    if (p.norm.includes("'")) ctxs.push(1);
-    if (p.norm.includes('"')) ctxs.push(2);
-    for (const q of ctxs) {
-      const toks = partSqlTokens(p, q);
-      let prev = q === 0 ? '^' : '"';
-      for (const t of toks) {
-        const k = SQL_KINDS.indexOf(t.kind);
-        if (q === 0 && k >= 0) x[SQLK + k] = x[SQLK + k]! + 1;
-        const b = fnv(prev + t.kind, 0, 2, 0x9e3779b9) % 32;
-        x[SQLB + b] = x[SQLB + b]! + 1;
-        prev = t.kind;
+    for (let q = 0; q <= 2; q++) {
+      if ((q === 1 && !p.norm.includes("'")) || (q === 2 && !p.norm.includes('"'))) continue;
+      const fp = partSqlLex(p, q as 0 | 1 | 2).fp;
+      let prev = q === 0 ? 94 /* ^ */ : 34 /* " */;
+      for (let i = 0; i < fp.length; i++) {
+        const kc = fp.charCodeAt(i);
+        if (q === 0) { const k = SQL_KIND_INDEX[kc]!; x[SQLK + k] = x[SQLK + k]! + 1; }
+        const b = SQLB + SQL_BIGRAM[(prev << 7) | kc]!;
+        x[b] = x[b]! + 1;
+        prev = kc;
       }
     }
   }
@@ -90,20 +108,28 @@ function addHtml(x: Float32Array, parts: readonly Part[]): void {
   for (let i = HTML; i < CHAR; i++) x[i] = Math.log1p(x[i]!);
 }
 
+const FNV_PRIME = 16777619;
+const GRAM_SEED = 2166136261, WORD_SEED = 374761393;
+
+/** Hashed character 3-grams and words of `text` (same hashes as fnv(), computed incrementally). */
 function addGrams(x: Float32Array, text: string): void {
-  for (let i = 0; i + 3 <= text.length; i++) {
-    const b = CHAR + (fnv(text, i, i + 3, 2166136261) % CHAR_N);
-    x[b] = x[b]! + 1;
-  }
-  let start = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0;
-    const isW = (c >= 97 && c <= 122) || c === 95;
-    if (isW && start < 0) start = i;
-    else if (!isW && start >= 0) {
-      if (i - start >= 2) { const b = WORD + (fnv(text, start, i, 374761393) % WORD_N); x[b] = x[b]! + 1; }
-      start = -1;
+  const n = text.length;
+  if (n >= 3) {
+    let c0 = text.charCodeAt(0), c1 = text.charCodeAt(1);
+    for (let i = 2; i < n; i++) {
+      const c2 = text.charCodeAt(i);
+      const h = Math.imul(Math.imul(Math.imul(GRAM_SEED ^ c0, FNV_PRIME) ^ c1, FNV_PRIME) ^ c2, FNV_PRIME);
+      const b = CHAR + ((h >>> 0) % CHAR_N);
+      x[b] = x[b]! + 1;
+      c0 = c1; c1 = c2;
     }
+  }
+  let h = 0, len = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 0;
+    if ((c >= 97 && c <= 122) || c === 95) { h = Math.imul((len === 0 ? WORD_SEED : h) ^ c, FNV_PRIME); len++; continue; }
+    if (len >= 2) { const b = WORD + ((h >>> 0) % WORD_N); x[b] = x[b]! + 1; }
+    len = 0;
   }
   for (let i = CHAR; i < FEATURE_DIM; i++) if (x[i]! > 0) x[i] = Math.log1p(x[i]!);
 }

@@ -2,7 +2,7 @@
 
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
-import { compileRules, emit, runRule, tableDetector, withKinds, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
+import { activeParts, compileRules, emit, partScan, runRule, tableDetector, withKinds, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 const SENSITIVE = '/etc/(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|hostname|resolv\\.conf|my\\.cnf|httpd|apache2|nginx|ssh|security|profile|environment|master\\.passwd)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|fd|maps|status|mem|exe|cwd|root)|\\b(?:boot|win|system)\\.ini\\b|windows[\\\\/]+(?:system32|win\\.ini|repair)|\\.ht(?:access|passwd)\\b|web-inf[\\\\/]|\\bweb\\.config\\b|\\bid_(?:rsa|dsa|ecdsa|ed25519)\\b|\\.ssh[\\\\/]|/var/log/|\\.bash_history|\\bc:[\\\\/]+(?:windows|winnt|boot|inetpub|users)|/root/|\\.git[\\\\/](?:config|head|index)|wp-config\\.php|/usr/local/(?:apache|etc)|\\bauthorized_keys\\b|/dev/(?:null|zero|random|urandom|stdin)\\b';
 
@@ -29,8 +29,8 @@ export const lfiDetector: SignatureDetector = Object.freeze({
     } else if (p.dotdot > 0 && DOTDOT_RAW_RE.test(view.path)) {
       emit(sink, 'lfi', 'lfi-011', 'path-traversal', 3, { name: 'path', norm: view.path.toLowerCase() }, 0, 'path has a .. segment');
     }
-    for (const part of parsed.parts) {
-      if (part.plain) continue;
+    for (const part of activeParts(parsed)) {
+      if (part.plain || (partScan(part).mask & LFI_RULES[0]!.bit) === 0) continue;
       for (const rule of LFI_RULES) {
         if (sink.findings.length >= sink.max) return;
         if (runRule(sink, 'lfi', 'path-traversal', rule, part)) break;

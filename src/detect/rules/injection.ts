@@ -9,7 +9,7 @@ const SHELL_CMDS = 'whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|csh|pi
 
 /** Shell command injection (`cmdi-*`). Rules read normalized values, where whitespace runs are one space (`\s?`). */
 export const cmdiDetector: SignatureDetector = tableDetector('cmdi', 'cmdi', compileRules([
-  { id: 'cmdi-006', score: 5, needles: [], raw: true, flags: 'i', pattern: `^[\\r\\n]\\s*(?:${SHELL_CMDS})(?:$|[\\s;|&<>])`, explanation: 'newline followed by a command' },
+  { id: 'cmdi-006', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: `^[\\r\\n]\\s*(?:${SHELL_CMDS})(?:$|[\\s;|&<>])`, explanation: 'newline followed by a command' },
   { id: 'cmdi-001', score: 5, needles: [';', '|', '&', '`', '$(', '\n'], pattern: `(?:[;|&\\n]|\\$\\()\\s?(?:\\{\\s?)?(?:sudo\\s+)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:${SHELL_CMDS})(?:\\.exe)?(?:$|[\\s;|&<>'"\`)(}]|\\$\\{?ifs)`, explanation: 'shell separator followed by a command' },
   { id: 'cmdi-002', score: 5, needles: ['$(', '`'], pattern: '(?:\\$\\(|`)\\s*(?:(?:whoami|id|uname|cat|ls|wget|curl|sleep|ping|nslookup|echo|bash|sh|pwd|hostname)\\b)', explanation: 'command substitution' },
   { id: 'cmdi-003', score: 5, needles: ['ifs', '/bin/', '/dev/tcp', '/dev/udp', 'cmd', 'powershell', 'nc ', 'bash -', '{cat,', '{ls,', '/usr/bin'], pattern: '\\$\\{?ifs|/(?:usr/)?bin/(?:ba|z|k|c|tc|da)?sh\\b|/dev/(?:tcp|udp)/|\\bnc(?:at)?\\s+(?:-[a-z]{1,4}\\s+){0,3}-[el]\\b|\\bbash\\s+-[ci]\\b|\\bcmd(?:\\.exe)?\\s*/[ck]\\b|\\bpowershell(?:\\.exe)?\\s+-(?:e|enc|c|command|nop|w|exec)|\\{(?:cat|ls|id|wget|curl|echo),|/usr/bin/(?:id|whoami|wget|curl|perl|python|env)\\b', explanation: 'shell-specific construct' },

@@ -2,7 +2,7 @@
 
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
-import { compileRules, emit, tableDetector, withKinds, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
+import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, tableDetector, withKinds, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 const PRIVATE_HOST = '(?:localhost|127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|0\\.0\\.0\\.0|0+(?=[:/]|$)|\\[[0:]{0,20}1?\\]|\\[::ffff:[^\\]]{1,40}\\]|10\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|192\\.168\\.\\d{1,3}\\.\\d{1,3}|172\\.(?:1[6-9]|2\\d|3[01])\\.\\d{1,3}\\.\\d{1,3}|\\d{8,10}(?=[:/]|$)|0x[0-9a-f]{1,8}(?=[:/.]|$)|0[0-7]{1,4}\\.\\d{1,8}|\\d{1,3}\\.\\d{1,8}(?=[:/]|$))';
 
@@ -28,8 +28,8 @@ const CRLF_TAIL = '[\\t ]*(?:(?:set-cookie|location|content-(?:type|length|dispo
 
 /** CRLF and header injection, response splitting, smuggled requests in values (`crlf-*`). */
 export const crlfDetector: SignatureDetector = tableDetector('crlf', 'crlf', compileRules([
-  { id: 'crlf-001', score: 5, needles: [], raw: true, flags: 'i', kinds: ['path', 'query', 'name', 'cookie', 'body'], pattern: `(?:\\r|\\n|%0d|%0a|\\u560a|\\u560d)${CRLF_TAIL}`, explanation: 'line break followed by an HTTP header or response' },
-  { id: 'crlf-002', score: 5, needles: [], raw: true, kinds: ['path'], pattern: '[\\r\\n]', explanation: 'line break in the path' },
+  { id: 'crlf-001', score: 5, needles: ['\r', '\n', '%0d', '%0a', '\u560a', '\u560d'], raw: true, flags: 'i', kinds: ['path', 'query', 'name', 'cookie', 'body'], pattern: `(?:\\r|\\n|%0d|%0a|\\u560a|\\u560d)${CRLF_TAIL}`, explanation: 'line break followed by an HTTP header or response' },
+  { id: 'crlf-002', score: 5, needles: ['\r', '\n'], raw: true, kinds: ['path'], pattern: '[\\r\\n]', explanation: 'line break in the path' },
   { id: 'crlf-003', score: 5, needles: ['http/'], kinds: ['query', 'body', 'name', 'path'], pattern: '\\b(?:get|post|head|put|delete|options|connect)\\s+(?:https?://|/)[^\\s]{0,200}\\s+http/\\d', explanation: 'HTTP request line inside a value (splitting/smuggling)' },
 ]));
 
@@ -60,15 +60,18 @@ export function resolveLookups(s: string): string {
   return cur;
 }
 
+const LOG4J_BIT = allocateBit();
+addGateNeedles(['${', 'jndi'], LOG4J_BIT);
+
 /** Log4Shell / JNDI lookups with nested obfuscation (`log4j-*`). Reads every header too. */
 export const log4shellDetector: SignatureDetector = Object.freeze({
   id: 'log4shell',
   classes: ['log4shell'] as const,
   inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
-    for (const part of parsed.parts) {
+    for (const part of activeParts(parsed)) {
       if (sink.findings.length >= sink.max) return;
+      if ((partScan(part).mask & LOG4J_BIT) === 0) continue;
       const v = part.norm;
-      if (v.indexOf('${') < 0 && v.indexOf('jndi') < 0) continue;
       if (JNDI_RE.test(v)) { emit(sink, 'log4shell', 'log4j-001', 'log4shell', 5, part, v.indexOf('jndi'), 'JNDI lookup'); continue; }
       const resolved = resolveLookups(v);
       if (resolved.includes(MARK) || JNDI_RE.test(resolved)) { emit(sink, 'log4shell', 'log4j-002', 'log4shell', 5, part, v.indexOf('${'), 'obfuscated JNDI lookup (nested lookups)'); continue; }
@@ -81,15 +84,18 @@ export const log4shellDetector: SignatureDetector = Object.freeze({
 const SHELLSHOCK_RE = trackPattern(/\(\s*\)\s*\{/);
 const SHELLSHOCK_START_RE = trackPattern(/^\s*\(\s*\)\s*\{/);
 
+const SHELLSHOCK_BIT = allocateBit();
+addGateNeedles(['()', '( )'], SHELLSHOCK_BIT);
+
 /** Shellshock function definitions in any header or value (`shellshock-*`). */
 export const shellshockDetector: SignatureDetector = Object.freeze({
   id: 'shellshock',
   classes: ['shellshock'] as const,
   inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
-    for (const part of parsed.parts) {
+    for (const part of activeParts(parsed)) {
       if (sink.findings.length >= sink.max) return;
+      if ((partScan(part).mask & SHELLSHOCK_BIT) === 0) continue;
       const v = part.norm;
-      if (v.indexOf('()') < 0 && v.indexOf('( )') < 0) continue;
       const m = SHELLSHOCK_RE.exec(v);
       if ((m && v.indexOf('}', m.index) >= 0 && v.indexOf(';', m.index) >= 0) || SHELLSHOCK_START_RE.test(v)) emit(sink, 'shellshock', 'shellshock-001', 'shellshock', 5, part, m?.index ?? 0, 'bash function definition (Shellshock)');
     }

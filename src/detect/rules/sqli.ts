@@ -1,9 +1,9 @@
 // SQL injection detector: lexes each value in three contexts and matches token fingerprints.
 
 import type { RequestView } from '../../core/index.js';
-import { partSqlTokens, type ParsedRequest, type Part } from '../parts.js';
-import { fingerprint, type SqlToken } from '../sqllex.js';
-import { emit, ruleReads, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
+import { partSqlLex, type ParsedRequest, type Part } from '../parts.js';
+import { tokenText, type SqlLex } from '../sqllex.js';
+import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 /** Functions that only attacks call from a request value. */
 const STRONG_FUNCS = new Set(['sleep', 'benchmark', 'pg_sleep', 'load_file', 'extractvalue', 'updatexml',
@@ -15,7 +15,27 @@ const STRONG_FUNCS = new Set(['sleep', 'benchmark', 'pg_sleep', 'load_file', 'ex
 const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'database', 'user', 'substring',
   'substr', 'ascii', 'ord', 'mid', 'hex', 'unhex', 'cast', 'convert', 'if', 'iif', 'count', 'length', 'schema',
   'md5', 'sha1', 'isnull', 'ifnull', 'coalesce', 'nvl', 'instr', 'left', 'right', 'reverse', 'rand', 'floor']);
-const META_NAMES = /information_schema|sysobjects|syscolumns|mysql\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http/;
+/** sqli-021 as a needle-prefiltered rule: database metadata and command objects. */
+const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http'],
+  pattern: 'information_schema|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http',
+  explanation: 'database metadata or command object referenced' }])[0]!;
+
+/**
+ * The SQL gate: a value none of whose gate needles occurs cannot match a fingerprint rule. It has no
+ * quote (no breakout contexts), no parenthesis (no function call, no `1)`), no `&`/`|`, no MySQL
+ * `/*!` comment (the lexer drops it and its version digits, joining words), and none of the words
+ * that lex to U, E, & or ORDER/GROUP BY, which every bare-context rule needs. Such values skip
+ * lexing (the metadata rule still runs). One needle scan per part decides it.
+ */
+const SQL_BIT = allocateBit();
+addGateNeedles(["'", '"', '(', ')', '&', '|', '/*!'], SQL_BIT);
+addGateNeedles(['and', 'or', 'xor', 'union', 'order', 'group', 'select', 'insert', 'update', 'delete', 'drop', 'create', 'alter',
+  'exec', 'execute', 'declare', 'truncate', 'shutdown', 'waitfor', 'grant', 'revoke'], SQL_BIT, true);
+
+/** True when the lexer-based SQLi rules cannot fire on a part (see SQL_BIT). */
+export function sqlInert(part: Part): boolean {
+  return (partScan(part).mask & SQL_BIT) === 0;
+}
 
 /** Secrets are random text: a trailing quote-comment in them is not evidence. */
 const SECRET_PARAM_RE = trackPattern(/pass|pwd|secret|token|key/i);
@@ -23,9 +43,9 @@ const ALPHA_RE = trackPattern(/^[a-z]/);
 const ORDER_BY = new Set(['order by', 'group by']);
 
 /** Index of the first token after the leading value and its closing parentheses. */
-function firstAfter(tokens: readonly SqlToken[]): number {
+function firstAfter(fp: string): number {
   let i = 1;
-  while (tokens[i]?.kind === ')') i++;
+  while (fp[i] === ')') i++;
   return i;
 }
 
@@ -48,63 +68,68 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
 ]);
 
-function strongFunction(tokens: readonly SqlToken[]): number {
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.kind !== 'f') continue;
-    const prev = tokens[i - 1];
-    if (STRONG_FUNCS.has(t.text) && (prev === undefined || prev.kind !== '.' || (tokens[i - 2]?.text ?? '').startsWith('dbms_'))) return i;
+function metaRule(part: Part, sink: FindingSink): boolean {
+  return runRule(sink, 'sqli', 'sqli', META_RULE, part);
+}
+
+function strongFunction(lex: SqlLex): number {
+  const fp = lex.fp;
+  for (let i = fp.indexOf('f'); i >= 0; i = fp.indexOf('f', i + 1)) {
+    if (STRONG_FUNCS.has(tokenText(lex, i)) && (i === 0 || fp[i - 1] !== '.' || tokenText(lex, i - 2).startsWith('dbms_'))) return i;
   }
   return -1;
 }
 
-function weakEvidence(tokens: readonly SqlToken[]): boolean {
+function weakEvidence(lex: SqlLex): boolean {
   let weak = 0;
-  for (const t of tokens) if (t.kind === 'f' && WEAK_FUNCS.has(t.text)) weak++;
+  const fp = lex.fp;
+  for (let i = fp.indexOf('f'); i >= 0; i = fp.indexOf('f', i + 1)) if (WEAK_FUNCS.has(tokenText(lex, i))) weak++;
   return weak >= 2;
 }
 
-function inspectPart(part: Part, sink: FindingSink): void {
+/** SQLi findings of one part; `fast` skips lexing for SQL-inert values (same findings). Exported for the equivalence test. */
+export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void {
   const v = part.norm;
   if (v.length < 2) return;
+  if (fast && sqlInert(part)) { metaRule(part, sink); return; }
   const contexts: Array<0 | 1 | 2> = [0];
   if (v.includes("'")) contexts.push(1);
   if (v.includes('"')) contexts.push(2);
   let fired = false;
   for (const q of contexts) {
-    const tokens = partSqlTokens(part, q);
-    const fp = fingerprint(tokens);
+    const lex = partSqlLex(part, q);
+    const fp = lex.fp;
     for (const r of FP_RULES) {
       if ((q === 0 ? !r.bare : !r.quoted)) continue;
       if (r.re.test(fp)) {
-        if (r.id === 'sqli-005' && ((tokens[tokens.length - 1]?.text.length ?? 0) > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
-        if (r.id === 'sqli-007' && ALPHA_RE.test(tokens[1]?.text ?? '')) continue;
-        if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokens[firstAfter(tokens)]?.text ?? ''} ${tokens[firstAfter(tokens) + 1]?.text ?? ''}`)) continue;
+        if (r.id === 'sqli-005' && (tokenText(lex, fp.length - 1).length > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
+        if (r.id === 'sqli-007' && ALPHA_RE.test(tokenText(lex, 1))) continue;
+        if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokenText(lex, firstAfter(fp))} ${tokenText(lex, firstAfter(fp) + 1)}`)) continue;
         emit(sink, 'sqli', r.id, 'sqli', r.score, part, 0, `${r.explanation} [${fp.slice(0, 16)}]`);
         return;
       }
     }
     if (!fired) {
-      const fi = strongFunction(tokens);
-      if (fi >= 0) { emit(sink, 'sqli', 'sqli-020', 'sqli', 5, part, v.indexOf(tokens[fi]!.text), `attack-only SQL function ${tokens[fi]!.text}()`); fired = true; return; }
+      const fi = strongFunction(lex);
+      if (fi >= 0) { const name = tokenText(lex, fi); emit(sink, 'sqli', 'sqli-020', 'sqli', 5, part, v.indexOf(name), `attack-only SQL function ${name}()`); fired = true; return; }
     }
   }
-  const m = META_NAMES.exec(v);
-  if (m) { emit(sink, 'sqli', 'sqli-021', 'sqli', 5, part, m.index, 'database metadata or command object referenced'); return; }
-  const tokens = partSqlTokens(part, 0);
-  if (weakEvidence(tokens)) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
+  if (metaRule(part, sink)) return;
+  if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
+
+const SQLI_BITS = SQL_BIT | META_RULE.bit;
 
 /** The SQLi detector (`sqli-*`). Reads parameters, cookies, path and the content headers. */
 export const sqliDetector: SignatureDetector = Object.freeze({
   id: 'sqli',
   classes: ['sqli'] as const,
   inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
-    for (const part of parsed.parts) {
+    for (const part of activeParts(parsed)) {
       if (sink.findings.length >= sink.max) return;
-      if (part.kind === 'xml' && part.name === 'body:xml') continue;
+      if ((partScan(part).mask & SQLI_BITS) === 0 || (part.kind === 'xml' && part.name === 'body:xml')) continue;
       if (!ruleReads(undefined, part)) continue;
-      inspectPart(part, sink);
+      inspectSqlPart(part, sink);
     }
   },
 });

@@ -3,7 +3,7 @@
 import type { RequestView } from '../../core/index.js';
 import { htmlTags } from '../htmllex.js';
 import type { ParsedRequest, Part } from '../parts.js';
-import { compileRules, emit, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
+import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 const SCRIPT_TAGS = new Set(['script']);
 const STRONG_TAGS = new Set(['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'isindex', 'xss', 'import', 'handler', 'listener']);
@@ -34,6 +34,11 @@ const HANDLER_NAME_RULES = compileRules([
   { id: 'xss-019', score: 3, needles: ['on'], pattern: '^\\s*on(?:abort|activate|after[a-z]{3,20}|animation(?:start|end|iteration)|before[a-z]{3,20}|begin|blur|bounce|canplay(?:through)?|change|click|contextmenu|copy|cut|dblclick|drag(?:start|end|enter|leave|over|drop)?|drop|durationchange|end|ended|error|finish|focus(?:in|out)?|hashchange|input|invalid|key(?:down|press|up)|layoutcomplete|load(?:start|end|eddata|edmetadata)?|losecapture|message|mouse(?:down|enter|leave|move|out|over|up|wheel)|move(?:start|end)?|offline|pagehide|pageshow|paste|pause|play(?:ing)?|popstate|progress|propertychange|readystatechange|repeat|reset|resize(?:start|end)?|resume|reverse|scroll|seek(?:ed|ing)?|select(?:start|ionchange)?|show|start|stop|storage|submit|suspend|timeupdate|toggle|touch(?:start|end|move|cancel)|transition(?:start|end|run|cancel)|unload|volumechange|waiting|wheel)\\s*=?\\s*$', explanation: 'value is a DOM event-handler name (XSS probe)' },
 ]);
 
+/** Gate of the HTML lexer: a value without `<` has no tag. */
+const TAG_BIT = allocateBit();
+addGateNeedles(['<'], TAG_BIT);
+const XSS_BITS = TAG_BIT | JS_RULES[0]!.bit | HANDLER_NAME_RULES[0]!.bit;
+
 function inspectTags(part: Part, sink: FindingSink): boolean {
   const v = part.norm;
   if (v.indexOf('<') < 0) return false;
@@ -60,9 +65,9 @@ export const xssDetector: SignatureDetector = Object.freeze({
   id: 'xss',
   classes: ['xss'] as const,
   inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
-    for (const part of parsed.parts) {
+    for (const part of activeParts(parsed)) {
       if (sink.findings.length >= sink.max) return;
-      if (!ruleReads(undefined, part)) continue;
+      if ((partScan(part).mask & XSS_BITS) === 0 || !ruleReads(undefined, part)) continue;
       if (part.plain) { if (part.norm.startsWith('on')) runRule(sink, 'xss', 'xss', HANDLER_NAME_RULES[0]!, part); continue; }
       if (inspectTags(part, sink)) continue;
       for (const rule of JS_RULES) if (runRule(sink, 'xss', 'xss', rule, part)) break;

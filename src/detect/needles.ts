@@ -1,0 +1,112 @@
+// Literal prefilter: one Aho-Corasick automaton over every rule needle, scanned once per part.
+
+/** What one scan of a text found: which needles occur and the union of their owners' bits. */
+export interface NeedleScan {
+  /** 1 at index i when needle i occurs (a shared all-zero array when nothing occurs: never write to it). */
+  readonly hits: Uint8Array;
+  /** OR of the owner bits of every needle found (0: no needle occurs). */
+  readonly mask: number;
+}
+
+/** One needle: its text (matched as given), its owner bits, and whether it must stand as a whole word. */
+export interface NeedleSpec {
+  readonly text: string;
+  readonly owners: number;
+  /** Only counts when the characters around it are not `[A-Za-z0-9_]` (like `\b…\b`). */
+  readonly word: boolean;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/**
+ * A compiled needle set: a DFA over an alphabet of the needles' characters (every other character
+ * is one class that returns to the root). Build once, scan many; linear in the text.
+ */
+export class NeedleAutomaton {
+  private readonly classes = new Uint8Array(128);
+  private readonly width: number;
+  private readonly delta: Uint16Array | Uint32Array;
+  /** Per state: start and end of its output needle ids in `outIds`. */
+  private readonly outStart: Uint32Array;
+  private readonly outIds: Uint32Array;
+  private readonly owners: Int32Array;
+  private readonly word: Uint8Array;
+  private readonly length: Uint32Array;
+  private readonly empty: Uint8Array;
+
+  /** Throws on a non-ASCII needle (a bug in a rule table, found at load). Empty needles are ignored. */
+  constructor(readonly needles: readonly NeedleSpec[]) {
+    let nextClass = 1;
+    for (const { text } of needles) for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 128) throw new Error(`needle ${JSON.stringify(text)} is not ASCII`);
+      if (this.classes[c] === 0) this.classes[c] = nextClass++;
+    }
+    this.width = nextClass;
+    const go: number[][] = [new Array<number>(this.width).fill(-1)];
+    const out: number[][] = [[]];
+    needles.forEach(({ text }, id) => {
+      if (text === '') return;
+      let s = 0;
+      for (let i = 0; i < text.length; i++) {
+        const k = this.classes[text.charCodeAt(i)]!;
+        if (go[s]![k]! < 0) { go[s]![k] = go.length; go.push(new Array<number>(this.width).fill(-1)); out.push([]); }
+        s = go[s]![k]!;
+      }
+      out[s]!.push(id);
+    });
+    // Breadth-first failure links, completing the goto function into a DFA.
+    const fail = new Array<number>(go.length).fill(0);
+    const queue: number[] = [];
+    for (let k = 0; k < this.width; k++) {
+      const t = go[0]![k]!;
+      if (t < 0) go[0]![k] = 0; else queue.push(t);
+    }
+    for (let qi = 0; qi < queue.length; qi++) {
+      const s = queue[qi]!;
+      out[s]!.push(...out[fail[s]!]!);
+      for (let k = 0; k < this.width; k++) {
+        const t = go[s]![k]!;
+        if (t < 0) { go[s]![k] = go[fail[s]!]![k]!; continue; }
+        fail[t] = s === 0 ? 0 : go[fail[s]!]![k]!;
+        queue.push(t);
+      }
+    }
+    const states = go.length;
+    this.delta = states < 65536 ? new Uint16Array(states * this.width) : new Uint32Array(states * this.width);
+    for (let s = 0; s < states; s++) for (let k = 0; k < this.width; k++) this.delta[s * this.width + k] = go[s]![k]!;
+    this.outStart = new Uint32Array(states + 1);
+    const flat: number[] = [];
+    for (let s = 0; s < states; s++) { this.outStart[s] = flat.length; flat.push(...new Set(out[s]!)); }
+    this.outStart[states] = flat.length;
+    this.outIds = Uint32Array.from(flat);
+    this.owners = Int32Array.from(needles.map((n) => n.owners));
+    this.word = Uint8Array.from(needles.map((n) => (n.word ? 1 : 0)));
+    this.length = Uint32Array.from(needles.map((n) => n.text.length));
+    this.empty = new Uint8Array(needles.length);
+  }
+
+  /** Scans `text` (at most `limit` chars; word boundaries may look one char past it). Never throws. */
+  scan(text: string, limit: number): NeedleScan {
+    const n = text.length < limit ? text.length : limit;
+    const { classes, delta, width, outStart, outIds } = this;
+    let s = 0;
+    let mask = 0;
+    let hits: Uint8Array | undefined;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      s = delta[s * width + (c < 128 ? classes[c]! : 0)]!;
+      const from = outStart[s]!, to = outStart[s + 1]!;
+      for (let j = from; j < to; j++) {
+        const id = outIds[j]!;
+        if (this.word[id] === 1 && (isWordChar(text.charCodeAt(i + 1)) || isWordChar(text.charCodeAt(i - this.length[id]!)))) continue;
+        hits ??= new Uint8Array(this.needles.length);
+        hits[id] = 1;
+        mask |= this.owners[id]!;
+      }
+    }
+    return { hits: hits ?? this.empty, mask };
+  }
+}
