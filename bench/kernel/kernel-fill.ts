@@ -1,8 +1,9 @@
 // Benchmark tool: fills the pinned maps (N exact bans, M CIDR bans, rate limit) and times single map updates from TypeScript.
 // Usage: node dist/bench/kernel/kernel-fill.js fill PIN_DIR N_EXACT N_CIDR PPS BURST BAN_ADDR
 //        node --expose-gc dist/bench/kernel/kernel-fill.js updates N      (loads a scratch program; prints JSON timings)
+//        node dist/bench/kernel/kernel-fill.js attach PIN_DIR IFACE OBJECT.o  (native XDP, another build of the program)
 
-import { openKernelBlocklist, writeRate } from '../../src/kernel/control/index.js';
+import { attach, openKernelBlocklist, writeRate } from '../../src/kernel/control/index.js';
 import { loadScratch } from '../../src/kernel/control/scratch.js';
 import { KernelBlocklist } from '../../src/kernel/control/kernel-blocklist.js';
 import { STRUCTS } from '../../src/kernel/control/layout.js';
@@ -69,5 +70,16 @@ function updates(args: string[]): number {
   } finally { s.value.close(); }
 }
 
+/** Attaches another build of the program (the benchmark's old-vs-new comparison) in native mode. */
+function attachObject(args: string[]): number {
+  const [pinDir, iface, object] = args;
+  if (!pinDir || !iface || !object) { console.error('usage: kernel-fill.js attach PIN_DIR IFACE OBJECT.o'); return 2; }
+  const r = attach(iface, pinDir, 'native', object);
+  if (!r.ok) { console.error(r.error); return 1; }
+  console.log(`attached ${object} to ${iface} (program id ${r.value.progId})`);
+  return 0;
+}
+
 const [cmd, ...rest] = process.argv.slice(2);
-process.exitCode = cmd === 'fill' ? fill(rest) : cmd === 'updates' ? updates(rest) : (console.error('usage: kernel-fill.js fill|updates ...'), 2);
+process.exitCode = cmd === 'fill' ? fill(rest) : cmd === 'updates' ? updates(rest) : cmd === 'attach' ? attachObject(rest)
+  : (console.error('usage: kernel-fill.js fill|updates|attach ...'), 2);

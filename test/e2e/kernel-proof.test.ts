@@ -29,24 +29,40 @@ describe('parser proof', { concurrency: 2 }, () => {
 test('Frama-C/WP proves the parser the kernel loads free of out-of-bounds reads', skip ? { skip } : {}, async () => {
   const r = await proof([]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  const m = /Proved goals:\s+(\d+) \/ (\d+) \(including (\d+) memory-access guards\)/.exec(r.stdout);
+  const m = /Proved goals:\s+(\d+) \/ (\d+) \(including (\d+) memory-access guards and (\d+) wide-read preconditions\)/.exec(r.stdout);
   assert.ok(m, r.stdout);
   assert.equal(m[1], m[2]);
-  assert.ok(Number(m[3]) >= 20, 'every byte read of the parser carries a proved guard');
+  // Wide reads: the Ethernet type, two VLAN types, the IPv4 total length and source, the IPv6 source words.
+  assert.ok(Number(m[4]) >= 6, 'every 2- and 4-byte load of the parser carries a proved precondition');
+  assert.ok(Number(m[3]) >= 8, 'the byte reads (IP version fields, the load models) and key stores carry proved guards');
 });
 
-test('the proof script fails when a bounds check is removed (memory-access goals only)', skip ? { skip } : {}, async () => {
+/** Runs the memory-scoped proof on a copy of the parser with `edit` applied; the edit must change the source. */
+async function mutantProof(edit: (src: string) => string, what: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'jirachi-mutant-'));
   try {
     copyFileSync(join(BPF, 'jirachi_shared.h'), join(dir, 'jirachi_shared.h'));
     const src = readFileSync(join(BPF, 'jirachi_parse.h'), 'utf8');
-    const mutant = src.replace(/\t\tif \(p \+ JIRACHI_IPV6_HLEN > end\)\n\t\t\treturn JIRACHI_PARSE_MALFORMED;\n/, '');
-    assert.notEqual(mutant, src, 'the IPv6 bounds check is where the test expects it');
+    const mutant = edit(src);
+    assert.notEqual(mutant, src, `${what} is where the test expects it`);
     writeFileSync(join(dir, 'jirachi_parse.h'), mutant);
-    const r = await proof([join(dir, 'jirachi_parse.h')], { WP_TIMEOUT: '3', PROOF_SCOPE: 'mem' });
-    assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, /not every goal proved|FAILED/);
-    assert.match(r.stdout, /Proved goals:\s+(\d+) \/ (\d+)/, 'the memory-access goals were attempted');
+    return await proof([join(dir, 'jirachi_parse.h')], { WP_TIMEOUT: '3', PROOF_SCOPE: 'mem' });
   } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
+test('the proof script fails when a bounds check is removed (memory-access goals only)', skip ? { skip } : {}, async () => {
+  const r = await mutantProof((src) => src.replace(/\t+if \(p \+ JIRACHI_IPV6_HLEN > end\)\n\t+return JIRACHI_PARSE_MALFORMED;\n/, ''), 'the IPv6 bounds check');
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /not every goal proved|FAILED/);
+  assert.match(r.stdout, /Proved goals:\s+(\d+) \/ (\d+)/, 'the memory-access goals were attempted');
+});
+
+test('the proof script fails when a 4-byte read reaches past the checked header', skip ? { skip } : {}, async () => {
+  // The IPv4 fixed-header check narrowed to 14 bytes: the byte and 2-byte reads stay inside it, the source address load (bytes 12..15) does not.
+  const r = await mutantProof((src) => src.replace('if (p + JIRACHI_IPV4_MIN_HLEN > end)', 'if (p + 14 > end)'), 'the IPv4 fixed-header check');
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /not every goal proved|FAILED/);
+  assert.match(r.stdout, /load32\w*_requires_wide_read/, 'the failing goal is the 4-byte load\'s precondition');
+  assert.doesNotMatch(r.stdout, /load16\w*_requires_wide_read\s*:\s*(Unknown|Timeout|Failed)/, 'the 2-byte loads stay proved');
 });
 });

@@ -13,12 +13,31 @@
 #define JIRACHI_ETH_P_8021Q 0x8100
 #define JIRACHI_ETH_P_8021AD 0x88A8
 
-/* The 32-bit value whose bytes in memory are b[0..3] in order (so a key is written with one 4-byte store:
- * byte stores read back as one word stall the CPU's store forwarding, which cost ~5 ns per IPv4 packet). */
+/* The 32-bit value whose bytes in memory are b[0..3] in order: what JIRACHI_LOAD32(b) loads. */
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define JIRACHI_WORD(b) (((__u32)(b)[0] << 24) | ((__u32)(b)[1] << 16) | ((__u32)(b)[2] << 8) | (__u32)(b)[3])
+#define JIRACHI_HALF(b) ((__u32)(((__u32)(b)[0] << 8) | (__u32)(b)[1]))
+/* A 16-bit constant in network order as JIRACHI_LOAD16 returns it, and back (x is evaluated twice). */
+#define JIRACHI_NET16(x) ((__u32)(x))
 #else
 #define JIRACHI_WORD(b) ((__u32)(b)[0] | ((__u32)(b)[1] << 8) | ((__u32)(b)[2] << 16) | ((__u32)(b)[3] << 24))
+#define JIRACHI_HALF(b) ((__u32)((__u32)(b)[0] | ((__u32)(b)[1] << 8)))
+#define JIRACHI_NET16(x) ((__u32)((((__u32)(x) & 0xFF) << 8) | (((__u32)(x) >> 8) & 0xFF)))
+#endif
+
+/*
+ * One 4-byte (2-byte) load of the packet bytes p[0..3] (p[0..1]), value JIRACHI_WORD(p)
+ * (JIRACHI_HALF(p)). Every such load in the parser is at an even offset that the kernel verifier
+ * counts as aligned (it assumes NET_IP_ALIGN = 2 before the Ethernet header), and the x86-64 and
+ * arm64 JITs load unaligned packet data anyway. The proof harness (verify/parse_harness.c)
+ * defines both as functions whose precondition is \valid_read of all 4 (2) bytes, so every wide
+ * read is a proof goal over exactly the bytes it loads.
+ */
+#ifndef JIRACHI_LOAD32
+#define JIRACHI_LOAD32(p) (*(const __u32 *)(const void *)(p))
+#endif
+#ifndef JIRACHI_LOAD16
+#define JIRACHI_LOAD16(p) ((__u32)*(const __u16 *)(const void *)(p))
 #endif
 
 #ifndef JIRACHI_INLINE
@@ -30,8 +49,9 @@
  * memory are the address in network order: src[0] for IPv4, src[0..3] for IPv6. One bounds check
  * per header (Ethernet, each VLAN tag, the IPv4 fixed header and then its options, the IPv6
  * header), in the `p + n > end` form the kernel verifier tracks; every field is read from inside
- * the checked header. Packet bytes are read one by one (the proof needs no type punning, and BPF
- * has no unaligned packet loads to merge them into anyway) and assembled in registers.
+ * the checked header. Ethertypes, the IPv4 total length and address words are read with one 2- or
+ * 4-byte load each (JIRACHI_LOAD16/32) and compared in network order; an untagged IPv4 frame
+ * takes one ethertype compare, and a header without options skips the options check.
  * Returns JIRACHI_PARSE_IPV4 / _IPV6 (src filled), _OTHER (not IP, src untouched) or
  * _MALFORMED (truncated or inconsistent, src untouched).
  */
@@ -48,55 +68,64 @@ JIRACHI_INLINE int jirachi_parse(const __u8 *data, const __u8 *end, __u32 *src)
 {
 	const __u8 *p = data;
 	__u32 proto;
+	__u32 vihl;
 	__u32 hlen;
+	__u32 tot;
 	int i;
 
 	if (p + JIRACHI_ETH_HLEN > end)
 		return JIRACHI_PARSE_MALFORMED;
-	proto = ((__u32)p[12] << 8) | p[13];
+	proto = JIRACHI_LOAD16(p + 12);
 	p += JIRACHI_ETH_HLEN;
 
-	/* Up to two VLAN tags (802.1Q, 802.1ad QinQ); written out twice, no loop for the verifier. */
-	if (proto == JIRACHI_ETH_P_8021Q || proto == JIRACHI_ETH_P_8021AD) {
-		if (p + JIRACHI_VLAN_HLEN > end)
-			return JIRACHI_PARSE_MALFORMED;
-		proto = ((__u32)p[2] << 8) | p[3];
-		p += JIRACHI_VLAN_HLEN;
-	}
-	if (proto == JIRACHI_ETH_P_8021Q || proto == JIRACHI_ETH_P_8021AD) {
-		if (p + JIRACHI_VLAN_HLEN > end)
-			return JIRACHI_PARSE_MALFORMED;
-		proto = ((__u32)p[2] << 8) | p[3];
-		p += JIRACHI_VLAN_HLEN;
+	if (proto != JIRACHI_NET16(JIRACHI_ETH_P_IP)) {
+		/* Up to two VLAN tags (802.1Q, 802.1ad QinQ); written out twice, no loop for the verifier. */
+		if (proto == JIRACHI_NET16(JIRACHI_ETH_P_8021Q) || proto == JIRACHI_NET16(JIRACHI_ETH_P_8021AD)) {
+			if (p + JIRACHI_VLAN_HLEN > end)
+				return JIRACHI_PARSE_MALFORMED;
+			proto = JIRACHI_LOAD16(p + 2);
+			p += JIRACHI_VLAN_HLEN;
+		}
+		if (proto == JIRACHI_NET16(JIRACHI_ETH_P_8021Q) || proto == JIRACHI_NET16(JIRACHI_ETH_P_8021AD)) {
+			if (p + JIRACHI_VLAN_HLEN > end)
+				return JIRACHI_PARSE_MALFORMED;
+			proto = JIRACHI_LOAD16(p + 2);
+			p += JIRACHI_VLAN_HLEN;
+		}
+		if (proto == JIRACHI_NET16(JIRACHI_ETH_P_IPV6)) {
+			if (p + JIRACHI_IPV6_HLEN > end)
+				return JIRACHI_PARSE_MALFORMED;
+			if ((p[0] >> 4) != 6)
+				return JIRACHI_PARSE_MALFORMED;
+			/*@ loop invariant 0 <= i <= 4;
+			    loop assigns i, src[0 .. 3];
+			    loop variant 4 - i; */
+			for (i = 0; i < 4; i++)
+				src[i] = JIRACHI_LOAD32(p + 8 + 4 * i);
+			return JIRACHI_PARSE_IPV6;
+		}
+		if (proto != JIRACHI_NET16(JIRACHI_ETH_P_IP))
+			return JIRACHI_PARSE_OTHER;
 	}
 
-	if (proto == JIRACHI_ETH_P_IP) {
-		if (p + JIRACHI_IPV4_MIN_HLEN > end)
+	if (p + JIRACHI_IPV4_MIN_HLEN > end)
+		return JIRACHI_PARSE_MALFORMED;
+	vihl = p[0];
+	hlen = JIRACHI_IPV4_MIN_HLEN;
+	if (vihl != 0x45) {
+		if ((vihl >> 4) != 4)
 			return JIRACHI_PARSE_MALFORMED;
-		if ((p[0] >> 4) != 4)
-			return JIRACHI_PARSE_MALFORMED;
-		hlen = (__u32)(p[0] & 0x0F) * 4;
-		/* IHL below 5, options running past the frame, or a total length shorter than the header. */
+		hlen = (vihl & 0x0F) * 4;
+		/* IHL below 5, or options running past the frame. */
 		if (hlen < JIRACHI_IPV4_MIN_HLEN || p + hlen > end)
 			return JIRACHI_PARSE_MALFORMED;
-		if ((((__u32)p[2] << 8) | p[3]) < hlen)
-			return JIRACHI_PARSE_MALFORMED;
-		src[0] = JIRACHI_WORD(p + 12);
-		return JIRACHI_PARSE_IPV4;
 	}
-	if (proto == JIRACHI_ETH_P_IPV6) {
-		if (p + JIRACHI_IPV6_HLEN > end)
-			return JIRACHI_PARSE_MALFORMED;
-		if ((p[0] >> 4) != 6)
-			return JIRACHI_PARSE_MALFORMED;
-		/*@ loop invariant 0 <= i <= 4;
-		    loop assigns i, src[0 .. 3];
-		    loop variant 4 - i; */
-		for (i = 0; i < 4; i++)
-			src[i] = JIRACHI_WORD(p + 8 + 4 * i);
-		return JIRACHI_PARSE_IPV6;
-	}
-	return JIRACHI_PARSE_OTHER;
+	/* A total length shorter than the header. */
+	tot = JIRACHI_LOAD16(p + 2);
+	if (JIRACHI_NET16(tot) < hlen)
+		return JIRACHI_PARSE_MALFORMED;
+	src[0] = JIRACHI_LOAD32(p + 12);
+	return JIRACHI_PARSE_IPV4;
 }
 
 #endif

@@ -107,6 +107,11 @@ static __always_inline int decide(void *exact, void *cidr, void *allow, void *ra
 	int banned;
 
 	ban = bpf_map_lookup_elem(exact, key->addr);
+	/* The flood case, straight through: a permanent exact ban and no allowlist to consult. */
+	if (ban && ban->expires_ns == 0 && !(cfg->flags & allow_flag)) {
+		st->dropped_ban++;
+		return XDP_DROP;
+	}
 	banned = ban && ban_live(ban, &now);
 	if (!banned)
 		banned = cidr_banned(cidr, key, maxlen, &now);

@@ -120,16 +120,17 @@ export interface AttachOutcome { readonly mode: XdpMode; readonly progId: number
 /**
  * Loads (reusing pinned maps) and attaches the program to `iface`. `mode` undefined: native,
  * falling back to generic with a warning; a given mode is used as is. Refuses to replace another
- * XDP program. Never throws.
+ * XDP program. `objectPath` (default: the committed object) lets a benchmark attach another build
+ * of the same program. Never throws.
  */
-export function attach(iface: string, pinDir: string, mode?: XdpMode): Result<AttachOutcome, string> {
+export function attach(iface: string, pinDir: string, mode?: XdpMode, objectPath = OBJECT_PATH): Result<AttachOutcome, string> {
   const opened = openIface(iface);
   if (!opened.ok) return opened;
   const { bpf, ifindex } = opened.value;
   const current = queryIface(ifindex);
   const foreign = current.find((q) => !q.ours);
   if (foreign) return err(`${iface} already runs another XDP program (id ${foreign.id}, ${foreign.mode}); detach it first`);
-  const loaded = loadProgram(pinDir);
+  const loaded = loadProgram(pinDir, objectPath);
   if (!loaded.ok) return loaded;
   try {
     const tryMode = (m: XdpMode): number => {
