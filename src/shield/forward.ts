@@ -75,8 +75,11 @@ export class Upstream {
     });
   }
 
+  /** The request target on the upstream: its base path (from the upstream URL) + the client's target. */
+  target(url: string): string { return this.basePath + url; }
+
   private serializeHead(method: string, url: string, headers: readonly string[], body: Buffer | Readable | null, streamLength: string | undefined): string {
-    let head = `${method} ${this.basePath}${url} HTTP/1.1\r\n`;
+    let head = `${method} ${this.target(url)} HTTP/1.1\r\n`;
     let host = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;

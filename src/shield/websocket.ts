@@ -89,7 +89,7 @@ function tunnel(ctx: ShieldContext, req: IncomingMessage, socket: Duplex, head: 
       appendXff: !ctx.snapshot.trusted.empty && ctx.snapshot.trusted.has(req.socket.remoteAddress ?? ''),
     });
     headers.push('Connection', 'Upgrade', 'Upgrade', 'websocket');
-    const lines = [`GET ${req.url ?? '/'} HTTP/1.1`];
+    const lines = [`GET ${ctx.upstream.target(req.url ?? '/')} HTTP/1.1`];
     for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`);
     upstream.write(lines.join('\r\n') + '\r\n\r\n');
     awaitSwitch(upstream, socket, head, cfg.limits.tunnelIdleTimeoutMs, close);

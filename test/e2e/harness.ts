@@ -13,7 +13,7 @@ import { Shield } from '../../src/shield/index.js';
 import { engineFor } from '../../src/cli/engine.js';
 
 /** A running echo upstream. `hits` counts requests that reached it; `release` ends held streams. */
-export interface Echo { server: http.Server; port: number; url: string; hits: number; release: () => void; close: () => Promise<void> }
+export interface Echo { server: http.Server; port: number; url: string; hits: number; upgrades: string[]; release: () => void; close: () => Promise<void> }
 
 /**
  * Starts the echo upstream. Routes: `/slow?ms=N` waits before answering; `/stream?chunks=N` sends
@@ -23,7 +23,7 @@ export interface Echo { server: http.Server; port: number; url: string; hits: nu
  */
 export async function startEcho(): Promise<Echo> {
   let waiting: Array<() => void> = [];
-  const e: Echo = { server: http.createServer(), port: 0, url: '', hits: 0, release: () => { for (const w of waiting) w(); waiting = []; }, close: async () => {} };
+  const e: Echo = { server: http.createServer(), port: 0, url: '', hits: 0, upgrades: [], release: () => { for (const w of waiting) w(); waiting = []; }, close: async () => {} };
   e.server.on('request', (req, res) => {
     e.hits++;
     const u = new URL(req.url ?? '/', 'http://x');
@@ -50,6 +50,7 @@ export async function startEcho(): Promise<Echo> {
   const wss = new WebSocketServer({ noServer: true });
   e.server.on('upgrade', (req, socket, head) => {
     e.hits++;
+    e.upgrades.push(req.url ?? '');
     // /plain acts like an upstream without WebSocket support: a normal answer on a kept-alive socket,
     // counting every further request it parses there (which the shield must never let through).
     if ((req.url ?? '').startsWith('/plain')) {

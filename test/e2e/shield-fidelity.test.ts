@@ -138,3 +138,14 @@ test('upgrade smuggling: no bytes reach the upstream unless it answered 101; non
   }
   assert.equal(echo.hits, before + 1);
 });
+
+test('an upstream URL with a base path prefixes every request target, WebSocket handshakes included', async (t) => {
+  const based = await startShield(`${echo.url}/base/`);
+  t.after(() => based.stop());
+  const r = await request(`${based.base}/items?id=7`);
+  assert.equal(JSON.parse(r.body.toString()).url, '/base/items?id=7');
+  const ws = new WebSocket(`${based.base.replace('http', 'ws')}/ws`);
+  await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+  ws.close();
+  assert.equal(echo.upgrades[echo.upgrades.length - 1], '/base/ws');
+});
