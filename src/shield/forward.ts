@@ -3,7 +3,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ShieldConfig } from '../config/index.js';
-import { runExchange, type ExchangeJob, type ExchangeResult } from './h1-exchange.js';
+import { runExchange, type ExchangeJob, type ExchangeResult, type ForwardOutcome } from './h1-exchange.js';
+
+export type { ForwardOutcome } from './h1-exchange.js';
 import { ConnectionPool } from './h1-pool.js';
 
 /** Upstream connection settings. */
@@ -14,11 +16,6 @@ export interface UpstreamOptions {
   readonly headersMs: number;
   readonly bodyMs: number;
 }
-
-/** How a forward ended. */
-export type ForwardOutcome =
-  | { readonly kind: 'ok'; readonly status: number }
-  | { readonly kind: 'error'; readonly status: 502 | 504 | 413; readonly error: string; readonly responded: boolean };
 
 /** Methods that RFC 9110 §9.2.2 makes safe to resend after a stale keep-alive connection died unanswered. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);

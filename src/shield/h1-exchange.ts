@@ -19,11 +19,13 @@ export interface ExchangeJob {
   readonly maxHeadBytes: number;
 }
 
-/** How an exchange ended. `retry`: the reused connection was dead before any answer; safe to resend. */
-export type ExchangeResult =
+/** How a forward ended (what the pipeline sees). */
+export type ForwardOutcome =
   | { readonly kind: 'ok'; readonly status: number }
-  | { readonly kind: 'retry'; readonly error: string }
   | { readonly kind: 'error'; readonly status: 502 | 504 | 413; readonly error: string; readonly responded: boolean };
+
+/** How an exchange ended. `retry`: the reused connection was dead before any answer; safe to resend. */
+export type ExchangeResult = ForwardOutcome | { readonly kind: 'retry'; readonly error: string };
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
