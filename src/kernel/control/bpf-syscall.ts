@@ -25,6 +25,9 @@ export function errnoName(e: number): string {
 /** Map metadata from BPF_OBJ_GET_INFO_BY_FD. */
 export interface MapInfo { type: number; id: number; keySize: number; valueSize: number; maxEntries: number; flags: number; name: string }
 
+/** A prepared BPF_MAP_UPDATE_ELEM: write `key` and `value` in place, then `run()` (one syscall). */
+export interface UpdateSlot { readonly key: Buffer; readonly value: Buffer; run(): SysResult }
+
 /** Output of one BPF_PROG_TEST_RUN. */
 export interface TestRunResult { retval: number; durationNs: number; dataOut: Buffer }
 
@@ -85,22 +88,26 @@ export class BpfSyscall {
   }
 
   /**
-   * BPF_MAP_UPDATE_ELEM bound to one fd and one key and value buffer, with its own attribute
-   * buffer filled once: each call of the returned function is one syscall and nothing else (the
-   * caller rewrites the buffers' contents in place between calls).
+   * BPF_MAP_UPDATE_ELEM bound to one fd, with the attribute, key and value in one buffer written
+   * once: `key` and `value` are views the caller rewrites in place, and each `run()` is one
+   * syscall and nothing else (no allocation, no marshalling beyond koffi's). One buffer keeps
+   * everything the kernel reads on one page, which matters on hosts where every syscall costs a
+   * TLB refill (see docs/BENCHMARKS.md, "Kernel shield").
    */
-  preparedUpdate(fd: number, key: Buffer, value: Buffer, flags = 0): () => SysResult {
-    const a = Buffer.alloc(UPDATE_ATTR_SIZE);
-    a.writeUInt32LE(fd, 0);
-    a.writeBigUInt64LE(this.ptr(key), 8);
-    a.writeBigUInt64LE(this.ptr(value), 16);
-    a.writeUInt32LE(flags, 24);
+  updateSlot(fd: number, keySize: number, valueSize: number, flags = 0): UpdateSlot {
+    const keyAt = UPDATE_ATTR_SIZE, valueAt = keyAt + ((keySize + 7) & ~7);
+    const buf = Buffer.alloc(valueAt + valueSize);
+    const base = this.c.address(buf);
+    buf.writeUInt32LE(fd, 0);
+    buf.writeBigUInt64LE(base + BigInt(keyAt), 8);
+    buf.writeBigUInt64LE(base + BigInt(valueAt), 16);
+    buf.writeUInt32LE(flags, 24);
     const c = this.c, nr = this.nr;
-    if (nr < 0) return () => -38;
-    return () => {
-      const r = c.syscall(nr, CMD.MAP_UPDATE_ELEM, a, UPDATE_ATTR_SIZE);
+    const run = nr < 0 ? (): SysResult => -38 : (): SysResult => {
+      const r = c.syscall(nr, CMD.MAP_UPDATE_ELEM, buf, UPDATE_ATTR_SIZE);
       return r < 0 ? -c.errno() : r;
     };
+    return { key: buf.subarray(keyAt, keyAt + keySize), value: buf.subarray(valueAt, valueAt + valueSize), run };
   }
 
   /** BPF_MAP_LOOKUP_ELEM into `out` (value size, or value size × CPUs for per-CPU maps). */

@@ -2,7 +2,7 @@
 
 import { err, systemClock, type Clock, type Result } from '../../core/index.js';
 import { formatPrefix, parsePrefix, type Ban, type BlocklistBackend, type BlocklistStats, type Prefix } from '../../decisions/index.js';
-import { decodeBan, encodeBan, encodeLpmKey, FAMILY, fastV4Key, keyOf, prefixOfKey, STRUCTS, type BanValue, type Family, type MapName } from './layout.js';
+import { decodeBan, encodeBanHead, encodeBanReason, encodeLpmKey, FAMILY, fastV4Key, keyOf, prefixOfKey, STRUCTS, type BanValue, type Family, type MapName } from './layout.js';
 import type { KernelMaps } from './maps.js';
 
 /**
@@ -26,12 +26,27 @@ export class KernelBlocklist implements BlocklistBackend {
   private readonly key6 = Buffer.alloc(STRUCTS.jirachi_addr6.size);
   private readonly lpm4 = Buffer.alloc(STRUCTS.jirachi_lpm4_key.size);
   private readonly lpm6 = Buffer.alloc(STRUCTS.jirachi_lpm6_key.size);
+  /** Read buffer (lookups, listing). */
   private readonly value = Buffer.alloc(STRUCTS.jirachi_ban.size);
-  /** One prepared syscall for the hot path: an exact IPv4 ban from key4 and value. */
-  private readonly putExact4: () => Result<void, string>;
+  /** The hot path, one prepared syscall: an exact IPv4 ban from exact4.key and exact4.value. */
+  private readonly exact4: { readonly key: Buffer; readonly value: Buffer; put(): Result<void, string> };
+  /** Every ban written goes through exact4.value, and only through writeValue: the reason its bytes hold. */
+  private written: string | undefined;
 
   constructor(readonly maps: KernelMaps, private readonly clock: Clock = systemClock) {
-    this.putExact4 = maps.prepare('jirachi_exact4', this.key4, this.value);
+    this.exact4 = maps.slot('jirachi_exact4');
+  }
+
+  /**
+   * Encodes `ban` into exact4.value (the one write buffer). The reason's bytes are rewritten only
+   * when it differs from the last one written: bans in a burst share their reason, and the UTF-8
+   * write is the costliest part of the encoding.
+   */
+  private writeValue(ban: Ban, prefixlen: number): Buffer {
+    const out = this.exact4.value;
+    encodeBanHead(ban, prefixlen, this.kernelDeadline(ban.expiresAt), out);
+    if (ban.reason !== this.written) { encodeBanReason(ban.reason, out); this.written = ban.reason; }
+    return out;
   }
 
   /** The kernel deadline (CLOCK_MONOTONIC ns) for an epoch-ms expiry, offset from this backend's clock. 0 = permanent. */
@@ -55,15 +70,14 @@ export class KernelBlocklist implements BlocklistBackend {
   }
 
   add(ban: Ban): Result<void, string> {
-    if (fastV4Key(ban.target, this.key4)) { // hot path: a plain IPv4 address, as auto-bans are
-      encodeBan(ban, 32, this.kernelDeadline(ban.expiresAt), this.value);
-      return this.putExact4();
+    if (fastV4Key(ban.target, this.exact4.key)) { // hot path: a plain IPv4 address, as auto-bans are
+      this.writeValue(ban, 32);
+      return this.exact4.put();
     }
     const p = parsePrefix(ban.target);
     if (!p.ok) return p;
     const { map, key, prefixlen } = this.fill(p.value);
-    encodeBan(ban, prefixlen, this.kernelDeadline(ban.expiresAt), this.value);
-    return this.maps.put(map, key, this.value);
+    return this.maps.put(map, key, this.writeValue(ban, prefixlen));
   }
 
   remove(target: string): Result<boolean, string> {

@@ -130,15 +130,25 @@ function writeU64(out: Buffer, v: number, at: number): void {
  * 64 bytes of UTF-8. No BigInt and no allocation: this is on the path of every ban.
  */
 export function encodeBan(ban: Ban, prefixlen: number, expiresNs: number, out: Buffer): Buffer {
+  encodeBanHead(ban, prefixlen, expiresNs, out);
+  encodeBanReason(ban.reason, out);
+  return out;
+}
+
+/** Writes every field of a ban value except the reason (bytes 0..25): encodeBan without its reason part. */
+export function encodeBanHead(ban: Ban, prefixlen: number, expiresNs: number, out: Buffer): void {
   writeU64(out, expiresNs, 0);
   writeU64(out, ban.expiresAt === null ? 0 : Math.max(1, Math.trunc(ban.expiresAt)), 8);
   writeU64(out, Math.max(0, Math.trunc(ban.createdAt)), 16);
   out[24] = Math.max(0, SOURCES.indexOf(ban.source));
   out[25] = prefixlen;
+}
+
+/** Writes the reason (length byte 26, padding, UTF-8 bytes 32..95, zero-filled): the rest of encodeBan. */
+export function encodeBanReason(reason: string, out: Buffer): void {
   out.fill(0, 27, 32 + SHARED.JIRACHI_REASON_LEN);
   // Buffer.write never writes a partial character, so the cut is on a character boundary.
-  out[26] = out.write(ban.reason, 32, SHARED.JIRACHI_REASON_LEN, 'utf8');
-  return out;
+  out[26] = out.write(reason, 32, SHARED.JIRACHI_REASON_LEN, 'utf8');
 }
 
 /** A ban value as read from a map. */

@@ -77,14 +77,18 @@ export class KernelMaps {
   }
 
   /**
-   * A writer of one entry bound to `key` and `value` (buffers the caller owns and rewrites in
-   * place): one syscall per call, no allocation on success. The error names the map and errno.
+   * A writer of one entry of `name`: fill the returned `key` and `value` buffers in place, then
+   * `put()`: one syscall per call, no allocation on success (BpfSyscall.updateSlot). The error
+   * names the map and errno.
    */
-  prepare(name: MapName, key: Buffer, value: Buffer): () => Result<void, string> {
-    const update = this.sys.preparedUpdate(this.fds[name], key, value, 0);
-    return () => {
-      const r = update();
-      return r < 0 ? this.updateError(name, r) : OK;
+  slot(name: MapName): { readonly key: Buffer; readonly value: Buffer; put(): Result<void, string> } {
+    const s = this.sys.updateSlot(this.fds[name], this.info[name].keySize, this.info[name].valueSize, 0);
+    return {
+      key: s.key, value: s.value,
+      put: () => {
+        const r = s.run();
+        return r < 0 ? this.updateError(name, r) : OK;
+      },
     };
   }
 
