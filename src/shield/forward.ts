@@ -33,7 +33,9 @@ export class Upstream {
   constructor(readonly o: UpstreamOptions) {
     const tls = o.url.protocol === 'https:';
     const host = o.url.hostname.startsWith('[') ? o.url.hostname.slice(1, -1) : o.url.hostname;
-    this.pool = new ConnectionPool({ host, port: Number(o.url.port || (tls ? 443 : 80)), tls, connections: o.connections, connectMs: o.connectMs, keepAliveMs: KEEP_ALIVE_MS });
+    // Deadlines are checked at a quarter of the shortest timeout (10-250 ms granularity).
+    const sweepMs = Math.max(10, Math.min(250, Math.floor(Math.min(o.headersMs, o.bodyMs, KEEP_ALIVE_MS) / 4)));
+    this.pool = new ConnectionPool({ host, port: Number(o.url.port || (tls ? 443 : 80)), tls, connections: o.connections, connectMs: o.connectMs, keepAliveMs: KEEP_ALIVE_MS, sweepMs });
     this.basePath = o.url.pathname === '/' ? '' : o.url.pathname.replace(/\/$/, '');
     this.hostHeader = o.url.host;
   }
@@ -52,18 +54,15 @@ export class Upstream {
       body, chunked: body !== null && !Buffer.isBuffer(body) && streamLength === undefined, method, res,
       headersMs: this.o.headersMs, bodyMs: this.o.bodyMs, maxHeadBytes: MAX_HEAD_BYTES,
     };
-    // A client that stops reading would hold an upstream connection forever: cut it after bodyMs without progress.
-    res.setTimeout(this.o.bodyMs, () => res.destroy());
     return new Promise<ForwardOutcome>((resolve) => {
       const attempt = (retried: boolean): void => {
-        this.pool.acquire((err, socket, reused) => {
-          if (err || !socket) { resolve({ kind: 'error', status: err?.timeout ? 504 : 502, error: `${err?.code}: ${err?.message}`.slice(0, 200), responded: false }); return; }
-          if (res.destroyed) { this.pool.release(socket, true); resolve({ kind: 'error', status: 502, error: 'client closed the connection', responded: true }); return; }
-          runExchange(socket, reused, job, (r: ExchangeResult, reusable) => {
-            this.pool.release(socket, reusable);
-            if (r.kind !== 'retry') { res.setTimeout(0); resolve(r); return; }
+        this.pool.acquire((err, conn, reused) => {
+          if (err || !conn) { resolve({ kind: 'error', status: err?.timeout ? 504 : 502, error: `${err?.code}: ${err?.message}`.slice(0, 200), responded: false }); return; }
+          if (res.destroyed) { this.pool.release(conn, true); resolve({ kind: 'error', status: 502, error: 'client closed the connection', responded: true }); return; }
+          runExchange(conn, reused, job, (r: ExchangeResult, reusable) => {
+            this.pool.release(conn, reusable);
+            if (r.kind !== 'retry') { resolve(r); return; }
             if (!retried && IDEMPOTENT.has(method)) { attempt(true); return; }
-            res.setTimeout(0);
             resolve({ kind: 'error', status: 502, error: r.error.slice(0, 200), responded: false });
           });
         });

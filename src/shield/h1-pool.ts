@@ -1,4 +1,4 @@
-// Keep-alive connection pool to one upstream origin (plain TCP or TLS), capped, with connect timeout and idle expiry.
+// Keep-alive connection pool to one upstream origin (plain TCP or TLS): capped, connect timeout, idle expiry, deadline sweeper.
 
 import net from 'node:net';
 import tls from 'node:tls';
@@ -13,15 +13,47 @@ export interface PoolOptions {
   readonly connectMs: number;
   /** An idle connection is closed after this long (shorter than common upstream keep-alive timeouts). */
   readonly keepAliveMs: number;
+  /** How often deadlines are checked (the granularity of every timeout on pooled connections). */
+  readonly sweepMs: number;
 }
 
 /** Why a connection could not be had. */
 export interface ConnectError { readonly code: string; readonly message: string; readonly timeout: boolean }
 
-/** Receives a connection (reused: it carried an earlier request) or the reason there is none. */
-export type Acquired = (err: ConnectError | null, socket: net.Socket | null, reused: boolean) => void;
+/** Whoever holds a connection gets its socket events through this (listeners are installed once per socket). */
+export interface ConnHandler {
+  onData(d: Buffer): void;
+  onEnd(): void;
+  onError(e: NodeJS.ErrnoException): void;
+  onClose(): void;
+  onDrain(): void;
+  /** The deadline set on the connection passed. */
+  onTimeout(): void;
+}
 
-const noop = (): void => {};
+/**
+ * One pooled connection. Its socket listeners are installed once and dispatch to the current
+ * handler; without one (idle), any byte or EOF from the upstream closes it. `deadline` (ms since
+ * epoch, 0 = none) is checked by the pool's sweeper, so no timer is armed per request.
+ */
+export class PooledConnection {
+  handler: ConnHandler | null = null;
+  deadline = 0;
+
+  constructor(readonly socket: net.Socket, onClosed: (c: PooledConnection) => void) {
+    socket.on('data', (d: Buffer) => { if (this.handler) this.handler.onData(d); else socket.destroy(); });
+    socket.on('end', () => { if (this.handler) this.handler.onEnd(); else socket.destroy(); });
+    socket.on('error', (e: NodeJS.ErrnoException) => { this.handler?.onError(e); });
+    socket.on('drain', () => { this.handler?.onDrain(); });
+    socket.on('close', () => { onClosed(this); this.handler?.onClose(); });
+  }
+
+  /** Usable for another request. */
+  get open(): boolean { return !this.socket.destroyed && this.socket.readyState === 'open'; }
+}
+
+/** Receives a connection (reused: it carried an earlier request) or the reason there is none. */
+export type Acquired = (err: ConnectError | null, conn: PooledConnection | null, reused: boolean) => void;
 
 /**
  * A bounded pool of HTTP/1.1 connections, one request at a time on each. Idle connections are kept
@@ -29,95 +61,104 @@ const noop = (): void => {};
  * bytes, or they sit idle past keepAliveMs.
  */
 export class ConnectionPool {
-  private readonly idle: net.Socket[] = [];
+  private readonly idle: PooledConnection[] = [];
+  private readonly all = new Set<PooledConnection>();
   private readonly waiters: Acquired[] = [];
-  private open = 0;
+  private connecting = 0;
   private closing = false;
   private readonly drained: Array<() => void> = [];
+  private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly o: PoolOptions) {}
+  constructor(private readonly o: PoolOptions) {
+    this.sweeper = setInterval(() => this.sweep(), o.sweepMs);
+    this.sweeper.unref();
+  }
 
   /** Calls back with a connection as soon as one is free (at once if one is idle). */
   acquire(cb: Acquired): void {
     if (this.closing) { cb({ code: 'ECLOSED', message: 'upstream pool closed', timeout: false }, null, false); return; }
     while (this.idle.length) {
-      const s = this.idle.pop()!;
-      if (s.destroyed || s.readyState !== 'open') continue;
-      this.unwatchIdle(s);
-      cb(null, s, true);
+      const c = this.idle.pop()!;
+      if (!c.open) continue;
+      c.deadline = 0;
+      cb(null, c, true);
       return;
     }
-    if (this.open < this.o.connections) this.connect(cb);
+    if (this.all.size + this.connecting < this.o.connections) this.connect(cb);
     else this.waiters.push(cb);
   }
 
   /** Returns a connection after a request: kept for reuse if `reusable`, else closed. */
-  release(s: net.Socket, reusable: boolean): void {
-    s.setTimeout(0);
-    if (!reusable || this.closing || s.destroyed || s.readyState !== 'open') { s.destroy(); return; }
+  release(c: PooledConnection, reusable: boolean): void {
+    c.handler = null;
+    if (!reusable || this.closing || !c.open) { c.deadline = 0; c.socket.destroy(); return; }
     const next = this.waiters.shift();
-    if (next) { next(null, s, true); return; }
-    this.idle.push(s);
-    this.watchIdle(s);
+    if (next) { c.deadline = 0; next(null, c, true); return; }
+    c.deadline = Date.now() + this.o.keepAliveMs;
+    this.idle.push(c);
   }
 
   /** Connections open now (idle and busy). */
-  get size(): number { return this.open; }
+  get size(): number { return this.all.size; }
 
   /** Closes idle connections now and resolves when the busy ones have been released or closed. */
   close(): Promise<void> {
     this.closing = true;
     for (const w of this.waiters.splice(0)) w({ code: 'ECLOSED', message: 'upstream pool closed', timeout: false }, null, false);
-    for (const s of this.idle.splice(0)) s.destroy();
-    if (this.open === 0) return Promise.resolve();
+    for (const c of this.idle.splice(0)) c.socket.destroy();
+    if (this.all.size + this.connecting === 0) { clearInterval(this.sweeper); return Promise.resolve(); }
     return new Promise((resolve) => this.drained.push(resolve));
   }
 
+  private sweep(): void {
+    const now = Date.now();
+    for (const c of this.all) {
+      if (c.deadline === 0 || now < c.deadline) continue;
+      c.deadline = 0;
+      if (c.handler) c.handler.onTimeout(); else c.socket.destroy();
+    }
+  }
+
   private connect(cb: Acquired): void {
-    this.open++;
+    this.connecting++;
     const { host, port } = this.o;
     const s = this.o.tls
       ? tls.connect({ host, port, ALPNProtocols: ['http/1.1'], ...(net.isIP(host) ? {} : { servername: host }) })
       : net.connect({ host, port, noDelay: true });
-    s.on('error', noop); // errors are handled by whoever holds the socket; an idle one just closes
     let settled = false;
-    const timer = setTimeout(() => fail({ code: 'UND_ERR_CONNECT_TIMEOUT', message: `connect to ${host}:${port} timed out after ${this.o.connectMs} ms`, timeout: true }), this.o.connectMs);
-    const fail = (e: ConnectError): void => {
-      if (settled) return;
-      settled = true; clearTimeout(timer); s.destroy(); cb(e, null, false);
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true; this.connecting--; clearTimeout(timer);
+      s.off('error', onError); s.off('close', onEarlyClose);
+      return true;
     };
-    s.once('error', (e: NodeJS.ErrnoException) => fail({ code: e.code ?? 'ECONNECT', message: e.message, timeout: e.code === 'ETIMEDOUT' }));
-    s.once('close', () => { clearTimeout(timer); this.onClosed(s); });
+    const fail = (e: ConnectError): void => {
+      if (!settle()) return;
+      s.on('error', () => {}); // late errors of a socket we gave up on
+      s.destroy();
+      cb(e, null, false);
+      this.afterClose();
+    };
+    const timer = setTimeout(() => fail({ code: 'UND_ERR_CONNECT_TIMEOUT', message: `connect to ${host}:${port} timed out after ${this.o.connectMs} ms`, timeout: true }), this.o.connectMs);
+    const onError = (e: NodeJS.ErrnoException): void => fail({ code: e.code ?? 'ECONNECT', message: e.message, timeout: e.code === 'ETIMEDOUT' });
+    const onEarlyClose = (): void => fail({ code: 'ECONNRESET', message: 'connection closed while connecting', timeout: false });
+    s.on('error', onError);
+    s.on('close', onEarlyClose);
     s.once(this.o.tls ? 'secureConnect' : 'connect', () => {
-      if (settled) return;
-      settled = true; clearTimeout(timer);
+      if (!settle()) return;
       if (this.o.tls) s.setNoDelay(true);
-      cb(null, s, false);
+      const c = new PooledConnection(s, (x) => { this.all.delete(x); const i = this.idle.indexOf(x); if (i >= 0) this.idle.splice(i, 1); this.afterClose(); });
+      this.all.add(c);
+      cb(null, c, false);
     });
   }
 
-  private onClosed(s: net.Socket): void {
-    this.open--;
-    const i = this.idle.indexOf(s);
-    if (i >= 0) this.idle.splice(i, 1);
-    if (this.closing) { if (this.open === 0) for (const d of this.drained.splice(0)) d(); return; }
-    const next = this.waiters.shift();
-    if (next) this.connect(next);
-  }
-
-  private watchIdle(s: net.Socket): void {
-    s.setTimeout(this.o.keepAliveMs, () => s.destroy());
-    // Bytes or EOF on an idle connection: the upstream closed it or misbehaves; never reuse it.
-    s.on('data', destroyIdle);
-    s.on('end', destroyIdle);
-    s.resume();
-  }
-
-  private unwatchIdle(s: net.Socket): void {
-    s.setTimeout(0);
-    s.off('data', destroyIdle);
-    s.off('end', destroyIdle);
+  /** A connection closed or a connect failed: start one for the next waiter, or finish closing. */
+  private afterClose(): void {
+    if (this.closing) {
+      if (this.all.size + this.connecting === 0) { clearInterval(this.sweeper); for (const d of this.drained.splice(0)) d(); }
+      return;
+    }
+    if (this.waiters.length && this.all.size + this.connecting < this.o.connections) this.connect(this.waiters.shift()!);
   }
 }
-
-function destroyIdle(this: net.Socket): void { this.destroy(); }
