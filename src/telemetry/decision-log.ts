@@ -1,66 +1,51 @@
-// JSONL decision log: batches events off the request path and flushes them on close.
+// JSONL decision log: events become lines off the request path, batched to a file (or stdout) and flushed on close.
 
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ProtocolErrorEvent, VerdictEvent } from './events.js';
+import { LineFile } from './line-file.js';
 
-/** Queued lines are written at least this often (ms), or sooner once FLUSH_BYTES are queued. */
-const FLUSH_MS = 20;
-const FLUSH_BYTES = 256 * 1024;
+/** Stdout batches go out at least this often (ms). */
+const STDOUT_FLUSH_MS = 20;
 
 /**
- * Appends one JSON line per event to a file (or stdout for '-'). `write` only queues the line;
- * lines go out in batches (every 20 ms, or at 256 KiB), so the request path never waits on disk
- * and a busy shield makes one write per batch, not one per request.
+ * Appends one JSON line per event to a file (or stdout for '-'). `write` only serializes and
+ * queues the line; lines go out in batches (every 20 ms, or when a 256 KiB batch is full), so the
+ * request path never waits on disk. While the disk cannot keep up (64 MiB waiting) lines are
+ * dropped and counted in `errors`, so a flood cannot exhaust memory.
  * `close()` resolves when every queued line is on disk.
  */
 export class DecisionLog {
-  private queue: string[] = [];
-  private queuedBytes = 0;
+  private readonly file: LineFile | null;
+  private stdoutQueue: string[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private readonly out: WriteStream | NodeJS.WriteStream;
-  private lost = 0;
 
-  constructor(private readonly target: string) {
-    if (target === '-') this.out = process.stdout;
-    else {
-      mkdirSync(dirname(target), { recursive: true });
-      this.out = createWriteStream(target, { flags: 'a', mode: 0o640 });
-      this.out.on('error', () => { this.lost++; });
-    }
+  /** Opens the log; throws if the file cannot be opened (the caller reports it). */
+  constructor(target: string) {
+    this.file = target === '-' ? null : new LineFile(target);
   }
 
-  /**
-   * Queues one event. Never throws. While the disk cannot keep up (more than 100 000 lines queued or
-   * the stream's buffer over 64 MiB) lines are dropped and counted in `errors`, so a flood cannot
-   * exhaust memory.
-   */
+  /** Queues one event. Never throws. */
   write(e: VerdictEvent | (ProtocolErrorEvent & { kind: 'protocol-error' })): void {
-    if (this.queue.length >= 100_000 || this.out.writableLength > 64 * 1024 * 1024) { this.lost++; return; }
     const line = JSON.stringify(e);
-    this.queue.push(line);
-    this.queuedBytes += line.length + 1;
-    if (this.queuedBytes >= FLUSH_BYTES) this.flush();
-    else if (this.timer === null) { this.timer = setTimeout(() => this.flush(), FLUSH_MS); this.timer.unref(); }
+    if (this.file) { this.file.append(line); return; }
+    if (this.stdoutQueue.length >= 100_000) return;
+    this.stdoutQueue.push(line);
+    if (this.timer === null) { this.timer = setTimeout(() => this.flushStdout(), STDOUT_FLUSH_MS); this.timer.unref(); }
   }
 
-  /** Number of write errors seen (lines that may be lost). */
-  get errors(): number { return this.lost; }
+  /** Number of lines lost (dropped under backpressure or failed writes). */
+  get errors(): number { return this.file ? this.file.lost : 0; }
 
-  private flush(): void {
+  private flushStdout(): void {
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
-    if (this.queue.length === 0) return;
-    const chunk = this.queue.join('\n') + '\n';
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.out.write(chunk);
+    if (this.stdoutQueue.length === 0) return;
+    process.stdout.write(this.stdoutQueue.join('\n') + '\n');
+    this.stdoutQueue = [];
   }
 
   /** Writes what is queued and closes the file; resolves once it is flushed. */
   close(): Promise<void> {
-    this.flush();
-    if (this.target === '-') return Promise.resolve();
-    const ws = this.out as WriteStream;
-    return new Promise((resolve) => { ws.end(() => resolve()); });
+    if (this.file) return this.file.close();
+    this.flushStdout();
+    return Promise.resolve();
   }
 }
