@@ -27,7 +27,11 @@ function isWordChar(c: number): boolean {
 export class NeedleAutomaton {
   private readonly classes = new Uint8Array(128);
   private readonly width: number;
-  private readonly delta: Uint16Array | Uint32Array;
+  /**
+   * Transitions, pre-multiplied: from state offset s (= state × width) on class k the next state
+   * offset is delta[s + k], stored as −offset − 1 when that state has outputs (one sign test per char).
+   */
+  private readonly delta: Int32Array;
   /** Per state: start and end of its output needle ids in `outIds`. */
   private readonly outStart: Uint32Array;
   private readonly outIds: Uint32Array;
@@ -75,8 +79,11 @@ export class NeedleAutomaton {
       }
     }
     const states = go.length;
-    this.delta = states < 65536 ? new Uint16Array(states * this.width) : new Uint32Array(states * this.width);
-    for (let s = 0; s < states; s++) for (let k = 0; k < this.width; k++) this.delta[s * this.width + k] = go[s]![k]!;
+    this.delta = new Int32Array(states * this.width);
+    for (let s = 0; s < states; s++) for (let k = 0; k < this.width; k++) {
+      const t = go[s]![k]!;
+      this.delta[s * this.width + k] = out[t]!.length > 0 ? -(t * this.width) - 1 : t * this.width;
+    }
     this.outStart = new Uint32Array(states + 1);
     const flat: number[] = [];
     for (let s = 0; s < states; s++) { this.outStart[s] = flat.length; flat.push(...new Set(out[s]!)); }
@@ -91,22 +98,38 @@ export class NeedleAutomaton {
   /** Scans `text` (at most `limit` chars; word boundaries may look one char past it). Never throws. */
   scan(text: string, limit: number): NeedleScan {
     const n = text.length < limit ? text.length : limit;
-    const { classes, delta, width, outStart, outIds } = this;
+    const { classes, delta } = this;
     let s = 0;
     let mask = 0;
     let hits: Uint8Array | undefined;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      s = delta[s * width + (c < 128 ? classes[c]! : 0)]!;
-      const from = outStart[s]!, to = outStart[s + 1]!;
-      for (let j = from; j < to; j++) {
-        const id = outIds[j]!;
-        if (this.word[id] === 1 && (isWordChar(text.charCodeAt(i + 1)) || isWordChar(text.charCodeAt(i - this.length[id]!)))) continue;
-        hits ??= new Uint8Array(this.needles.length);
-        hits[id] = 1;
-        mask |= this.owners[id]!;
-      }
+      s = delta[s + (c < 128 ? classes[c]! : 0)]!;
+      if (s >= 0) continue;
+      s = -s - 1;
+      const r = this.outputs(text, i, s / this.width, hits);
+      if (r === undefined) continue;
+      hits = r;
+      mask |= this.found;
     }
     return { hits: hits ?? this.empty, mask };
+  }
+
+  /** Owner bits of the outputs recorded by the last outputs() call. */
+  private found = 0;
+
+  /** Records the outputs of `state` ending at `i` into `hits` (allocated on first use); undefined when none counts. */
+  private outputs(text: string, i: number, state: number, hits: Uint8Array | undefined): Uint8Array | undefined {
+    let mask = 0;
+    let h = hits;
+    for (let j = this.outStart[state]!, to = this.outStart[state + 1]!; j < to; j++) {
+      const id = this.outIds[j]!;
+      if (this.word[id] === 1 && (isWordChar(text.charCodeAt(i + 1)) || isWordChar(text.charCodeAt(i - this.length[id]!)))) continue;
+      h ??= new Uint8Array(this.needles.length);
+      h[id] = 1;
+      mask |= this.owners[id]!;
+    }
+    this.found = mask;
+    return mask === 0 && h === hits ? undefined : h;
   }
 }

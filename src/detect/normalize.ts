@@ -45,7 +45,19 @@ export function decodeUtf8Lenient(bytes: readonly number[]): string {
  * when `plusIsSpace`. Malformed escapes stay as they are. Never throws.
  */
 export function urlDecodeOnce(s: string, plusIsSpace = true): string {
-  if (s.indexOf('%') < 0 && (!plusIsSpace || s.indexOf('+') < 0)) return s;
+  const hasPlus = plusIsSpace && s.indexOf('+') >= 0;
+  if (s.indexOf('%') < 0) return hasPlus ? s.replace(PLUS_RE, ' ') : s;
+  // Fast path: when every `%` starts a valid escape of an ASCII byte, the platform decoder gives the
+  // same result (no multi-byte, overlong or malformed sequences to treat leniently).
+  if (!NON_ASCII_ESCAPE_RE.test(s)) return decodeURIComponent(hasPlus ? s.replace(PLUS_RE, ' ') : s);
+  return urlDecodeSlow(s, plusIsSpace);
+}
+
+const PLUS_RE = trackPattern(/\+/g);
+/** A `%` that does not start an escape of an ASCII byte (`%00`-`%7F`). */
+const NON_ASCII_ESCAPE_RE = trackPattern(/%(?![0-7][0-9a-fA-F])/);
+
+function urlDecodeSlow(s: string, plusIsSpace: boolean): string {
   let out = '';
   let bytes: number[] = [];
   const flush = (): void => { if (bytes.length > 0) { out += decodeUtf8Lenient(bytes); bytes = []; } };

@@ -15,7 +15,7 @@ export interface Part {
   /** Finding `part`, e.g. `query:q`, `body:json.user.name`, `header:user-agent`, `path`. */
   readonly name: string;
   /** The parameter name when the part is a named parameter (for per-route exclusions). */
-  readonly param?: string;
+  readonly param: string | undefined;
   /** The value after transport decoding only (URL decoding for query/form), original case. */
   readonly value: string;
   /** normalizeValue() of the value. */
@@ -23,11 +23,11 @@ export interface Part {
   /** True when the value is only letters, digits and spaces (no detector but SQLi can fire on it). */
   readonly plain: boolean;
   /** Needle scan of `norm`, filled lazily by the signature layer (one scan per part). */
-  scan?: NeedleScan;
+  scan: NeedleScan | undefined;
   /** Whether the raw value holds a raw rule's needle, filled lazily by the signature layer. */
-  rawGate?: boolean;
+  rawGate: boolean | undefined;
   /** SQL lex per context (bare, after ', after "), filled lazily by partSqlLex(). */
-  sqlCache?: Array<SqlLex | undefined>;
+  sqlCache: Array<SqlLex | undefined> | undefined;
 }
 
 /** Everything detectors read about one request, computed once. */
@@ -38,7 +38,7 @@ export interface ParsedRequest {
   /** Anomalies met while parsing (e.g. 'multipart-no-boundary'); detectors turn them into findings. */
   readonly anomalies: readonly string[];
   /** Parts some rule table may act on, filled lazily by the signature layer (activeParts). */
-  active?: readonly Part[];
+  active: readonly Part[] | undefined;
 }
 
 /** Upper bounds on parsing work per request. */
@@ -65,7 +65,8 @@ class PartList {
     if (this.parts.length >= PART_LIMITS.maxParts) { this.dropped++; return; }
     const norm = normalizeValue(value, urlEncoded);
     const plain = PLAIN_RE.test(norm) && !CRLF_RE.test(value);
-    this.parts.push(param === undefined ? { kind, name, value, norm, plain } : { kind, name, param, value, norm, plain });
+    // One object shape for every part (lazy fields present from the start) keeps property access monomorphic.
+    this.parts.push({ kind, name, param, value, norm, plain, scan: undefined, rawGate: undefined, sqlCache: undefined });
   }
 }
 
@@ -196,7 +197,7 @@ export function parseRequest(view: RequestView): ParsedRequest {
   addParams(list, view.query, 'query', 'query');
   try { addBody(list, view, contentType, rawContentType, anomalies); } catch { anomalies.push('body-unparsable'); }
   if (list.dropped > 0) anomalies.push('parts-truncated');
-  return { parts: list.parts, path, contentType, anomalies };
+  return { parts: list.parts, path, contentType, anomalies, active: undefined };
 }
 
 const QUOTES = [undefined, "'", '"'] as const;

@@ -46,41 +46,54 @@ export function scoreGbdt(m: GbdtModelFile, x: Float32Array): number {
   return Number.isFinite(p) ? p : 0.5;
 }
 
-/** A GBDT flattened into typed arrays for scoring (same results as gbdtMargin). */
+/**
+ * A GBDT flattened for scoring (same results as gbdtMargin). Nodes are renumbered breadth-first so
+ * the two children of node i are `link[2i+1]` and `link[2i+1] + 1`; `link[2i]` is the feature
+ * (−1 at a leaf) and `num[i]` the threshold, or the leaf value.
+ */
 export interface CompiledGbdt {
   readonly base: number;
   readonly roots: Int32Array;
-  readonly feature: Int32Array;
-  readonly threshold: Float64Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  readonly value: Float64Array;
+  readonly link: Int32Array;
+  readonly num: Float64Array;
 }
 
-/** Flattens a schema-checked model once at load. */
+/**
+ * Flattens a schema-checked model once at load (children have larger indices than their parent).
+ * Throws when shared subtrees would expand a tree past 4× its node count (a hostile file; callers
+ * fall back to the tree walk).
+ */
 export function compileGbdt(m: GbdtModelFile): CompiledGbdt {
-  const n = m.trees.reduce((a, t) => a + t.feature.length, 0);
-  const c = { base: m.baseScore, roots: new Int32Array(m.trees.length), feature: new Int32Array(n), threshold: new Float64Array(n),
-    left: new Int32Array(n), right: new Int32Array(n), value: new Float64Array(n) };
-  let off = 0;
+  const link: number[] = [], num: number[] = [];
+  const roots = new Int32Array(m.trees.length);
   m.trees.forEach((t, k) => {
-    c.roots[k] = off;
-    for (let i = 0; i < t.feature.length; i++) {
-      c.feature[off + i] = t.feature[i]!; c.threshold[off + i] = t.threshold[i]!;
-      c.left[off + i] = off + t.left[i]!; c.right[off + i] = off + t.right[i]!; c.value[off + i] = t.value[i]!;
+    const off = num.length;
+    roots[k] = off;
+    const queue = [0];
+    link.push(0, 0); num.push(0);
+    for (let q = 0; q < queue.length; q++) {
+      if (queue.length > 4 * t.feature.length + 16) throw new Error(`tree ${k}: shared subtrees`);
+      const old = queue[q]!, at = off + q;
+      const f = t.feature[old]!;
+      link[2 * at] = f;
+      if (f < 0) { num[at] = t.value[old]!; continue; }
+      num[at] = t.threshold[old]!;
+      link[2 * at + 1] = off + queue.length;
+      queue.push(t.left[old]!, t.right[old]!);
+      link.push(0, 0, 0, 0); num.push(0, 0);
     }
-    off += t.feature.length;
   });
-  return c;
+  return { base: m.baseScore, roots, link: Int32Array.from(link), num: Float64Array.from(num) };
 }
 
 /** Probability of attack under a compiled model. Never throws. */
 export function scoreCompiledGbdt(c: CompiledGbdt, x: Float32Array): number {
+  const { link, num, roots } = c;
   let z = c.base;
-  for (let k = 0; k < c.roots.length; k++) {
-    let i = c.roots[k]!;
-    for (let f = c.feature[i]!; f >= 0; f = c.feature[i]!) i = (x[f] ?? 0) <= c.threshold[i]! ? c.left[i]! : c.right[i]!;
-    z += c.value[i]!;
+  for (let k = 0; k < roots.length; k++) {
+    let i = roots[k]!;
+    for (let f = link[2 * i]!; f >= 0; f = link[2 * i]!) i = link[2 * i + 1]! + ((x[f] ?? 0) <= num[i]! ? 0 : 1);
+    z += num[i]!;
   }
   const p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
   return Number.isFinite(p) ? p : 0.5;

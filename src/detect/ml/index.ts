@@ -1,7 +1,7 @@
 // Public entry of the local ML layer: features, GBDT and weight models, model files, training.
 
 import type { ModelFile } from './modelfile.js';
-import { compileGbdt, scoreCompiledGbdt, scoreGbdt } from './gbdt.js';
+import { compileGbdt, scoreCompiledGbdt, scoreGbdt, type CompiledGbdt } from './gbdt.js';
 import { scoreWeightModel } from './weight.js';
 
 export { FEATURE_DIM, FEATURE_VERSION, featurize, featurizeParsed, inertForModel } from './features.js';
@@ -16,9 +16,13 @@ export function scoreModel(m: ModelFile, x: Float32Array): number {
   return m.format === 'jirachi-gbdt' ? scoreGbdt(m, x) : scoreWeightModel(m, x);
 }
 
-/** A scorer for either kind of model, compiled once (GBDT trees flattened into typed arrays). */
+/** A scorer for either kind of model, compiled once (GBDT trees flattened into typed arrays). Never throws. */
 export function modelScorer(m: ModelFile): (x: Float32Array) => number {
-  if (m.format === 'jirachi-gbdt') { const c = compileGbdt(m); return (x) => scoreCompiledGbdt(c, x); }
+  if (m.format === 'jirachi-gbdt') {
+    let c: CompiledGbdt;
+    try { c = compileGbdt(m); } catch { return (x) => scoreGbdt(m, x); }
+    return (x) => scoreCompiledGbdt(c, x);
+  }
   return (x) => scoreWeightModel(m, x);
 }
 
