@@ -1,6 +1,7 @@
 // In-process GBDT tree rounds and central GBDT on the non-IID splits: settings are chosen on validation splits only.
 // Usage: node dist/bench/federation-trees-tune.js --dir DIR [--grid fed|central|both] [--trees 5,10,20] [--depth 3,4,6]
-//   [--c-trees 30,60,100] [--c-depth 3,4,6] [--rounds 3] [--save-central FILE] [--test]
+//   [--lambda 1,10] [--seeds 0,100,200] [--c-trees 30,60,100] [--c-depth 3,4,6] [--rounds 3] [--save-central FILE] [--test]
+//   --seeds: training-seed offsets of the nodes' boosting; a configuration's score is its mean pooled validation accuracy.
 //   The server's validation set is DIR/server-validation.jsonl (as in `federation simulate --model gbdt`); configurations
 //   are compared on the pooled 20 % validation splits the clients hold out; --test also prints held-out test rates (never
 //   used for the choice).
@@ -28,12 +29,12 @@ const acc = (m: GbdtModelFile, d: Dataset): number => evaluateScores((x) => scor
 const ops = { train: trainGbdt, score: scoreGbdt, parse: () => { throw new Error('unused'); } };
 
 /** Runs `rounds` tree rounds in process with the server's acceptance step (the same code as `federation server --model gbdt`). */
-export function runTreeRounds(nodes: readonly Dataset[], serverVal: Dataset, s: TreeSettings, rounds: number): { model: GbdtModelFile; accepted: string[][] } {
+export function runTreeRounds(nodes: readonly Dataset[], serverVal: Dataset, s: TreeSettings, rounds: number, seedOffset = 0): { model: GbdtModelFile; accepted: string[][] } {
   const adapter = gbdtAdapter(ops, s, FEATURE_VERSION);
   let g = emptyGbdt(512, FEATURE_VERSION);
   const accepted: string[][] = [];
   for (let round = 1; round <= rounds; round++) {
-    const cfg = { round, localEpochs: 1, lr: 1, proxMu: 0, clipNorm: 0, trees: s };
+    const cfg = { round: round + seedOffset, localEpochs: 1, lr: 1, proxMu: 0, clipNorm: 0, trees: s };
     const cs = nodes.map((d, i) => ({ nodeId: `node-${i + 1}`, contribution: adapter.contribute(d, g, cfg).contribution }));
     const r = treeRound(g, cs, serverVal, { dim: 512, maxTreesPerNode: s.count, tolerance: 0.01, combine: 'sum' });
     accepted.push(r.decisions.filter((d) => d.accepted).map((d) => d.nodeId));
@@ -66,10 +67,14 @@ if (grid === 'central' || grid === 'both') {
 }
 if (grid === 'fed' || grid === 'both') {
   const serverVal = load(join(dir, 'server-validation.jsonl'));
-  for (const count of list('--trees', '5,10,20')) for (const depth of list('--depth', '3,4,6')) {
-    const t0 = Date.now();
-    const s = { ...DEFAULT_TREE_SETTINGS, count, depth };
-    const r = runTreeRounds(splits.map((x) => x.train), serverVal, s, Number(arg('--rounds', '3')));
-    print({ kind: 'fed', count, depth, valAcc: acc(r.model, valAll), accepted: r.accepted, ms: Date.now() - t0, ...(showTest ? { test: rates(r.model) } : {}) });
+  for (const count of list('--trees', '5,10,20')) for (const depth of list('--depth', '3,4,6')) for (const lambda of list('--lambda', '10')) {
+    const runs = list('--seeds', '0').map((seed) => {
+      const t0 = Date.now();
+      const r = runTreeRounds(splits.map((x) => x.train), serverVal, { ...DEFAULT_TREE_SETTINGS, count, depth, lambda }, Number(arg('--rounds', '3')), seed);
+      const valAcc = acc(r.model, valAll);
+      print({ kind: 'fed', count, depth, lambda, seed, valAcc, accepted: r.accepted, ms: Date.now() - t0, ...(showTest ? { test: rates(r.model) } : {}) });
+      return valAcc;
+    });
+    print({ kind: 'fed-mean', count, depth, lambda, meanValAcc: runs.reduce((a, b) => a + b, 0) / runs.length, minValAcc: Math.min(...runs) });
   }
 }

@@ -1,5 +1,7 @@
 // In-process FedAvg/central experiments on the non-IID splits: hyper-parameters are chosen on validation splits only.
 // Usage: node dist/bench/federation-tune.js --dir /tmp/fed3 [--nodes 3] [--grid fed|central|both] [--test]
+//   [--strategy fedavg|fedadam|momentum|coord|scaffold[-coord]|fedlin[-coord]] [--epochs 1,2,4] [--lr 0.5,1] [--server-lr 1,2,3]
+//   [--adam-lr η] (FedAdam/momentum step size) [--damp d] (SCAFFOLD correction scale)
 //   --test additionally prints held-out test rates of every configuration (never used for the choice).
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -43,7 +45,8 @@ interface FedCfg { epochs: number; lr: number; serverLr: number; strategy: strin
 
 /** Runs `rounds` synchronous rounds in process (same adapter and strategy code as the real server). */
 export function runFed(nodes: readonly Dataset[], cfg: FedCfg, rounds: number, l2: number): WeightModelFile {
-  const strat = withServerLr(createStrategy(/^(coord|scaffold|fedlin)/.test(cfg.strategy) ? 'fedavg' : cfg.strategy, { proxMu: cfg.proxMu })!, cfg.serverLr);
+  const adamLr = arg('--adam-lr', '');
+  const strat = withServerLr(createStrategy(/^(coord|scaffold|fedlin)/.test(cfg.strategy) ? 'fedavg' : cfg.strategy, { proxMu: cfg.proxMu, ...(adamLr ? { serverLr: Number(adamLr) } : {}) })!, cfg.serverLr);
   let model = adapter.initial(512);
   let prevG: Float64Array[] | undefined;
   for (let r = 1; r <= rounds; r++) {
@@ -120,6 +123,6 @@ if (grid === 'fed' || grid === 'both') {
       const t0 = Date.now();
       const cfg = { epochs, lr, serverLr, strategy: arg('--strategy', 'fedavg'), proxMu: Number(arg('--mu', '0.01')) };
       const m = runFed(trains, cfg, 3, l2);
-      print({ kind: 'fed', ...cfg, valAcc: acc(m, valAll), valPerNode: vals.map((v) => Math.round(1e4 * acc(m, v)) / 1e4), ms: Date.now() - t0, ...(showTest ? { test: testRates(m, tests) } : {}) });
+      print({ kind: 'fed', ...cfg, adamLr: arg('--adam-lr', ''), damp: arg('--damp', '1'), valAcc: acc(m, valAll), valPerNode: vals.map((v) => Math.round(1e4 * acc(m, v)) / 1e4), ms: Date.now() - t0, ...(showTest ? { test: testRates(m, tests) } : {}) });
     }
 }

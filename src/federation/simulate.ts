@@ -42,6 +42,8 @@ export interface GbdtSimulateOptions {
   readonly tolerance: number;
   /** Trees of each node's local-only model. */
   readonly localTrees: number;
+  /** L2 on leaf values of round trees (server default when absent). */
+  readonly lambda?: number;
 }
 
 function gbdtArgs(g: GbdtSimulateOptions | undefined, side: 'server' | 'client'): string[] {
@@ -49,7 +51,8 @@ function gbdtArgs(g: GbdtSimulateOptions | undefined, side: 'server' | 'client')
   const common = ['--model', 'gbdt', '--tree-depth', String(g.depth), '--tree-eta', String(g.eta)];
   return side === 'client' ? [...common, '--local-trees', String(g.localTrees)]
     : [...common, '--validation', g.validation, '--trees-per-round', String(g.treesPerRound), '--tree-combine', g.combine, '--tree-tolerance', String(g.tolerance),
-      ...(g.maxTreesPerNode !== undefined ? ['--max-trees-per-node', String(g.maxTreesPerNode)] : [])];
+      ...(g.maxTreesPerNode !== undefined ? ['--max-trees-per-node', String(g.maxTreesPerNode)] : []),
+      ...(g.lambda !== undefined ? ['--tree-lambda', String(g.lambda)] : [])];
 }
 
 function waitExit(p: ChildProcess, name: string, stderr: string[]): Promise<void> {

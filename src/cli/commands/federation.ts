@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import {
-  buildStrategy, DEFAULT_TREE_SETTINGS, emptyGbdt, gbdtAdapter, generateIdentity, identityToFile, loadDataset, runClientProcess, runServerProcess,
+  buildStrategy, DEFAULT_TREE_SETTINGS, ROUND_TREE_LAMBDA, emptyGbdt, gbdtAdapter, generateIdentity, identityToFile, loadDataset, runClientProcess, runServerProcess,
   simulate, strategyNames, treeCombiner, weightModelAdapter, type Attack, type GbdtSimulateOptions, type TreeSettings,
 } from '../../federation/index.js';
 import {
@@ -67,7 +67,8 @@ function registerServer(fed: Command): void {
     .option('--trees-per-round <n>', 'gbdt: trees each node boosts per round', int, DEFAULT_TREE_SETTINGS.count)
     .option('--max-trees-per-node <n>', 'gbdt: trees kept per node per round (default: --trees-per-round)', int)
     .option('--tree-combine <how>', 'gbdt: sum (append accepted trees) | mean (bagging: divide by the count)', 'sum')
-    .option('--tree-tolerance <f>', 'gbdt: refuse a node\'s trees if they cost more validation accuracy than this (alone or within the round)', num, 0.01);
+    .option('--tree-tolerance <f>', 'gbdt: refuse a node\'s trees if they cost more validation accuracy than this (alone or within the round)', num, 0.01)
+    .option('--tree-lambda <l>', 'gbdt: L2 on the leaf values of the trees nodes boost in rounds', num, ROUND_TREE_LAMBDA);
   treeOptions(srv, 'server').action(async (o: Record<string, unknown>) => {
       if (o['model'] === 'gbdt') { await runGbdtServer(o); return; }
       const dp = o['dpClip'] === undefined ? undefined : { clipNorm: o['dpClip'] as number, noiseMultiplier: o['dpNoise'] as number, delta: o['dpDelta'] as number };
@@ -105,7 +106,8 @@ async function runGbdtServer(o: Record<string, unknown>): Promise<void> {
   const v = await loadDataset(o['validation'], featurize);
   if (!v.ok) throw new UsageFailure(v.error);
   if (v.value.y.length === 0) throw new UsageFailure(`${o['validation']}: no labeled examples`);
-  const trees = treeSettings(o);
+  const trees = { ...treeSettings(o), lambda: o['treeLambda'] as number };
+  if (!(trees.lambda >= 0)) throw new UsageFailure('--tree-lambda must be >= 0');
   const combiner = treeCombiner({ validation: v.value, trees, dim: FEATURE_DIM, maxTreesPerNode: (o['maxTreesPerNode'] as number | undefined) ?? trees.count,
     tolerance: o['treeTolerance'] as number, combine: o['treeCombine'], log });
   const adapter = gbdtAdapter(gbdtOps, trees, FEATURE_VERSION);
@@ -159,6 +161,7 @@ function registerSimulate(fed: Command): void {
     .option('--max-trees-per-node <n>', 'gbdt: trees kept per node per round (default: --trees-per-round)', int)
     .option('--tree-combine <how>', 'gbdt: sum | mean', 'sum')
     .option('--tree-tolerance <f>', 'gbdt: the server\'s acceptance tolerance (fraction of validation accuracy)', num, 0.01)
+    .option('--tree-lambda <l>', 'gbdt: L2 on the leaf values of the trees nodes boost in rounds', num, ROUND_TREE_LAMBDA)
     .option('--gate-tolerance <f>', 'clients\' rollout gate tolerance (fraction of validation accuracy)', num, 0.01)
     .option('--local-trees <n>', 'gbdt: trees of each node\'s local-only model', int, 30);
   treeOptions(sim, 'server').action(async (o: Record<string, unknown>) => {
@@ -187,7 +190,7 @@ function simulateGbdt(o: Record<string, unknown>): GbdtSimulateOptions {
   const combine = o['treeCombine'];
   if (combine !== 'sum' && combine !== 'mean') throw new UsageFailure(`--tree-combine must be sum or mean, not ${String(combine)}`);
   return { validation: o['validation'], treesPerRound: o['treesPerRound'] as number, depth: o['treeDepth'] as number, eta: o['treeEta'] as number,
-    combine, tolerance: o['treeTolerance'] as number, localTrees: o['localTrees'] as number,
+    combine, tolerance: o['treeTolerance'] as number, localTrees: o['localTrees'] as number, lambda: o['treeLambda'] as number,
     ...(o['maxTreesPerNode'] !== undefined ? { maxTreesPerNode: o['maxTreesPerNode'] as number } : {}) };
 }
 
