@@ -22,6 +22,8 @@ export interface Part {
   readonly norm: string;
   /** True when the value is only letters, digits and spaces (no detector but SQLi can fire on it). */
   readonly plain: boolean;
+  /** False for header values only the every-header detectors read (structured headers in their grammar). */
+  readonly content: boolean;
   /** Needle scan of `norm`, filled lazily by the signature layer (one scan per part). */
   scan: NeedleScan | undefined;
   /** Whether the raw value holds a raw rule's needle, filled lazily by the signature layer. */
@@ -44,14 +46,24 @@ export interface ParsedRequest {
 /** Upper bounds on parsing work per request. */
 export const PART_LIMITS = Object.freeze({ maxParts: 256, maxJsonDepth: 32, maxBodyChars: 65_536 });
 
-/** Headers whose values are inspected by content detectors (others only by header-specific ones). */
-const CONTENT_HEADERS = new Set(['user-agent', 'referer', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip',
-  'origin', 'x-api-version', 'x-original-url', 'x-rewrite-url', 'true-client-ip', 'contact', 'from']);
+/**
+ * Headers with a standard token-list grammar (media types, languages, cache directives, fetch
+ * metadata, client hints, entity tags). A value of such a header that fits the grammar (see
+ * STRUCTURED_VALUE_RE) is read only by the detectors that read every header (Java, Log4Shell,
+ * Shellshock); every other header value is read by the content detectors too.
+ */
+const STRUCTURED_HEADERS = new Set(['accept', 'accept-language', 'accept-charset', 'cache-control', 'pragma', 'content-type',
+  'content-encoding', 'content-language', 'te', 'upgrade-insecure-requests', 'dnt', 'sec-gpc', 'priority', 'sec-fetch-site',
+  'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user', 'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform',
+  'sec-ch-ua-platform-version', 'sec-ch-ua-arch', 'sec-ch-ua-bitness', 'sec-ch-ua-model', 'sec-ch-ua-full-version-list',
+  'if-none-match', 'if-match', 'x-requested-with', 'sec-websocket-version', 'sec-websocket-extensions']);
+/** Tokens (`[\w.+*\/:=-]`), quoted strings of word characters, spaces and `.-/:=+`, separated by `;` or `,` and one space. */
+const STRUCTURED_VALUE_RE = trackPattern(/^(?:[\w.+*\/:=-]|"[\w .\/:=+-]{0,128}"|[;,] ?){1,1024}$/);
 const SKIP_HEADERS = new Set(['content-length', 'accept-encoding', 'connection', 'cookie']);
 
-/** True for headers whose values content detectors (sqli, xss, ...) inspect. */
-export function isContentHeader(name: string): boolean {
-  return CONTENT_HEADERS.has(name);
+/** True when content detectors (sqli, xss, ...) read this header value: every header but structured ones in their grammar. */
+export function isContentHeader(name: string, value: string): boolean {
+  return !(STRUCTURED_HEADERS.has(name) && STRUCTURED_VALUE_RE.test(value));
 }
 
 const PLAIN_RE = trackPattern(/^[a-z0-9 ]*$/);
@@ -61,21 +73,21 @@ class PartList {
   readonly parts: Part[] = [];
   /** Parts not kept because the list was full (reported as the `parts-truncated` anomaly). */
   dropped = 0;
-  add(kind: PartKind, name: string, value: string, param: string | undefined, urlEncoded: boolean): void {
+  add(kind: PartKind, name: string, value: string, param: string | undefined, urlEncoded: boolean, content = true): void {
     if (this.parts.length >= PART_LIMITS.maxParts) { this.dropped++; return; }
     const norm = normalizeValue(value, urlEncoded);
     const plain = PLAIN_RE.test(norm) && !CRLF_RE.test(value);
     // One object shape for every part (lazy fields present from the start) keeps property access monomorphic.
-    this.parts.push({ kind, name, param, value, norm, plain, scan: undefined, rawGate: undefined, sqlCache: undefined });
+    this.parts.push({ kind, name, param, value, norm, plain, content, scan: undefined, rawGate: undefined, sqlCache: undefined });
   }
 }
 
 const SAFE_NAME_RE = trackPattern(/^[A-Za-z0-9_.\-]{1,64}$/);
 const PROTO_NAME_RE = trackPattern(/__proto__|constructor|prototype/i);
 
-/** A parameter or key name worth inspecting itself (unusual characters or prototype keys). */
+/** A parameter or key name worth inspecting itself (unusual characters, dotted names such as class names, prototype keys). */
 function inspectName(name: string): boolean {
-  return !SAFE_NAME_RE.test(name) || PROTO_NAME_RE.test(name);
+  return !SAFE_NAME_RE.test(name) || name.includes('.') || PROTO_NAME_RE.test(name);
 }
 
 function addParams(list: PartList, raw: string, prefix: 'query' | 'body', kind: PartKind): void {
@@ -169,13 +181,13 @@ function addHeaders(list: PartList, view: RequestView): void {
         for (const c of value.split(';')) {
           const eq = c.indexOf('=');
           const cname = (eq < 0 ? c : c.slice(0, eq)).trim();
-          if (inspectName(cname) || cname.includes('.')) list.add('name', `cookie-name:${cname.slice(0, 64)}`, cname, cname, false);
+          if (inspectName(cname)) list.add('name', `cookie-name:${cname.slice(0, 64)}`, cname, cname, false);
           list.add('cookie', `cookie:${cname.slice(0, 64)}`, urlDecodeRepeated(eq < 0 ? '' : c.slice(eq + 1).trim(), false), cname, false);
         }
       }
       continue;
     }
-    list.add('header', `header:${name.slice(0, 64)}`, value, undefined, false);
+    list.add('header', `header:${name.slice(0, 64)}`, value, undefined, false, isContentHeader(name, value));
   }
 }
 

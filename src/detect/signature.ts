@@ -159,12 +159,11 @@ export function compileRules(specs: readonly RegexRuleSpec[]): readonly RegexRul
 }
 
 const DEFAULT_KINDS: ReadonlySet<PartKind> = new Set(['path', 'query', 'body', 'json', 'multipart', 'xml', 'cookie', 'name']);
-const CONTENT_HEADER_NAMES = new Set(['header:user-agent', 'header:referer', 'header:x-forwarded-for', 'header:x-forwarded-host', 'header:origin', 'header:x-original-url', 'header:x-rewrite-url']);
 
 /** True when a rule with `kinds` reads `part`. */
 export function ruleReads(kinds: readonly PartKind[] | undefined, part: Part, allHeaders = false): boolean {
   if (kinds) return kinds.includes(part.kind);
-  if (part.kind === 'header') return allHeaders || CONTENT_HEADER_NAMES.has(part.name);
+  if (part.kind === 'header') return allHeaders || part.content;
   return DEFAULT_KINDS.has(part.kind);
 }
 
@@ -197,7 +196,7 @@ export function tableDetector(id: string, cls: AttackClass, rules: readonly Rege
     inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
       for (const part of activeParts(parsed)) {
         if ((partScan(part).mask & tableMask) === 0 && !(raw && partRawGate(part))) continue;
-        if ((part.plain && !readPlain) || (part.kind === 'header' && !allHeaders && !CONTENT_HEADER_NAMES.has(part.name))) continue;
+        if ((part.plain && !readPlain) || (part.kind === 'header' && !allHeaders && !part.content)) continue;
         if (skipValue !== undefined && skipValue.test(part.value)) continue;
         for (const rule of rules) {
           if (sink.findings.length >= sink.max) return;

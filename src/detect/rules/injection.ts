@@ -1,21 +1,42 @@
 // Code and command injection detectors: shell commands, PHP, Java/OGNL, template engines, SSI, JS/Node.
 
-import { compileRules, tableDetector, type SignatureDetector, trackPattern } from '../signature.js';
+import type { RequestView } from '../../core/index.js';
+import type { ParsedRequest } from '../parts.js';
+import { compileRules, tableDetector, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
+
+export { javaDetector } from './java.js';
 
 /** A value that is itself a script (starts with `#!`) is content, not an injection. */
 const SHEBANG_RE = trackPattern(/^\s*#!\s*\//);
 
-const SHELL_CMDS = 'whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|csh|ping|nslookup|sleep|python[23]?|perl|php|ruby|powershell|pwsh|cmd|ipconfig|ifconfig|systeminfo|tasklist|certutil|bitsadmin|mshta|rundll32|wmic|telnet|id|ls|cat|rm|chmod|echo|dir|nohup|socat|xterm|busybox|tftp|passwd|useradd|crontab|killall|pkill|ps|netstat|printenv|base64|xxd|hostname|grep|awk|sed|mkdir|chown|eval|exec|sudo|tac|ssh|scp|wget|sendmail|schtasks|vssadmin|icacls|net\\s+(?:user|localgroup|view|use)|type\\s+[a-z]:|ifconfig|uname';
+const SHELL_CMDS = 'pwd|env|uptime|lsof|nmap|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|csh|ping|nslookup|sleep|python[23]?|perl|php|ruby|powershell|pwsh|cmd|ipconfig|ifconfig|systeminfo|tasklist|certutil|bitsadmin|mshta|rundll32|wmic|telnet|id|ls|cat|rm|chmod|echo|dir|nohup|socat|xterm|busybox|tftp|passwd|useradd|crontab|killall|pkill|ps|netstat|printenv|base64|xxd|hostname|grep|awk|sed|mkdir|chown|eval|exec|sudo|tac|ssh|scp|wget|sendmail|schtasks|vssadmin|icacls|net\\s+(?:user|localgroup|view|use)|type\\s+[a-z]:|ifconfig|uname';
+
+/** Whole-value commands: letters-and-digits values too (`whoami`, `which wget`), so a table that reads plain values. */
+const reconDetector = tableDetector('cmdi', 'cmdi', compileRules([
+  { id: 'cmdi-007', score: 5, needles: ['uname', 'whoami', 'ifconfig', 'ipconfig', 'netstat', 'ps ', 'systeminfo', 'tasklist', 'net ', 'netsh', 'which ', 'perl', 'ruby', 'python', 'php', 'sleep', 'cat /'],
+    pattern: '^\\s?(?:uname\\s-[a-z]{1,4}|whoami(?:\\s?/[a-z]{1,10})?|ifconfig(?:\\s-a)?|ipconfig(?:\\s?/[a-z]{1,10})?|netstat\\s-[a-z]{1,6}|ps\\s-?(?:aux|ef)|systeminfo|tasklist(?:\\s?/[a-z]{1,4})?|net\\s(?:user|view|localgroup|share|session)\\b[^\\n]{0,40}|netsh\\s[a-z]{3,20}\\b[^\\n]{0,60}|which\\s(?:nc|ncat|netcat|wget|curl|perl|python[23]?|bash|sh|gcc|php|ruby|nmap|socat|telnet)|(?:perl|ruby)\\s-e\\s[^\\n]{1,200}|python[23]?\\s-c\\s[^\\n]{1,200}|php\\s-r\\s[^\\n]{1,200}|sleep\\s\\d{1,3}|cat\\s/etc/[a-z0-9._-]{1,30})\\s?$', explanation: 'value is a reconnaissance or interpreter command' },
+]), undefined, false, true);
 
 /** Shell command injection (`cmdi-*`). Rules read normalized values, where whitespace runs are one space (`\s?`). */
-export const cmdiDetector: SignatureDetector = tableDetector('cmdi', 'cmdi', compileRules([
+const shellDetector = tableDetector('cmdi', 'cmdi', compileRules([
   { id: 'cmdi-006', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: `^[\\r\\n]\\s*(?:${SHELL_CMDS})(?:$|[\\s;|&<>])`, explanation: 'newline followed by a command' },
+  { id: 'cmdi-008', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: '^(?:[^\\s@]{1,64}@[^\\s]{1,255})?[\\r\\n]+\\s*(?:ehlo|helo|quit|retr|list|apop|user|pass|mail\\s+from|rcpt\\s+to|data|stat|dele|capa|noop|rset|vrfy|expn|uidl|starttls)\\b', explanation: 'line break followed by a mail protocol command (SMTP/POP3 injection)' },
   { id: 'cmdi-001', score: 5, needles: [';', '|', '&', '`', '$(', '\n'], pattern: `(?:[;|&\\n]|\\$\\()\\s?(?:\\{\\s?)?(?:sudo\\s+)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:${SHELL_CMDS})(?:\\.exe)?(?:$|[\\s;|&<>'"\`)(}]|\\$\\{?ifs)`, explanation: 'shell separator followed by a command' },
   { id: 'cmdi-002', score: 5, needles: ['$(', '`'], pattern: '(?:\\$\\(|`)\\s*(?:(?:whoami|id|uname|cat|ls|wget|curl|sleep|ping|nslookup|echo|bash|sh|pwd|hostname)\\b)', explanation: 'command substitution' },
   { id: 'cmdi-003', score: 5, needles: ['ifs', '/bin/', '/dev/tcp', '/dev/udp', 'cmd', 'powershell', 'nc ', 'bash -', '{cat,', '{ls,', '/usr/bin'], pattern: '\\$\\{?ifs|/(?:usr/)?bin/(?:ba|z|k|c|tc|da)?sh\\b|/dev/(?:tcp|udp)/|\\bnc(?:at)?\\s+(?:-[a-z]{1,4}\\s+){0,3}-[el]\\b|\\bbash\\s+-[ci]\\b|\\bcmd(?:\\.exe)?\\s*/[ck]\\b|\\bpowershell(?:\\.exe)?\\s+-(?:e|enc|c|command|nop|w|exec)|\\{(?:cat|ls|id|wget|curl|echo),|/usr/bin/(?:id|whoami|wget|curl|perl|python|env)\\b', explanation: 'shell-specific construct' },
   { id: 'cmdi-004', score: 5, needles: ['for', 'if', '%comspec', '%systemroot', 'exist'], pattern: '\\bfor\\s+/[fdlr]\\s|\\bif\\s+(?:/i\\s+)?(?:not\\s+)?exist\\s|%(?:comspec|systemroot|windir|programfiles|userprofile)%', explanation: 'Windows shell construct' },
   { id: 'cmdi-005', score: 5, needles: ['etc/pa', 'etc/sh', 'ping', 'sleep'], pattern: '(?:^|[;|&`\\n]|\\$\\()\\s?(?:cat|more|less|head|tail|nl|tac)\\s+[^;|&]{0,40}/etc/|\\bping\\s+-[nc]\\s*\\d|\\bsleep\\s+\\d{1,3}\\s*(?:$|[;|&`#])', explanation: 'command with attack-typical arguments' },
 ]), SHEBANG_RE);
+
+/** Shell command injection (`cmdi-*`): separators and substitutions, shell constructs, whole-value commands. */
+export const cmdiDetector: SignatureDetector = Object.freeze({
+  id: 'cmdi',
+  classes: ['cmdi'] as const,
+  inspectParsed(parsed: ParsedRequest, view: RequestView, sink: FindingSink): void {
+    shellDetector.inspectParsed(parsed, view, sink);
+    reconDetector.inspectParsed(parsed, view, sink);
+  },
+});
 
 /** PHP code injection (`php-*`); reported as class cmdi. */
 export const phpDetector: SignatureDetector = tableDetector('php', 'cmdi', compileRules([
@@ -25,14 +46,6 @@ export const phpDetector: SignatureDetector = tableDetector('php', 'cmdi', compi
   { id: 'php-004', score: 5, needles: ['o:', 'a:'], pattern: '\\bo:\\d{1,4}:"[a-z0-9_\\\\]{1,100}":\\d{1,4}:\\{', explanation: 'PHP serialized object' },
   { id: 'php-005', score: 4, needles: ['[php]', '[/php]', '(string)', '"."', "'.'"], pattern: '\\[/?php\\]|\\(\\s*string\\s*\\)\\s*["\']|["\']\\s*\\.\\s*["\'][a-z]{1,8}["\']\\s*\\.\\s*["\']', explanation: 'PHP obfuscation' },
 ]));
-
-/** Java, OGNL, EL and deserialization injection (`java-*`); reported as class cmdi. */
-export const javaDetector: SignatureDetector = tableDetector('java', 'cmdi', compileRules([
-  { id: 'java-001', score: 5, needles: ['java.', 'javax.', 'getruntime', 'processbuilder', 'classloader', 'forname', 'com.sun.', 'org.apache.commons', 'jshell', 'scriptengine', 'objectinputstream', 'getclass'], pattern: '\\bjava\\.(?:lang|io|net|nio|util\\.(?:scanner|zip)|beans|rmi)\\.|\\bjavax\\.(?:script|naming|management)|getruntime\\s*\\(|processbuilder|classloader|class\\s*\\.\\s*forname|com\\.sun\\.|org\\.apache\\.(?:commons\\.collections|xalan|bcel)|jdk\\.jshell|scriptenginemanager|objectinputstream|\\.getclass\\s*\\(', explanation: 'Java class or reflection reference' },
-  { id: 'java-002', score: 5, needles: ['ro0ab', 'aced0005', 'h4siaaaaaaaaak'], pattern: 'ro0ab|aced0005', explanation: 'serialized Java object' },
-  { id: 'java-004', score: 5, needles: ['chjvy2vzc2j1awxk', 'byb2nlc3nidwls', 'wcm9jzxnzynvpbgrl', 'aw52b2tlcnryyw5zzm9y', 'ludm9rzxj0cmfuc2zvcm1l', 'pbnzva2vydhjhbnnmb3jt', 'aw5zdgfudglhdgv0cmfuc2zvcm1l', 'luc3rhbnrpyxrldhjhbnnmb3jt', 'pbnn0yw50awf0zxryyw5zzm9y', 'chjvdg90exbly2xvbmvmywn0', 'byb3rvdhlwzwnsb25lzmfjdg9y', 'wcm90b3r5cgvjbg9uzwzhy3rv', 'chjvdg90exblc2vyawfsaxphdglvbmzhy3rv', 'byb3rvdhlwzxnlcmlhbgl6yxrpb25mywn0', 'wcm90b3r5cgvzzxjpywxpemf0aw9uzmfjdg9y', 'aw5zdgfudglhdgvmywn0', 'luc3rhbnrpyxrlzmfjdg9y', 'pbnn0yw50awf0zwzhy3rv', 'y29uc3rhbnr0cmfuc2zvcm1l', 'nvbnn0yw50dhjhbnnmb3jt', 'jb25zdgfudhryyw5zzm9y', 'y2hhaw5lzhryyw5zzm9y', 'noywluzwr0cmfuc2zvcm1l', 'jagfpbmvkdhjhbnnmb3jt', 'dgvtcgxhdgvzaw1w', 'rlbxbsyxrlc2lt', '0zw1wbgf0zxnp', 'zm9yy2xvc3vy', 'zvcmnsb3n1', 'cnvudgltzs5l', 'j1bnrpbwuuzxhl', 'ydw50aw1llmv4'], pattern: 'chjvy2vzc2j1awxk|byb2nlc3nidwls|wcm9jzxnzynvpbgrl|aw52b2tlcnryyw5zzm9y|ludm9rzxj0cmfuc2zvcm1l|pbnzva2vydhjhbnnmb3jt|aw5zdgfudglhdgv0cmfuc2zvcm1l|luc3rhbnrpyxrldhjhbnnmb3jt|pbnn0yw50awf0zxryyw5zzm9y|chjvdg90exbly2xvbmvmywn0|byb3rvdhlwzwnsb25lzmfjdg9y|wcm90b3r5cgvjbg9uzwzhy3rv|chjvdg90exblc2vyawfsaxphdglvbmzhy3rv|byb3rvdhlwzxnlcmlhbgl6yxrpb25mywn0|wcm90b3r5cgvzzxjpywxpemf0aw9uzmfjdg9y|aw5zdgfudglhdgvmywn0|luc3rhbnrpyxrlzmfjdg9y|pbnn0yw50awf0zwzhy3rv|y29uc3rhbnr0cmfuc2zvcm1l|nvbnn0yw50dhjhbnnmb3jt|jb25zdgfudhryyw5zzm9y|y2hhaw5lzhryyw5zzm9y|noywluzwr0cmfuc2zvcm1l|jagfpbmvkdhjhbnnmb3jt|dgvtcgxhdgvzaw1w|rlbxbsyxrlc2lt|0zw1wbgf0zxnp|zm9yy2xvc3vy|zvcmnsb3n1|cnvudgltzs5l|j1bnrpbwuuzxhl|ydw50aw1llmv4', explanation: 'base64 of a Java gadget class name (processbuilder, invokertransformer, …)' },
-  { id: 'java-003', score: 5, needles: ['#_memberaccess', '@java', '#context', '#request', '#parameters', 'ognl', '%{', '#{'], pattern: '#_memberaccess|@java\\.lang|#context\\[|#(?:request|parameters|application|session)\\b|ognlutil|[%#]\\{\\s*[(#@]', explanation: 'OGNL or EL expression' },
-]), undefined, true, true);
 
 /** Server-side template injection (`ssti-*`). */
 export const sstiDetector: SignatureDetector = tableDetector('ssti', 'ssti', compileRules([

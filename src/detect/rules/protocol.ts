@@ -15,7 +15,7 @@ const RANGE_RE = trackPattern(/^bytes=(?:\s*\d{0,19}\s*-\s*\d{0,19}\s*,){5}/);
 const SCANNER_UA_RE = trackPattern(/sqlmap|nikto|nmap|nuclei|masscan|zgrab|wpscan|acunetix|netsparker|dirbuster|gobuster|\bffuf\b|feroxbuster|\bw3af|havij|\bhydra\b|openvas|nessus|arachni|skipfish|whatweb|wfuzz|jaeles|xsstrike|commix|appscan|webinspect|owasp zap|\bzap\/|burp(?:suite| collaborator)|paros|bbqsql|grabber|jbrofuzz|n-stealth|nsauditor|morfeus|zmeu|dotdotpwn|fimap|absinthe|pangolin|sqlninja|webshag|\bzmap\b|dirb\b|wapiti|vega\/|\bnaxsi|joomscan|droopescan|cmsmap|\bmasscan|httpx - open-source|censysinspect|\bbrutus\b|floodgate/i);
 const SCANNER_HEADERS = new Set(['acunetix-product', 'acunetix-scanning-agreement', 'acunetix-user-agreement', 'x-scanner', 'x-wipp', 'x-request-memo', 'x-request-manager-session']);
 const SCANNER_PATH_RE = trackPattern(/\/(?:\.env|\.git\/|\.svn\/|\.hg\/|\.ds_store|wp-login\.php|xmlrpc\.php|phpmyadmin|pma\/|\.aws\/credentials|server-status|actuator\/(?:env|heapdump)|\.well-known\/security\.txt\.bak|cgi-bin\/(?:php|test-cgi)|vendor\/phpunit|console\/login)/i);
-const SESSION_PARAM_RE = trackPattern(/^(?:phpsessid|jsessionid|aspsessionid[a-z]{0,10}|asp\.net_sessionid|cfid|cftoken|cfsid|connect\.sid|laravel_session|ci_session|zend_session_id|next-auth\.session-token|_rails_session|cakephp|symfony|jsessid|phpsessionid)$/i);
+const SESSION_PARAM_RE = trackPattern(/^(?:phpsession|jservsession|jwsession|phpsessid|jsessionid|aspsessionid[a-z]{0,10}|asp\.net_sessionid|cfid|cftoken|cfsid|connect\.sid|laravel_session|ci_session|zend_session_id|next-auth\.session-token|_rails_session|cakephp|symfony|jsessid|phpsessionid)$/i);
 const ABSOLUTE_URI_RE = trackPattern(/^[a-z]{2,8}:\/\//i);
 const DIGITS_RE = trackPattern(/^\d{1,15}$/);
 const HOST_OF_RE = trackPattern(/^[a-z][a-z0-9+.-]{0,20}:\/\/([^/:?#]{1,253})/i);
@@ -41,9 +41,26 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (view.headers.length > 0 && (host === undefined || host.trim() === '')) emitReq(sink, 'protocol', 'protocol-008', 'protocol', 2, 'header:host', '', 'missing or empty Host header');
   const range = headerValue(view, 'range') ?? headerValue(view, 'request-range');
   if (range !== undefined && (RANGE_RE.test(range) || headerValue(view, 'request-range') !== undefined)) emitReq(sink, 'protocol', 'protocol-009', 'protocol', 3, 'header:range', range, 'suspicious Range header');
+  const ct = headerValue(view, 'content-type');
+  if (ct !== undefined) inspectContentType(ct, sink);
   const cl = headerValue(view, 'content-length');
   if (cl !== undefined && !DIGITS_RE.test(cl.trim())) emitReq(sink, 'protocol', 'protocol-010', 'protocol', 5, 'header:content-length', cl, 'non-numeric Content-Length');
   if (cl !== undefined && headerValue(view, 'transfer-encoding') !== undefined) emitReq(sink, 'protocol', 'protocol-011', 'protocol', 5, 'header:transfer-encoding', '', 'both Content-Length and Transfer-Encoding');
+}
+
+const CHARSET_RE = trackPattern(/;\s*charset\s*=\s*"?([^";,\s]{0,64})/gi);
+/** Charsets a request body may declare (CRS's policy plus US-ASCII); others (EBCDIC, UTF-7, ...) evade decoders. */
+const ALLOWED_CHARSETS = new Set(['utf-8', 'iso-8859-1', 'iso-8859-15', 'windows-1252', 'us-ascii']);
+const BOUNDARY_PARAM_RE = trackPattern(/;\s*boundary\s*=/i);
+
+function inspectContentType(ct: string, sink: FindingSink): void {
+  const charsets = [...new Set([...ct.slice(0, 512).matchAll(CHARSET_RE)].map((m) => m[1]!.toLowerCase()))];
+  if (charsets.length > 1 || (charsets.length === 1 && !ALLOWED_CHARSETS.has(charsets[0]!))) {
+    emitReq(sink, 'protocol', 'protocol-014', 'protocol', 5, 'header:content-type', ct, charsets.length > 1 ? 'conflicting charsets in Content-Type' : 'charset not allowed (decoder evasion)');
+  }
+  const lower = ct.toLowerCase();
+  if (BOUNDARY_PARAM_RE.test(ct) && !lower.startsWith('multipart/')) emitReq(sink, 'protocol', 'protocol-015', 'protocol', 5, 'header:content-type', ct, 'boundary parameter on a non-multipart Content-Type');
+  else if (lower.startsWith('multipart/;')) emitReq(sink, 'protocol', 'protocol-015', 'protocol', 5, 'header:content-type', ct, 'multipart Content-Type without a subtype');
 }
 
 /** Protocol anomalies (`protocol-*`): method, encodings, extensions, smuggling, multipart, headers. */
