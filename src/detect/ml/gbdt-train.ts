@@ -23,6 +23,11 @@ export interface GbdtTrainOptions {
    * keeps its baseScore and trees followed by the new ones (absent: start from the label prior).
    */
   readonly init?: GbdtModelFile;
+  /**
+   * Fixed bin edges per feature (ascending; value ≤ cuts[f][0] is bin 0) instead of quantiles of X:
+   * lets federated histogram boosting and central training bin alike. Absent: quantiles of X.
+   */
+  readonly cuts?: readonly Float32Array[];
 }
 
 /** Progress callback payload: round done and training log-loss. */
@@ -38,12 +43,39 @@ interface Binned {
   readonly cuts: Float32Array[];
 }
 
-function binFeatures(X: readonly Float32Array[], dim: number, maxBins: number): Binned {
+/**
+ * Quantile bin edges of one feature from its values (XGBoost-style, as `trainGbdt` bins): edge 0 is 0
+ * (zero and negative values share bin 0), then up to `maxBins − 2` increasing quantiles of the
+ * non-zero values. Pure; `sorted` must be ascending non-zero values.
+ */
+export function quantileCuts(sorted: readonly number[], maxBins: number): Float32Array {
+  const c: number[] = [0];
+  for (let b = 1; b < maxBins - 1 && sorted.length > 0; b++) {
+    const v = Math.fround(sorted[Math.min(sorted.length - 1, Math.floor((b * sorted.length) / (maxBins - 1)))]!);
+    if (v > c[c.length - 1]!) c.push(v);
+  }
+  return Float32Array.from(c);
+}
+
+/** Split gain of XGBoost's second-order objective (the formula `trainGbdt` maximizes): ½(GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ)). Pure. */
+export function splitGain(GL: number, HL: number, GR: number, HR: number, parent: number, lambda: number): number {
+  return 0.5 * ((GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda) - parent);
+}
+
+/** Leaf value as `trainGbdt` sets it: −G/(H+λ)·η rounded to 6 decimals. Pure. */
+export function leafValue(G: number, H: number, lambda: number, eta: number): number {
+  return round6((-G / (H + lambda)) * eta);
+}
+
+function binFeatures(X: readonly Float32Array[], dim: number, maxBins: number, fixed?: readonly Float32Array[]): Binned {
   const n = X.length;
-  const cuts: Float32Array[] = [];
+  const cuts: Float32Array[] = fixed ? fixed.map((c) => Float32Array.from(c)) : [];
+  if (fixed && (fixed.length !== dim || fixed.some((c) => c.length < 1 || c.length > 254 || c.some((v, i) => i > 0 && !(v > c[i - 1]!))))) {
+    throw new Error(`trainGbdt: cuts need ${dim} ascending lists of 1..254 edges`);
+  }
   const sample = Math.min(n, 20000);
   const step = n / sample;
-  for (let f = 0; f < dim; f++) {
+  for (let f = 0; f < dim && !fixed; f++) {
     const vals: number[] = [];
     for (let k = 0; k < sample; k++) { const v = X[Math.floor(k * step)]![f]!; if (v !== 0) vals.push(v); }
     vals.sort((a, b) => a - b);
@@ -84,14 +116,14 @@ export function trainGbdt(X: readonly Float32Array[], y: readonly number[], opts
   onProgress?: (p: GbdtProgress) => void): GbdtModelFile {
   if (X.length === 0 || X.length !== y.length) throw new Error('trainGbdt: need equal, non-empty X and y');
   const dim = X[0]!.length;
-  const data = binFeatures(X, dim, Math.min(255, Math.max(4, opts.bins)));
+  const data = binFeatures(X, dim, Math.min(255, Math.max(4, opts.bins)), opts.cuts);
   const n = data.n;
   const pw = opts.positiveWeight ?? 1;
   const wRow = Float64Array.from(y, (v) => (v > 0.5 ? pw : 1));
   let pos = 0, tot = 0;
   for (let i = 0; i < n; i++) { tot += wRow[i]!; if (y[i]! > 0.5) pos += wRow[i]!; }
   const prior = Math.min(0.999, Math.max(0.001, pos / tot));
-  const { init, ...params } = opts;
+  const { init, cuts: _cuts, ...params } = opts;
   const baseScore = init ? init.baseScore : Math.log(prior / (1 - prior));
   const margin = new Float64Array(n).fill(baseScore);
   if (init) for (let i = 0; i < n; i++) margin[i] = gbdtMargin(init, X[i]!);

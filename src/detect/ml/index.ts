@@ -7,7 +7,7 @@ import { scoreWeightModel } from './weight.js';
 export { FEATURE_DIM, FEATURE_VERSION, featurize, featurizeParsed, inertForModel } from './features.js';
 export { scoreWeightModel, trainWeightModel, type WeightModelFile, type WeightTrainOptions } from './weight.js';
 export { scoreGbdt, gbdtMargin, compileGbdt, scoreCompiledGbdt, type CompiledGbdt, type GbdtModelFile, type GbdtTree } from './gbdt.js';
-export { trainGbdt, type GbdtTrainOptions, type GbdtProgress } from './gbdt-train.js';
+export { trainGbdt, quantileCuts, splitGain, leafValue, type GbdtTrainOptions, type GbdtProgress } from './gbdt-train.js';
 export { parseModelFile, loadModelFile, type ModelFile } from './modelfile.js';
 export { Rng } from './rng.js';
 
