@@ -2,8 +2,8 @@
 
 /** What one scan of a text found: which needles occur and the union of their owners' bits. */
 export interface NeedleScan {
-  /** 1 at index i when needle i occurs (a shared all-zero array when nothing occurs: never write to it). */
-  readonly hits: Uint8Array;
+  /** Ids of the needles that occur, each once, in order of first occurrence (a shared empty array when none). */
+  readonly hits: readonly number[];
   /** OR of the owner bits of every needle found (0: no needle occurs). */
   readonly mask: number;
 }
@@ -38,7 +38,7 @@ export class NeedleAutomaton {
   private readonly owners: Int32Array;
   private readonly word: Uint8Array;
   private readonly length: Uint32Array;
-  private readonly empty: Uint8Array;
+  private readonly seen: Uint8Array;
 
   /** Throws on a non-ASCII needle (a bug in a rule table, found at load). Empty needles are ignored. */
   constructor(readonly needles: readonly NeedleSpec[]) {
@@ -92,44 +92,35 @@ export class NeedleAutomaton {
     this.owners = Int32Array.from(needles.map((n) => n.owners));
     this.word = Uint8Array.from(needles.map((n) => (n.word ? 1 : 0)));
     this.length = Uint32Array.from(needles.map((n) => n.text.length));
-    this.empty = new Uint8Array(needles.length);
+    this.seen = new Uint8Array(needles.length);
   }
 
   /** Scans `text` (at most `limit` chars; word boundaries may look one char past it). Never throws. */
   scan(text: string, limit: number): NeedleScan {
     const n = text.length < limit ? text.length : limit;
-    const { classes, delta } = this;
+    const { classes, delta, width } = this;
     let s = 0;
     let mask = 0;
-    let hits: Uint8Array | undefined;
+    let hits: number[] | undefined;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       s = delta[s + (c < 128 ? classes[c]! : 0)]!;
       if (s >= 0) continue;
       s = -s - 1;
-      const r = this.outputs(text, i, s / this.width, hits);
-      if (r === undefined) continue;
-      hits = r;
-      mask |= this.found;
+      const state = s / width;
+      for (let j = this.outStart[state]!, to = this.outStart[state + 1]!; j < to; j++) {
+        const id = this.outIds[j]!;
+        if (this.seen[id] === 1) continue;
+        if (this.word[id] === 1 && (isWordChar(text.charCodeAt(i + 1)) || isWordChar(text.charCodeAt(i - this.length[id]!)))) continue;
+        this.seen[id] = 1;
+        (hits ??= []).push(id);
+        mask |= this.owners[id]!;
+      }
     }
-    return { hits: hits ?? this.empty, mask };
-  }
-
-  /** Owner bits of the outputs recorded by the last outputs() call. */
-  private found = 0;
-
-  /** Records the outputs of `state` ending at `i` into `hits` (allocated on first use); undefined when none counts. */
-  private outputs(text: string, i: number, state: number, hits: Uint8Array | undefined): Uint8Array | undefined {
-    let mask = 0;
-    let h = hits;
-    for (let j = this.outStart[state]!, to = this.outStart[state + 1]!; j < to; j++) {
-      const id = this.outIds[j]!;
-      if (this.word[id] === 1 && (isWordChar(text.charCodeAt(i + 1)) || isWordChar(text.charCodeAt(i - this.length[id]!)))) continue;
-      h ??= new Uint8Array(this.needles.length);
-      h[id] = 1;
-      mask |= this.owners[id]!;
-    }
-    this.found = mask;
-    return mask === 0 && h === hits ? undefined : h;
+    if (hits === undefined) return EMPTY_SCAN;
+    for (const id of hits) this.seen[id] = 0;
+    return { hits, mask };
   }
 }
+
+const EMPTY_SCAN: NeedleScan = Object.freeze({ hits: Object.freeze([]) as readonly number[], mask: 0 });

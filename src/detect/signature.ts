@@ -33,6 +33,8 @@ export interface RegexRule {
   readonly id: string;
   /** Indexes of this rule's needles in the global needle index. */
   readonly needleIds: readonly number[];
+  /** The same ids as a set (for the test against a part's hits). */
+  readonly needleSet: ReadonlySet<number>;
   /** The table's needle-mask bit; 0 for raw rules (gated by their raw needles). */
   readonly bit: number;
   readonly score: number;
@@ -135,8 +137,8 @@ export function activeParts(parsed: ParsedRequest): readonly Part[] {
   return active;
 }
 
-/** Which needles occur in a part's normalized value (one scan per part, cached on the part). */
-export function needleHits(part: Part): Uint8Array {
+/** Ids of the needles that occur in a part's normalized value (one scan per part, cached on the part). */
+export function needleHits(part: Part): readonly number[] {
   return partScan(part).hits;
 }
 
@@ -150,8 +152,9 @@ export function compileRules(specs: readonly RegexRuleSpec[]): readonly RegexRul
   return Object.freeze(specs.map((s) => {
     if (s.needles.length === 0) throw new Error(`rule ${s.id} has no needles`);
     if (s.raw) rawNeedleList.push(...s.needles);
+    const needleIds = s.raw ? [] : s.needles.map((n) => needleId(n, bit, false));
     return Object.freeze({
-      id: s.id, needleIds: s.raw ? [] : s.needles.map((n) => needleId(n, bit, false)), bit: s.raw ? 0 : bit, score: s.score,
+      id: s.id, needleIds, needleSet: new Set(needleIds), bit: s.raw ? 0 : bit, score: s.score,
       re: trackPattern(new RegExp(s.pattern, s.flags ?? '')), needles: s.needles,
       explanation: s.explanation, ...(s.kinds ? { kinds: s.kinds } : {}), ...(s.raw ? { raw: true } : {}),
     });
@@ -172,7 +175,7 @@ function needlesPresent(rule: RegexRule, part: Part): boolean {
   if (rule.raw) return partRawGate(part);
   const scan = partScan(part);
   if ((scan.mask & rule.bit) === 0) return false;
-  for (const i of rule.needleIds) if (scan.hits[i] === 1) return true;
+  for (const id of scan.hits) if (rule.needleSet.has(id)) return true;
   return false;
 }
 
