@@ -1,0 +1,4 @@
+// Public entry of federated histogram boosting: sketches for common bin edges, node histograms, the server's tree builder.
+export * from './sketch.js';
+export * from './histogram.js';
+export * from './builder.js';
