@@ -41,6 +41,9 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (view.headers.length > 0 && (host === undefined || host.trim() === '')) emitReq(sink, 'protocol', 'protocol-008', 'protocol', 2, 'header:host', '', 'missing or empty Host header');
   const range = headerValue(view, 'range') ?? headerValue(view, 'request-range');
   if (range !== undefined && (RANGE_RE.test(range) || headerValue(view, 'request-range') !== undefined)) emitReq(sink, 'protocol', 'protocol-009', 'protocol', 3, 'header:range', range, 'suspicious Range header');
+  for (const [n, v] of view.headers) {
+    if (UPLOAD_NAME_HEADERS.has(n) && SCRIPT_FILE_RE.test(v.slice(0, 512))) { emitReq(sink, 'protocol', 'protocol-016', 'protocol', 5, `header:${n}`, v, 'upload of a server-side script or session file name'); break; }
+  }
   const ct = headerValue(view, 'content-type');
   if (ct !== undefined) inspectContentType(ct, sink);
   const cl = headerValue(view, 'content-length');
@@ -48,6 +51,9 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (cl !== undefined && headerValue(view, 'transfer-encoding') !== undefined) emitReq(sink, 'protocol', 'protocol-011', 'protocol', 5, 'header:transfer-encoding', '', 'both Content-Length and Transfer-Encoding');
 }
 
+/** Headers that name an uploaded file (AJAX upload widgets). */
+const UPLOAD_NAME_HEADERS = new Set(['x-filename', 'x_filename', 'x-file-name', 'x-file_name']);
+const SCRIPT_FILE_RE = trackPattern(/\.\s?(?:php\d?|phtml|phar|pht|jsp|jspx|aspx?|asa|cer|cgi|pl|sh|shtml)[.\s]*$|^sess_[a-z0-9]{16,}$|(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)$/i);
 const CHARSET_RE = trackPattern(/;\s*charset\s*=\s*"?([^";,\s]{0,64})/gi);
 /** Charsets a request body may declare (CRS's policy plus US-ASCII); others (EBCDIC, UTF-7, ...) evade decoders. */
 const ALLOWED_CHARSETS = new Set(['utf-8', 'iso-8859-1', 'iso-8859-15', 'windows-1252', 'us-ascii']);
