@@ -7,3 +7,4 @@ export * from './round/index.js';
 export * from './node.js';
 export { simulate, type SimulateOptions, type GbdtSimulateOptions } from './simulate.js';
 export * from './bagging/index.js';
+export * from './hist/index.js';

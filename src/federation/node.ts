@@ -3,10 +3,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { RequestView } from '../core/index.js';
+import type { RequestView, Result } from '../core/index.js';
 import { identityFromFile, parseRegistry, parsePublicKey, rawPublicKey, type NodeIdentity } from './auth/index.js';
 import { generateTlsMaterial, grpcTransport, startGrpcServer, type Handler, type FederationMethod } from './transport/index.js';
 import { createStrategy, strategyNames, withDp, withServerLr, type Strategy } from './strategy/index.js';
+import type { GbdtModelFile } from '../detect/index.js';
+import { HistClient, HistServer, type HistSettings } from './hist/index.js';
 import {
   FederationClient, FederationServer, loadDataset, splitValidation, type Attack, type Combiner, type ContributionAdapter, type ModelAdapter, type RoundSummary,
 } from './round/index.js';
@@ -60,6 +62,8 @@ export interface ServerProcessOptions<M> {
   readonly lr: number;
   readonly summaryPath?: string;
   readonly modelOut?: string;
+  /** Histogram boosting (`--model gbdt-hist`): the server builds every tree from the nodes' summed histograms (adapter, strategy and combiner unused). */
+  readonly histogram?: { readonly settings: HistSettings; readonly dim: number; readonly roundBudgetMs: number };
   readonly onListening?: (info: { host: string; port: number; certPath: string }) => void;
   readonly log?: (msg: string) => void;
 }
@@ -79,7 +83,9 @@ export async function runServerProcess<M>(o: ServerProcessOptions<M>): Promise<R
   } else {
     tls = { certPath: o.tls.certPath, certPem: await readFile(o.tls.certPath), keyPem: await readFile(o.tls.keyPath) };
   }
-  const fed = new FederationServer({
+  const fed = o.histogram ? new HistServer({ rounds: o.rounds, minClients: o.minClients, settings: o.histogram.settings, dim: o.histogram.dim,
+    signingKey: id.privateKey, signer: id.nodeId, stepTimeoutMs: o.roundTimeoutMs, joinTimeoutMs: o.joinTimeoutMs, roundBudgetMs: o.histogram.roundBudgetMs,
+    ...(o.log ? { log: o.log } : {}) }) : new FederationServer({
     rounds: o.rounds, minClients: o.minClients, adapter: o.adapter, initialModel: o.initialModel,
     ...(o.strategy ? { strategy: o.strategy } : {}), ...(o.combiner ? { combiner: o.combiner } : {}),
     signingKey: id.privateKey, signer: id.nodeId, secureAggregation: o.secureAggregation, roundTimeoutMs: o.roundTimeoutMs,
@@ -121,6 +127,8 @@ export interface ClientProcessOptions<M> {
   readonly valFraction: number;
   readonly attack?: Attack;
   readonly reportPath?: string;
+  /** Histogram boosting (`--model gbdt-hist`, adapter = the GBDT adapter): row sampling per tree and its seed. */
+  readonly histogram?: { readonly subsample: number; readonly seed: number };
   readonly log?: (msg: string) => void;
 }
 
@@ -138,10 +146,13 @@ export async function runClientProcess<M>(o: ClientProcessOptions<M>): Promise<{
   if (o.localModelOut) await writeJson(o.localModelOut, local);
   await writeJson(o.modelOut, local);
   const transport = grpcTransport({ target: o.server, caPem: await readFile(o.caPath), identity: id });
-  const client = new FederationClient({
-    nodeId: id.nodeId, transport, adapter: a, serverKey, train, validation, current: local, tolerance: o.tolerance,
-    onAccept: (m) => writeJson(o.modelOut, m), ...(o.attack ? { attack: o.attack } : {}), ...(o.log ? { log: o.log } : {}),
-  });
+  const extra = { ...(o.attack ? { attack: o.attack } : {}), ...(o.log ? { log: o.log } : {}) };
+  const client = o.histogram
+    ? new HistClient({ nodeId: id.nodeId, transport, serverKey, dim: o.featureDim, train, validation, current: local as GbdtModelFile, tolerance: o.tolerance,
+      parse: (j) => a.parse(j) as Result<GbdtModelFile, string>, evaluate: (m, d) => a.evaluate(m as M, d), onAccept: (m) => writeJson(o.modelOut, m),
+      subsample: o.histogram.subsample, seed: o.histogram.seed, ...extra })
+    : new FederationClient({ nodeId: id.nodeId, transport, adapter: a, serverKey, train, validation, current: local, tolerance: o.tolerance,
+      onAccept: (m) => writeJson(o.modelOut, m), ...extra });
   try {
     const decisions = await client.run();
     const accepted = decisions.filter((d) => d.accepted).length;

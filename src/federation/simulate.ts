@@ -32,8 +32,12 @@ export interface SimulateOptions {
 
 /** Tree-round settings of a GBDT simulation (see `federation server|client --model gbdt`). */
 export interface GbdtSimulateOptions {
-  /** The server's own labeled validation file. */
-  readonly validation: string;
+  /** `gbdt` tree rounds (default) or `gbdt-hist` histogram boosting. */
+  readonly kind?: 'gbdt' | 'gbdt-hist';
+  /** The server's own labeled validation file (tree rounds only). */
+  readonly validation?: string;
+  /** Histogram boosting: a round starts no new tree after this long (ms). */
+  readonly roundBudgetMs?: number;
   readonly treesPerRound: number;
   readonly maxTreesPerNode?: number;
   readonly depth: number;
@@ -48,9 +52,14 @@ export interface GbdtSimulateOptions {
 
 function gbdtArgs(g: GbdtSimulateOptions | undefined, side: 'server' | 'client'): string[] {
   if (!g) return [];
-  const common = ['--model', 'gbdt', '--tree-depth', String(g.depth), '--tree-eta', String(g.eta)];
+  const common = ['--model', g.kind ?? 'gbdt', '--tree-depth', String(g.depth), '--tree-eta', String(g.eta)];
+  if (g.kind === 'gbdt-hist') {
+    return side === 'client' ? [...common, '--local-trees', String(g.localTrees)]
+      : [...common, '--trees-per-round', String(g.treesPerRound), ...(g.lambda !== undefined ? ['--tree-lambda', String(g.lambda)] : []),
+        ...(g.roundBudgetMs !== undefined ? ['--round-budget', String(g.roundBudgetMs)] : [])];
+  }
   return side === 'client' ? [...common, '--local-trees', String(g.localTrees)]
-    : [...common, '--validation', g.validation, '--trees-per-round', String(g.treesPerRound), '--tree-combine', g.combine, '--tree-tolerance', String(g.tolerance),
+    : [...common, '--validation', g.validation ?? '', '--trees-per-round', String(g.treesPerRound), '--tree-combine', g.combine, '--tree-tolerance', String(g.tolerance),
       ...(g.maxTreesPerNode !== undefined ? ['--max-trees-per-node', String(g.maxTreesPerNode)] : []),
       ...(g.lambda !== undefined ? ['--tree-lambda', String(g.lambda)] : [])];
 }
@@ -113,7 +122,8 @@ export async function simulate(o: SimulateOptions): Promise<Record<string, unkno
   const ss = JSON.parse(await readFile(join(o.out, 'server-summary.json'), 'utf8')) as { rounds: Array<Record<string, unknown>>; refused: unknown };
   const reports = await Promise.all(nodes.map(async (_, k) => JSON.parse(await readFile(simPaths.report(o.out, k + 1), 'utf8')) as Record<string, unknown>));
   const summary = {
-    model: o.gbdt ? 'gbdt' : 'weight', gateTolerance: o.gateTolerance ?? 0.01, strategy: o.gbdt ? `gbdt-${o.gbdt.combine}` : o.strategy, serverLr: o.serverLr ?? 1, dp: o.dp ?? null, secureAggregation: o.secureAggregation, nodes: nodes.length, poisoned: [...o.poison.entries()].map(([i, k]) => ({ node: i, kind: k })),
+    model: o.gbdt ? (o.gbdt.kind ?? 'gbdt') : 'weight', gateTolerance: o.gateTolerance ?? 0.01,
+    strategy: o.gbdt ? (o.gbdt.kind === 'gbdt-hist' ? 'histogram-sum' : `gbdt-${o.gbdt.combine}`) : o.strategy, serverLr: o.serverLr ?? 1, dp: o.dp ?? null, secureAggregation: o.secureAggregation, nodes: nodes.length, poisoned: [...o.poison.entries()].map(([i, k]) => ({ node: i, kind: k })),
     totalMs: Date.now() - started,
     rounds: ss.rounds.map((r) => ({ round: r['round'], time: r['startedAt'], durationMs: r['durationMs'], participants: r['participants'], accepted: r['accepted'],
       rejected: r['rejected'], dropped: r['dropped'], metrics: r['metrics'], info: r['info'], bytesPerNode: r['bytesPerNode'] })),

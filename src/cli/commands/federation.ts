@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import {
   buildStrategy, DEFAULT_TREE_SETTINGS, ROUND_TREE_LAMBDA, emptyGbdt, gbdtAdapter, generateIdentity, identityToFile, loadDataset, runClientProcess, runServerProcess,
-  simulate, strategyNames, treeCombiner, weightModelAdapter, type Attack, type GbdtSimulateOptions, type TreeSettings,
+  simulate, strategyNames, treeCombiner, weightModelAdapter, DEFAULT_HIST_SETTINGS, type Attack, type GbdtSimulateOptions, type HistSettings, type TreeSettings,
 } from '../../federation/index.js';
 import {
   FEATURE_DIM, FEATURE_VERSION, featurize, parseModelFile, scoreGbdt, scoreWeightModel, trainGbdt, trainWeightModel, type GbdtModelFile, type WeightModelFile,
@@ -22,13 +22,23 @@ const gbdtOps = {
   train: trainGbdt, score: scoreGbdt,
   parse: (j: unknown) => { const m = parseModelFile(j); return !m.ok ? err(m.error) : m.value.format === 'jirachi-gbdt' ? ok(m.value as GbdtModelFile) : err('not a GBDT model'); },
 };
-const MODELS = ['weight', 'gbdt'] as const;
-const modelKind = (v: string): 'weight' | 'gbdt' => { if (v === 'weight' || v === 'gbdt') return v; throw new UsageFailure(`unknown --model ${v} (${MODELS.join(' | ')})`); };
+const MODELS = ['weight', 'gbdt', 'gbdt-hist'] as const;
+type ModelKind = (typeof MODELS)[number];
+const modelKind = (v: string): ModelKind => { if ((MODELS as readonly string[]).includes(v)) return v as ModelKind; throw new UsageFailure(`unknown --model ${v} (${MODELS.join(' | ')})`); };
 /** Boosting settings from --trees-per-round, --tree-depth, --tree-eta (the other settings keep their defaults). */
-const treeSettings = (o: Record<string, unknown>, count = o['treesPerRound'] as number): TreeSettings =>
+const treeSettings = (o: Record<string, unknown>, count = (o['treesPerRound'] as number | undefined) ?? DEFAULT_TREE_SETTINGS.count): TreeSettings =>
   ({ ...DEFAULT_TREE_SETTINGS, count, depth: o['treeDepth'] as number, eta: o['treeEta'] as number });
+/** Histogram-boosting settings: --trees-per-round (34), --tree-depth, --tree-eta, --tree-lambda (1); the rest as central training. */
+const histSettings = (o: Record<string, unknown>): HistSettings => {
+  const s = { ...DEFAULT_HIST_SETTINGS, trees: (o['treesPerRound'] as number | undefined) ?? DEFAULT_HIST_SETTINGS.trees, depth: o['treeDepth'] as number,
+    eta: o['treeEta'] as number, lambda: (o['treeLambda'] as number | undefined) ?? DEFAULT_HIST_SETTINGS.lambda };
+  if (s.trees < 1 || s.trees > 1000 || s.depth < 1 || s.depth > 8 || !(s.eta > 0 && s.eta <= 1) || !(s.lambda >= 0)) {
+    throw new UsageFailure('gbdt-hist: --trees-per-round 1..1000, --tree-depth 1..8, --tree-eta in (0, 1], --tree-lambda >= 0');
+  }
+  return s;
+};
 const treeOptions = (c: Command, who: 'server' | 'local'): Command => c
-  .option('--model <kind>', `federated model: weight (logistic regression, vector rounds) | gbdt (tree rounds)`, modelKind, 'weight')
+  .option('--model <kind>', `federated model: weight (logistic regression, vector rounds) | gbdt (tree rounds) | gbdt-hist (histogram boosting: trees from all nodes' summed gradient histograms)`, modelKind, 'weight')
   .option('--tree-depth <n>', `gbdt: tree depth${who === 'local' ? ' of the local-only model' : ''}`, int, DEFAULT_TREE_SETTINGS.depth)
   .option('--tree-eta <eta>', 'gbdt: shrinkage', num, DEFAULT_TREE_SETTINGS.eta);
 const log = (m: string): void => { process.stderr.write(`${m}\n`); };
@@ -64,13 +74,15 @@ function registerServer(fed: Command): void {
     .option('--summary <file>', 'write per-round summaries here').option('--model-out <file>', 'write the final global model here')
     .option('--announce', 'print {"port","certPath"} as the first stdout line once listening')
     .option('--validation <file>', 'gbdt: the server\'s own labeled validation set (training_data.csv or corpus.jsonl); a node\'s trees are refused if they lower its accuracy')
-    .option('--trees-per-round <n>', 'gbdt: trees each node boosts per round', int, DEFAULT_TREE_SETTINGS.count)
+    .option('--trees-per-round <n>', `gbdt: trees each node boosts per round (${DEFAULT_TREE_SETTINGS.count}); gbdt-hist: trees grown per round (${DEFAULT_HIST_SETTINGS.trees})`, int)
     .option('--max-trees-per-node <n>', 'gbdt: trees kept per node per round (default: --trees-per-round)', int)
     .option('--tree-combine <how>', 'gbdt: sum (append accepted trees) | mean (bagging: divide by the count)', 'sum')
     .option('--tree-tolerance <f>', 'gbdt: refuse a node\'s trees if they cost more validation accuracy than this (alone or within the round)', num, 0.01)
-    .option('--tree-lambda <l>', 'gbdt: L2 on the leaf values of the trees nodes boost in rounds', num, ROUND_TREE_LAMBDA);
+    .option('--tree-lambda <l>', `L2 on leaf values: gbdt round trees (${ROUND_TREE_LAMBDA}); gbdt-hist (${DEFAULT_HIST_SETTINGS.lambda})`, num)
+    .option('--round-budget <ms>', 'gbdt-hist: a round starts no new tree after this long (--round-timeout bounds each exchange)', int, 600_000);
   treeOptions(srv, 'server').action(async (o: Record<string, unknown>) => {
       if (o['model'] === 'gbdt') { await runGbdtServer(o); return; }
+      if (o['model'] === 'gbdt-hist') { await runHistServer(o); return; }
       const dp = o['dpClip'] === undefined ? undefined : { clipNorm: o['dpClip'] as number, noiseMultiplier: o['dpNoise'] as number, delta: o['dpDelta'] as number };
       let strategy;
       try { strategy = buildStrategy(o['strategy'] as string, dp, o['serverLr'] as number); } catch (e) { throw new UsageFailure((e as Error).message); }
@@ -106,12 +118,20 @@ async function runGbdtServer(o: Record<string, unknown>): Promise<void> {
   const v = await loadDataset(o['validation'], featurize);
   if (!v.ok) throw new UsageFailure(v.error);
   if (v.value.y.length === 0) throw new UsageFailure(`${o['validation']}: no labeled examples`);
-  const trees = { ...treeSettings(o), lambda: o['treeLambda'] as number };
+  const trees = { ...treeSettings(o), lambda: (o['treeLambda'] as number | undefined) ?? ROUND_TREE_LAMBDA };
   if (!(trees.lambda >= 0)) throw new UsageFailure('--tree-lambda must be >= 0');
   const combiner = treeCombiner({ validation: v.value, trees, dim: FEATURE_DIM, maxTreesPerNode: (o['maxTreesPerNode'] as number | undefined) ?? trees.count,
     tolerance: o['treeTolerance'] as number, combine: o['treeCombine'], log });
   const adapter = gbdtAdapter(gbdtOps, trees, FEATURE_VERSION);
   await runServerProcess({ ...serverShell(o), adapter, combiner, initialModel: emptyGbdt(FEATURE_DIM, FEATURE_VERSION), secureAggregation: false });
+}
+
+/** `federation server --model gbdt-hist`: every tree from the nodes' summed gradient histograms (no validation set needed). */
+async function runHistServer(o: Record<string, unknown>): Promise<void> {
+  if (o['secagg']) throw new UsageFailure('--secagg works with vector models only (gbdt-hist sums histograms in the clear on the server)');
+  const adapter = gbdtAdapter(gbdtOps, DEFAULT_TREE_SETTINGS, FEATURE_VERSION);
+  await runServerProcess({ ...serverShell(o), adapter, initialModel: emptyGbdt(FEATURE_DIM, FEATURE_VERSION), secureAggregation: false,
+    histogram: { settings: histSettings(o), dim: FEATURE_DIM, roundBudgetMs: o['roundBudget'] as number } });
 }
 
 function registerClient(fed: Command): void {
@@ -136,8 +156,9 @@ function registerClient(fed: Command): void {
         log, ...(attack ? { attack } : {}), ...(o['localModelOut'] ? { localModelOut: o['localModelOut'] as string } : {}),
         ...(o['report'] ? { reportPath: o['report'] as string } : {}),
       };
-      const r = o['model'] === 'gbdt'
-        ? await runClientProcess({ ...common, adapter: gbdtAdapter(gbdtOps, treeSettings(o, o['localTrees'] as number), FEATURE_VERSION) })
+      const local = gbdtAdapter(gbdtOps, treeSettings(o, o['localTrees'] as number), FEATURE_VERSION);
+      const r = o['model'] === 'gbdt' ? await runClientProcess({ ...common, adapter: local })
+        : o['model'] === 'gbdt-hist' ? await runClientProcess({ ...common, adapter: local, histogram: { subsample: DEFAULT_HIST_SETTINGS.subsample, seed: DEFAULT_HIST_SETTINGS.seed } })
         : await runClientProcess({ ...common, adapter });
       log(`done: ${r.accepted} global model(s) accepted, ${r.rejected} rejected by the gate, ${r.refused} refused (bad signature)`);
     });
@@ -157,11 +178,12 @@ function registerSimulate(fed: Command): void {
     .option('--dp-noise <sigma>', 'differential privacy: noise multiplier', num, 1)
     .option('--verbose', 'relay the processes\' logs to stderr').option('--json', 'print summary.json')
     .option('--validation <file>', 'gbdt: the server\'s own labeled validation set')
-    .option('--trees-per-round <n>', 'gbdt: trees each node boosts per round', int, DEFAULT_TREE_SETTINGS.count)
+    .option('--trees-per-round <n>', `gbdt: trees each node boosts per round (${DEFAULT_TREE_SETTINGS.count}); gbdt-hist: trees grown per round (${DEFAULT_HIST_SETTINGS.trees})`, int)
+    .option('--round-budget <ms>', 'gbdt-hist: a round starts no new tree after this long', int)
     .option('--max-trees-per-node <n>', 'gbdt: trees kept per node per round (default: --trees-per-round)', int)
     .option('--tree-combine <how>', 'gbdt: sum | mean', 'sum')
     .option('--tree-tolerance <f>', 'gbdt: the server\'s acceptance tolerance (fraction of validation accuracy)', num, 0.01)
-    .option('--tree-lambda <l>', 'gbdt: L2 on the leaf values of the trees nodes boost in rounds', num, ROUND_TREE_LAMBDA)
+    .option('--tree-lambda <l>', `L2 on leaf values: gbdt round trees (${ROUND_TREE_LAMBDA}); gbdt-hist (${DEFAULT_HIST_SETTINGS.lambda})`, num)
     .option('--gate-tolerance <f>', 'clients\' rollout gate tolerance (fraction of validation accuracy)', num, 0.01)
     .option('--local-trees <n>', 'gbdt: trees of each node\'s local-only model', int, 30);
   treeOptions(sim, 'server').action(async (o: Record<string, unknown>) => {
@@ -174,7 +196,7 @@ function registerSimulate(fed: Command): void {
         parseAttack(m[2]);
         poison.set(Number(m[1]), m[2] as string);
       }
-      const gbdt = o['model'] !== 'gbdt' ? undefined : simulateGbdt(o);
+      const gbdt = o['model'] === 'gbdt' ? simulateGbdt(o) : o['model'] === 'gbdt-hist' ? simulateHist(o) : undefined;
       const bin = fileURLToPath(new URL('../../../../bin/jirachi.js', import.meta.url));
       const s = await simulate({ bin, data, rounds: o['rounds'] as number, strategy: o['strategy'] as string, poison, out: o['out'] as string,
         secureAggregation: o['secagg'] === true, localEpochs: o['localEpochs'] as number, lr: o['lr'] as number, serverLr: o['serverLr'] as number,
@@ -184,13 +206,20 @@ function registerSimulate(fed: Command): void {
     });
 }
 
+function simulateHist(o: Record<string, unknown>): GbdtSimulateOptions {
+  if (o['secagg']) throw new UsageFailure('--secagg works with vector models only');
+  const s = histSettings(o);
+  return { kind: 'gbdt-hist', treesPerRound: s.trees, depth: s.depth, eta: s.eta, lambda: s.lambda, combine: 'sum', tolerance: 0, localTrees: o['localTrees'] as number,
+    ...(o['roundBudget'] !== undefined ? { roundBudgetMs: o['roundBudget'] as number } : {}) };
+}
+
 function simulateGbdt(o: Record<string, unknown>): GbdtSimulateOptions {
   if (typeof o['validation'] !== 'string') throw new UsageFailure('--model gbdt needs --validation FILE (the server\'s own labeled validation set)');
   if (o['secagg']) throw new UsageFailure('--secagg works with vector models only');
   const combine = o['treeCombine'];
   if (combine !== 'sum' && combine !== 'mean') throw new UsageFailure(`--tree-combine must be sum or mean, not ${String(combine)}`);
-  return { validation: o['validation'], treesPerRound: o['treesPerRound'] as number, depth: o['treeDepth'] as number, eta: o['treeEta'] as number,
-    combine, tolerance: o['treeTolerance'] as number, localTrees: o['localTrees'] as number, lambda: o['treeLambda'] as number,
+  return { validation: o['validation'], treesPerRound: (o['treesPerRound'] as number | undefined) ?? DEFAULT_TREE_SETTINGS.count, depth: o['treeDepth'] as number, eta: o['treeEta'] as number,
+    combine, tolerance: o['treeTolerance'] as number, localTrees: o['localTrees'] as number, lambda: (o['treeLambda'] as number | undefined) ?? ROUND_TREE_LAMBDA,
     ...(o['maxTreesPerNode'] !== undefined ? { maxTreesPerNode: o['maxTreesPerNode'] as number } : {}) };
 }
 
