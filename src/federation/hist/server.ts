@@ -132,7 +132,7 @@ export class HistServer {
       const d = s ? decodeSketch(s.json['sketch'], s.blobs[0], this.o.dim, this.o.maxRows ?? 1e7) : undefined;
       if (d?.ok) { sketches.push(d.value); this.rows.set(id, d.value.n); } else this.o.log?.(`sketch: ${id} ${d ? `refused: ${d.error}` : 'sent nothing'}`);
     }
-    if (sketches.length < this.o.minClients) throw new Error(`only ${sketches.length} valid sketches, quorum is ${this.o.minClients}`);
+    if (sketches.length === 0 || got.size < this.o.minClients) throw new Error(`${got.size} sketches (${sketches.length} valid), quorum is ${this.o.minClients}`);
     const cuts = mergeSketches(sketches, this.o.dim, Math.min(255, Math.max(4, this.o.settings.bins)));
     this.layout = histLayout(cuts);
     this.cutBlobs = encodeCuts(cuts);
@@ -162,10 +162,12 @@ export class HistServer {
     const s = this.o.settings; const layout = this.layout as HistLayout;
     let first = true; let finished: GbdtTree | undefined; let grown = 0; let exchanges = 0;
     const trees = [...this.model.trees];
-    for (let t = 0; t < s.trees && trees.length < 5000 && active.size >= this.o.minClients && Date.now() - started < this.o.roundBudgetMs; t++) {
+    // Quorum counts the nodes that answer (a refused node is present, as a rejected update in vector rounds); trees need one node left.
+    const quorum = (): boolean => active.size > 0 && active.size + refused.size >= this.o.minClients;
+    for (let t = 0; t < s.trees && trees.length < 5000 && quorum() && Date.now() - started < this.o.roundBudgetMs; t++) {
       const featOk = sampleFeatures(this.rng, this.o.dim, s.colsample);
       let b = new TreeBuilder(layout, s, featOk);
-      while (!b.done && active.size >= this.o.minClients) {
+      while (!b.done && quorum()) {
         const task = b.task(trees.length);
         const json = { kind: 'level', step: this.step + 1, round, ...task, ...(finished ? { finished } : {}), ...(first ? { model: signed, sampling: { subsample: s.subsample, seed: s.seed } } : {}) };
         this.subs = new Barrier(new Set(active), this.o.stepTimeoutMs);
