@@ -49,7 +49,7 @@ export const configSchema = z.object({
     inspectBodyBytes: z.number().int().min(0).max(16 * 1024 * 1024).default(64 * 1024),
     overInspectLimit: z.enum(['reject', 'inspect-prefix']).default('inspect-prefix'),
     tunnelIdleTimeoutMs: z.number().int().min(1000).max(86_400_000).default(300_000),
-  }).strict().default({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 5_000, maxHeaderBytes: 16_384, maxBodyBytes: 10 * 1024 * 1024, inspectBodyBytes: 64 * 1024, overInspectLimit: 'inspect-prefix', tunnelIdleTimeoutMs: 300_000 }),
+  }).strict().refine((l) => l.requestTimeoutMs >= l.headersTimeoutMs, { message: 'must be at least limits.headersTimeoutMs (the headers are part of the request)', path: ['requestTimeoutMs'] }).default({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 5_000, maxHeaderBytes: 16_384, maxBodyBytes: 10 * 1024 * 1024, inspectBodyBytes: 64 * 1024, overInspectLimit: 'inspect-prefix', tunnelIdleTimeoutMs: 300_000 }),
   upstreamTimeouts: z.object({
     connectMs: z.number().int().min(50).default(5_000),
     headersMs: z.number().int().min(50).default(30_000),

@@ -170,7 +170,8 @@ export class BanStore {
       writeFileSync(tmp, JSON.stringify(body, null, 1), { mode: 0o600 });
       renameSync(tmp, file);
     } catch (e) {
-      this.report(`cannot persist bans to ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      this.report(`cannot persist bans to ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; retrying`);
+      this.persistSoon();
     }
   }
 }

@@ -63,7 +63,11 @@ export function continueBody(req: IncomingMessage, prefix: Buffer, maxBody: numb
       yield b;
     }
   }
-  return Readable.from(gen(), { objectMode: false });
+  const stream = Readable.from(gen(), { objectMode: false });
+  // The client may abort, or the forward may end, while this stream still reads: its error then has
+  // nobody left to tell, and an unhandled stream error would take the whole process down.
+  stream.on('error', () => {});
+  return stream;
 }
 
 const TEXT_TYPES = /^(?:application\/(?:x-www-form-urlencoded|json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|javascript|graphql|x-ndjson)|multipart\/|text\/)/i;

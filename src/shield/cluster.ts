@@ -20,6 +20,11 @@ type ToPrimary = { t: 'want-bans' } | { t: 'ready' } | { t: 'blocked'; ip: strin
 /** How often a worker reports the rate-limit tokens it took to the primary. */
 const RATE_SYNC_MS = 50;
 
+/** Sends to a worker unless it is gone; a failed send (it died meanwhile) is not an error here. */
+function tell(w: Worker, m: ToWorker): void {
+  if (w.isConnected()) w.send(m, () => {});
+}
+
 /** Number of workers a config asks for. */
 export function workerCount(cfg: Pick<ShieldConfig, 'workers'>): number {
   return cfg.workers === 'auto' ? availableParallelism() : cfg.workers;
@@ -49,7 +54,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
   metrics.gauge('jirachi_active_bans', () => bans.list().length);
   const rates = new RateAuthority(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst, cfg.rateLimit.maxTrackedIps);
   const workers = new Set<Worker>();
-  const broadcast = (m: ToWorker): void => { for (const w of workers) if (w.isConnected()) w.send(m); };
+  const broadcast = (m: ToWorker): void => { for (const w of workers) tell(w, m); };
   const pushBans = (): void => broadcast({ t: 'bans', bans: bans.list() });
   let nextId = 1;
   const pending = new Map<number, { snaps: MetricsSnapshot[]; left: number; done: () => void }>();
@@ -66,15 +71,17 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
   let restarts: number[] = [];
   const fork = (): Promise<void> => new Promise((resolve, reject) => {
     const w = cluster.fork({ JIRACHI_CLUSTER_WORKER: '1' });
+    // A send racing a worker's death fails with EPIPE on the Worker: its exit is handled below.
+    w.on('error', () => {});
     workers.add(w);
     w.on('message', (m: ToPrimary) => {
       // The worker asks for the ban list before it starts serving.
-      if (m.t === 'want-bans') w.send({ t: 'bans', bans: bans.list() } satisfies ToWorker);
+      if (m.t === 'want-bans') tell(w, { t: 'bans', bans: bans.list() });
       else if (m.t === 'ready') resolve();
       else if (m.t === 'blocked') {
         if (cfg.bans.auto.enabled && applyAutoBan(m.ip, autoBan, bans, cfg.bans.auto, metrics, o.say)) pushBans();
       } else if (m.t === 'rate') {
-        if (cfg.rateLimit.enabled && Array.isArray(m.used)) w.send({ t: 'rate', shares: rates.report(w.id, m.used, Date.now()) } satisfies ToWorker);
+        if (cfg.rateLimit.enabled && Array.isArray(m.used)) tell(w, { t: 'rate', shares: rates.report(w.id, m.used, Date.now()) });
       } else if (m.t === 'reloaded') {
         if (reloadWait) { reloadWait.errors.push(...m.errors.map((e) => `worker ${w.process.pid}: ${e}`)); if (--reloadWait.left === 0) reloadWait.done(); }
       } else if (m.t === 'metrics') {

@@ -24,6 +24,19 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const MAX_HEAD_BYTES = 64 * 1024;
 const KEEP_ALIVE_MS = 4_000;
 
+/**
+ * The exchange ended before the client's body was read whole (the upstream answered early, the
+ * client stalled or left): stop reading it and close the client connection once the response is
+ * out, instead of leaving a half-read body to stall the next request on that connection.
+ */
+function abandonBody(req: IncomingMessage, res: ServerResponse, body: Readable): void {
+  // Not body.destroy(): that would destroy the request and with it the socket, cutting the response.
+  body.pause();
+  if (!res.headersSent) res.shouldKeepAlive = false;
+  const close = (): void => { req.socket.destroySoon(); };
+  if (res.writableFinished || res.destroyed) close(); else res.once('finish', close);
+}
+
 /** A keep-alive connection pool to one upstream origin, and the request serialization for it. */
 export class Upstream {
   private readonly pool: ConnectionPool;
@@ -35,7 +48,7 @@ export class Upstream {
     const host = o.url.hostname.startsWith('[') ? o.url.hostname.slice(1, -1) : o.url.hostname;
     // Deadlines are checked at a quarter of the shortest timeout (10-250 ms granularity).
     const sweepMs = Math.max(10, Math.min(250, Math.floor(Math.min(o.headersMs, o.bodyMs, KEEP_ALIVE_MS) / 4)));
-    this.pool = new ConnectionPool({ host, port: Number(o.url.port || (tls ? 443 : 80)), tls, connections: o.connections, connectMs: o.connectMs, keepAliveMs: KEEP_ALIVE_MS, sweepMs });
+    this.pool = new ConnectionPool({ host, port: Number(o.url.port || (tls ? 443 : 80)), tls, connections: o.connections, connectMs: o.connectMs, keepAliveMs: KEEP_ALIVE_MS, sweepMs, queueMs: o.headersMs });
     this.basePath = o.url.pathname === '/' ? '' : o.url.pathname.replace(/\/$/, '');
     this.hostHeader = o.url.host;
   }
@@ -46,21 +59,22 @@ export class Upstream {
    * malformed answer), 504 (connect or response-head timeout) or 413 (body over the limit while
    * streaming); failures mid-response destroy `res` (the client sees a truncated response).
    */
-  forward(req: IncomingMessage, res: ServerResponse, headers: readonly string[], body: Buffer | Readable | null): Promise<ForwardOutcome> {
+  forward(req: IncomingMessage, res: ServerResponse, headers: readonly string[], body: Buffer | Readable | null, onHead?: (status: number) => void): Promise<ForwardOutcome> {
     const method = req.method ?? 'GET';
     const streamLength = body !== null && !Buffer.isBuffer(body) ? req.headers['content-length'] : undefined;
     const job: ExchangeJob = {
       head: this.serializeHead(method, req.url ?? '/', headers, body, streamLength),
       body, chunked: body !== null && !Buffer.isBuffer(body) && streamLength === undefined, method, res,
-      headersMs: this.o.headersMs, bodyMs: this.o.bodyMs, maxHeadBytes: MAX_HEAD_BYTES,
+      headersMs: this.o.headersMs, bodyMs: this.o.bodyMs, maxHeadBytes: MAX_HEAD_BYTES, onHead,
     };
     return new Promise<ForwardOutcome>((resolve) => {
       const attempt = (retried: boolean): void => {
         this.pool.acquire((err, conn, reused) => {
           if (err || !conn) { resolve({ kind: 'error', status: err?.timeout ? 504 : 502, error: `${err?.code}: ${err?.message}`.slice(0, 200), responded: false }); return; }
           if (res.destroyed) { this.pool.release(conn, true); resolve({ kind: 'error', status: 502, error: 'client closed the connection', responded: true }); return; }
-          runExchange(conn, reused, job, (r: ExchangeResult, reusable) => {
+          runExchange(conn, reused, job, (r: ExchangeResult, reusable, bodySent) => {
             this.pool.release(conn, reusable);
+            if (!bodySent && body !== null && !Buffer.isBuffer(body)) abandonBody(req, res, body);
             if (r.kind !== 'retry') { resolve(r); return; }
             if (!retried && IDEMPOTENT.has(method)) { attempt(true); return; }
             resolve({ kind: 'error', status: 502, error: r.error.slice(0, 200), responded: false });

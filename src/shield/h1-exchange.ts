@@ -17,12 +17,14 @@ export interface ExchangeJob {
   readonly headersMs: number;
   readonly bodyMs: number;
   readonly maxHeadBytes: number;
+  /** Called with the status once the final response head is in, before it goes to the client. */
+  readonly onHead?: ((status: number) => void) | undefined;
 }
 
 /** How a forward ended (what the pipeline sees). */
 export type ForwardOutcome =
   | { readonly kind: 'ok'; readonly status: number }
-  | { readonly kind: 'error'; readonly status: 502 | 504 | 413; readonly error: string; readonly responded: boolean };
+  | { readonly kind: 'error'; readonly status: 502 | 504 | 413 | 408; readonly error: string; readonly responded: boolean };
 
 /** How an exchange ended. `retry`: the reused connection was dead before any answer; safe to resend. */
 export type ExchangeResult = ForwardOutcome | { readonly kind: 'retry'; readonly error: string };
@@ -30,12 +32,13 @@ export type ExchangeResult = ForwardOutcome | { readonly kind: 'retry'; readonly
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 /**
- * Runs one exchange on a pooled connection and calls `done` exactly once with the outcome and
- * whether the connection can carry another request. Timeouts are the connection's deadline:
+ * Runs one exchange on a pooled connection and calls `done` exactly once with the outcome, whether
+ * the connection can carry another request, and whether the request body was sent whole (if not,
+ * the caller must not keep the client connection: its unread body would stall it). Timeouts are the connection's deadline:
  * headersMs for the answer's head, then bodyMs without progress (which also cuts a client that
  * stops reading, since a paused upstream makes no progress). Never throws.
  */
-export function runExchange(conn: PooledConnection, reused: boolean, job: ExchangeJob, done: (r: ExchangeResult, reusable: boolean) => void): void {
+export function runExchange(conn: PooledConnection, reused: boolean, job: ExchangeJob, done: (r: ExchangeResult, reusable: boolean, bodySent: boolean) => void): void {
   new Exchange(conn, reused, job, done).start();
 }
 
@@ -50,7 +53,7 @@ class Exchange implements ConnHandler {
   private lastError = 'upstream closed the connection';
   private readonly stream: Readable | null;
 
-  constructor(private readonly conn: PooledConnection, private readonly reused: boolean, private readonly job: ExchangeJob, private readonly done: (r: ExchangeResult, reusable: boolean) => void) {
+  constructor(private readonly conn: PooledConnection, private readonly reused: boolean, private readonly job: ExchangeJob, private readonly done: (r: ExchangeResult, reusable: boolean, bodySent: boolean) => void) {
     this.stream = job.body !== null && !Buffer.isBuffer(job.body) ? job.body : null;
     this.bodySent = this.stream === null;
   }
@@ -114,13 +117,14 @@ class Exchange implements ConnHandler {
 
   onTimeout(): void {
     if (this.head !== null) this.fail(502, this.paused ? `client read nothing for ${this.job.bodyMs} ms` : `upstream body stalled for ${this.job.bodyMs} ms`);
-    else if (!this.bodySent) this.fail(502, `request body stalled for ${this.job.bodyMs} ms`);
+    else if (!this.bodySent) this.finish({ kind: 'error', status: 408, error: `client sent no request body bytes for ${this.job.bodyMs} ms`, responded: this.job.res.destroyed }, false);
     else this.fail(504, `upstream sent no response head within ${this.job.headersMs} ms`);
   }
 
   private startBody(h: ResponseHead, rest: Buffer): void {
     const res = this.job.res;
     this.head = h;
+    this.job.onHead?.(h.status);
     try {
       res.writeHead(h.status, downstreamRawHeaders(h.headers, h.framing.kind === 'chunked' || h.framing.kind === 'close'));
     } catch (e) {
@@ -173,7 +177,7 @@ class Exchange implements ConnHandler {
     res.off('drain', this.onResDrain);
     if (this.stream) { this.stream.off('data', this.onBodyData); this.stream.off('end', this.onBodyEnd); this.stream.off('error', this.onBodyError); }
     if (this.paused) { this.paused = false; this.conn.socket.resume(); }
-    this.done(r, reusable);
+    this.done(r, reusable, this.bodySent);
   }
 
   private readonly onResClose = (): void => {

@@ -15,6 +15,8 @@ export interface PoolOptions {
   readonly keepAliveMs: number;
   /** How often deadlines are checked (the granularity of every timeout on pooled connections). */
   readonly sweepMs: number;
+  /** Longest wait for a free connection when all are busy; then the request fails as a timeout. */
+  readonly queueMs: number;
 }
 
 /** Why a connection could not be had. */
@@ -63,7 +65,7 @@ export type Acquired = (err: ConnectError | null, conn: PooledConnection | null,
 export class ConnectionPool {
   private readonly idle: PooledConnection[] = [];
   private readonly all = new Set<PooledConnection>();
-  private readonly waiters: Acquired[] = [];
+  private readonly waiters: Array<{ readonly cb: Acquired; readonly deadline: number }> = [];
   private connecting = 0;
   private closing = false;
   private readonly drained: Array<() => void> = [];
@@ -85,15 +87,15 @@ export class ConnectionPool {
       return;
     }
     if (this.all.size + this.connecting < this.o.connections) this.connect(cb);
-    else this.waiters.push(cb);
+    else this.waiters.push({ cb, deadline: Date.now() + this.o.queueMs });
   }
 
   /** Returns a connection after a request: kept for reuse if `reusable`, else closed. */
   release(c: PooledConnection, reusable: boolean): void {
     c.handler = null;
-    if (!reusable || this.closing || !c.open) { c.deadline = 0; c.socket.destroy(); return; }
+    if (!reusable || !c.open || (this.closing && this.waiters.length === 0)) { c.deadline = 0; c.socket.destroy(); return; }
     const next = this.waiters.shift();
-    if (next) { c.deadline = 0; next(null, c, true); return; }
+    if (next) { c.deadline = 0; next.cb(null, c, true); return; }
     c.deadline = Date.now() + this.o.keepAliveMs;
     this.idle.push(c);
   }
@@ -101,10 +103,12 @@ export class ConnectionPool {
   /** Connections open now (idle and busy). */
   get size(): number { return this.all.size; }
 
-  /** Closes idle connections now and resolves when the busy ones have been released or closed. */
+  /**
+   * Closes idle connections now; requests already waiting are still served by the busy connections
+   * as they come free (a config reload must not fail them). Resolves when every connection is closed.
+   */
   close(): Promise<void> {
     this.closing = true;
-    for (const w of this.waiters.splice(0)) w({ code: 'ECLOSED', message: 'upstream pool closed', timeout: false }, null, false);
     for (const c of this.idle.splice(0)) c.socket.destroy();
     if (this.all.size + this.connecting === 0) { clearInterval(this.sweeper); return Promise.resolve(); }
     return new Promise((resolve) => this.drained.push(resolve));
@@ -112,6 +116,10 @@ export class ConnectionPool {
 
   private sweep(): void {
     const now = Date.now();
+    // Waiters are FIFO with one wait limit, so their deadlines are in order.
+    while (this.waiters.length && this.waiters[0]!.deadline <= now) {
+      this.waiters.shift()!.cb({ code: 'EQUEUETIMEOUT', message: `no upstream connection came free within ${this.o.queueMs} ms (all ${this.o.connections} busy)`, timeout: true }, null, false);
+    }
     for (const c of this.all) {
       if (c.deadline === 0 || now < c.deadline) continue;
       c.deadline = 0;
@@ -155,10 +163,7 @@ export class ConnectionPool {
 
   /** A connection closed or a connect failed: start one for the next waiter, or finish closing. */
   private afterClose(): void {
-    if (this.closing) {
-      if (this.all.size + this.connecting === 0) { clearInterval(this.sweeper); for (const d of this.drained.splice(0)) d(); }
-      return;
-    }
-    if (this.waiters.length && this.all.size + this.connecting < this.o.connections) this.connect(this.waiters.shift()!);
+    if (this.waiters.length && this.all.size + this.connecting < this.o.connections) { this.connect(this.waiters.shift()!.cb); return; }
+    if (this.closing && this.all.size + this.connecting === 0) { clearInterval(this.sweeper); for (const d of this.drained.splice(0)) d(); }
   }
 }

@@ -22,12 +22,17 @@ test('status line, headers and framing of ordinary responses', () => {
   assert.ok(reason.ok && reason.head.status === 404, 'reason phrase is optional');
 });
 
-test('responses without a body: HEAD, 1xx, 204, 304, and Content-Length 0', () => {
-  for (const [text, method] of [['HTTP/1.1 200 OK\r\nContent-Length: 10', 'HEAD'], ['HTTP/1.1 204 No Content', 'GET'], ['HTTP/1.1 304 Not Modified\r\nContent-Length: 10', 'GET'], ['HTTP/1.1 100 Continue', 'POST'], ['HTTP/1.1 200 OK\r\nContent-Length: 0', 'GET']] as const) {
+test('responses without a body: HEAD, 1xx, 204, 304, and Content-Length 0; reuse only when nothing more can follow', () => {
+  for (const [text, method, reusable] of [
+    ['HTTP/1.1 200 OK\r\nContent-Length: 10', 'HEAD', false], ['HTTP/1.1 204 No Content', 'GET', true],
+    ['HTTP/1.1 304 Not Modified\r\nContent-Length: 10', 'GET', false], ['HTTP/1.1 304 Not Modified', 'GET', true],
+    ['HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked', 'GET', false],
+    ['HTTP/1.1 100 Continue', 'POST', true], ['HTTP/1.1 200 OK\r\nContent-Length: 0', 'GET', true],
+  ] as const) {
     const r = head(text, method);
     assert.ok(r.ok, text);
     assert.equal(r.head.framing.kind, 'none', text);
-    assert.equal(r.head.reusable, true, text);
+    assert.equal(r.head.reusable, reusable, text);
   }
 });
 
@@ -40,8 +45,8 @@ test('keep-alive rules: Connection: close, HTTP/1.0, and CL with TE are not reus
   assert.ok(c.ok && c.head.reusable);
   const d = head('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked');
   assert.ok(d.ok && d.head.framing.kind === 'chunked' && !d.head.reusable, 'TE wins over CL, connection closed after');
-  const e = head('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip');
-  assert.ok(e.ok && e.head.framing.kind === 'close' && !e.head.reusable);
+  const f = head('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked');
+  assert.ok(f.ok && f.head.framing.kind === 'chunked' && !f.head.reusable, 'HTTP/1.0 with Transfer-Encoding: close after (RFC 9112 §6.1)');
 });
 
 test('malformed heads are errors with a reason', () => {
@@ -50,7 +55,8 @@ test('malformed heads are errors with a reason', () => {
     ['HTTP/1.1 200 OK\r\nBad Name: x', /header name/], ['HTTP/1.1 200 OK\r\nno-colon', /malformed/],
     ['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2', /conflicting/], ['HTTP/1.1 200 OK\r\nContent-Length: -1', /Content-Length/],
     ['HTTP/1.1 200 OK\r\nContent-Length: 1e3', /Content-Length/], ['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked', /Transfer-Encoding/],
-    ['HTTP/1.1 200 OK\r\nX: a\u0000b', /invalid characters/],
+    ['HTTP/1.1 200 OK\r\nX: a\u0000b', /invalid characters/], ['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip', /Transfer-Encoding/],
+    ['HTTP/1.1 200 OK\r\nContent-Length:\u000b2', /Content-Length/], ['HTTP/1.1 200 OK\r\nTransfer-Encoding: \u00a0chunked', /Transfer-Encoding/],
   ] as const) {
     const r = head(text);
     assert.ok(!r.ok, text);

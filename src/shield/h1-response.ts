@@ -25,10 +25,19 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [\t\x20-\x7e\x80-\xff]*)?$/;
 
+/** Strips optional whitespace (SP and HTAB only, RFC 9110 §5.6.3) from both ends of a field value. */
+function trimOws(v: string): string {
+  let a = 0;
+  let b = v.length;
+  while (a < b && (v.charCodeAt(a) === 32 || v.charCodeAt(a) === 9)) a++;
+  while (b > a && (v.charCodeAt(b - 1) === 32 || v.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === v.length ? v : v.slice(a, b);
+}
+
 /**
  * Parses a response head (the bytes before CRLFCRLF, latin1) of a response to `method`.
  * Strict where a lenient reading could desynchronise the connection: obs-fold, bad names,
- * conflicting or invalid Content-Length, and Transfer-Encoding other than a final `chunked` are
+ * conflicting or invalid Content-Length, and any Transfer-Encoding other than plain `chunked` are
  * errors (Content-Length with Transfer-Encoding is read as chunked and the connection is not reused).
  */
 export function parseResponseHead(text: string, method: string): HeadResult {
@@ -47,7 +56,7 @@ export function parseResponseHead(text: string, method: string): HeadResult {
     if (c <= 0) return { ok: false, error: line.length && (line[0] === ' ' || line[0] === '\t') ? 'obs-fold in response header' : `malformed response header line ${i}` };
     const name = line.slice(0, c);
     if (!TOKEN.test(name)) return { ok: false, error: `invalid response header name ${JSON.stringify(name.slice(0, 40))}` };
-    const value = line.slice(c + 1).trim();
+    const value = trimOws(line.slice(c + 1));
     if (!FIELD_VALUE.test(value)) return { ok: false, error: `invalid characters in response header ${name}` };
     const lower = name.toLowerCase();
     if (lower === 'content-length') {
@@ -59,22 +68,24 @@ export function parseResponseHead(text: string, method: string): HeadResult {
     else if (lower === 'connection') connection = connection ? `${connection}, ${value.toLowerCase()}` : value.toLowerCase();
     headers.push(name, value);
   }
-  const close = connection.split(',').some((t) => t.trim() === 'close');
-  const keepAlive = connection.split(',').some((t) => t.trim() === 'keep-alive');
-  let reusable = http10 ? keepAlive && !close : !close;
+  const close = connection.split(',').some((t) => trimOws(t) === 'close');
+  const keepAlive = connection.split(',').some((t) => trimOws(t) === 'keep-alive');
+  let reusable = http10 ? keepAlive && !close && te === undefined : !close;
   let framing: BodyFraming;
-  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) framing = { kind: 'none' };
-  else if (te !== undefined) {
-    const codings = te.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
-    if (codings[codings.length - 1] !== 'chunked') {
-      // Not chunked last: the body runs to the close (RFC 9112 §6.3 rule 4, response side).
-      framing = { kind: 'close' };
-    } else {
-      if (codings.length !== 1) return { ok: false, error: `unsupported Transfer-Encoding ${JSON.stringify(te.slice(0, 40))}` };
-      framing = { kind: 'chunked' };
-    }
+  if (te !== undefined) {
+    const codings = te.split(',').map((t) => trimOws(t).toLowerCase()).filter(Boolean);
+    // Only plain chunked is decoded; other transfer codings would reach the client still encoded.
+    if (codings.length !== 1 || codings[0] !== 'chunked') return { ok: false, error: `unsupported Transfer-Encoding ${JSON.stringify(te.slice(0, 40))}` };
     if (length !== undefined) reusable = false;
-  } else if (length !== undefined) framing = length === 0 ? { kind: 'none' } : { kind: 'length', length };
+  }
+  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) {
+    framing = { kind: 'none' };
+    // A bodiless answer that still announces a body may be followed by one: never reuse the
+    // connection then, nor after any HEAD (as undici does), so stray bytes cannot become the next
+    // request's answer.
+    if (method === 'HEAD' || te !== undefined || (length !== undefined && length > 0)) reusable = false;
+  } else if (te !== undefined) framing = { kind: 'chunked' };
+  else if (length !== undefined) framing = length === 0 ? { kind: 'none' } : { kind: 'length', length };
   else framing = { kind: 'close' };
   if (framing.kind === 'close') reusable = false;
   return { ok: true, head: { status, headers, framing, reusable } };

@@ -176,15 +176,27 @@ async function forwardAndRecord(ctx: ShieldContext, req: IncomingMessage, res: S
     appendXff: !ctx.snapshot.trusted.empty && ctx.snapshot.trusted.has(req.socket.remoteAddress ?? ''),
   });
   const t = process.hrtime.bigint();
-  const out: ForwardOutcome = await ctx.upstream.forward(req, res, headers, body);
-  tr.upstreamMs = Number(process.hrtime.bigint() - t) / 1e6;
-  if (out.kind === 'ok') { tr.upstreamStatus = out.status; return; }
-  ctx.metrics.inc('jirachi_upstream_errors_total', { kind: out.status === 504 ? 'timeout' : out.status === 413 ? 'too_large' : 'unavailable' });
+  // Recorded when the upstream's head arrives: the verdict event is written when the response
+  // closes, which can be before the forward's promise settles.
+  const out: ForwardOutcome = await ctx.upstream.forward(req, res, headers, body, (status) => {
+    tr.upstreamStatus = status;
+    tr.upstreamMs = Number(process.hrtime.bigint() - t) / 1e6;
+  });
+  if (out.kind === 'ok') return;
+  // 408 and 413 are the client's doing (stalled or oversized upload), not upstream failures.
+  if (out.status !== 408 && out.status !== 413) ctx.metrics.inc('jirachi_upstream_errors_total', { kind: out.status === 504 ? 'timeout' : 'unavailable' });
   if (out.responded) return;
-  const gateway = out.status === 504 ? { title: 'Gateway timeout', text: 'The service did not answer in time.' } : out.status === 413 ? { title: 'Request too large', text: 'The request body is over the size limit.' } : { title: 'Bad gateway', text: 'The service is unavailable.' };
-  respondError(res, { status: out.status, id: tr.id, json, code: out.status === 413 ? 'too_large' : 'upstream', ...gateway, close: out.status === 413 });
+  const page = ERROR_PAGES[out.status];
+  respondError(res, { status: out.status, id: tr.id, json, code: page.code, title: page.title, text: page.text, close: out.status === 413 || out.status === 408 });
 }
 
+
+const ERROR_PAGES: Record<408 | 413 | 502 | 504, { code: string; title: string; text: string }> = {
+  408: { code: 'request_timeout', title: 'Request timeout', text: 'The request body stopped arriving.' },
+  413: { code: 'too_large', title: 'Request too large', text: 'The request body is over the size limit.' },
+  502: { code: 'upstream', title: 'Bad gateway', text: 'The service is unavailable.' },
+  504: { code: 'upstream', title: 'Gateway timeout', text: 'The service did not answer in time.' },
+};
 
 function wantsJson(req: IncomingMessage): boolean {
   const a = req.headers.accept;

@@ -65,6 +65,7 @@ export class Shield {
       metrics, log: cfg.log.decisions === 'off' ? null : new DecisionLog(cfg.log.decisions), inFlight: 0, say, tunnels: new Set(),
       ...(opts.worker ? { reportBlocked: opts.worker.reportBlocked } : {}),
     };
+    metrics.gauge('jirachi_decision_log_lost_lines', () => ctx.log?.errors ?? 0);
     const unsubscribe = onProtocolError((e) => { metrics.inc('jirachi_protocol_errors_total', { code: e.code }); ctx.log?.write({ ...e, kind: 'protocol-error' }); });
     const server = http.createServer({
       requestTimeout: cfg.limits.requestTimeoutMs, headersTimeout: cfg.limits.headersTimeoutMs, keepAliveTimeout: cfg.limits.idleTimeoutMs,
@@ -132,7 +133,7 @@ export class Shield {
     this.ctx.snapshot = buildSnapshot(cfg, engine.value);
     this.ctx.rateLimiter.reconfigure(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst);
     if (JSON.stringify(cfg.bans.auto) !== JSON.stringify(old.bans.auto)) this.ctx.autoBan = makeLimiters(cfg).autoBan;
-    if (cfg.upstream !== old.upstream || JSON.stringify(cfg.upstreamTimeouts) !== JSON.stringify(old.upstreamTimeouts)) {
+    if (cfg.upstream !== old.upstream || cfg.upstreamConnections !== old.upstreamConnections || JSON.stringify(cfg.upstreamTimeouts) !== JSON.stringify(old.upstreamTimeouts)) {
       const prev = this.ctx.upstream;
       this.ctx.upstream = Upstream.fromConfig(cfg);
       void prev.close();

@@ -36,9 +36,11 @@ test('appends to an existing file; beyond the queue bound lines are dropped and 
   // Synchronous burst: nothing can reach the disk meanwhile, so the bound must bite.
   for (let i = 0; i < 2000; i++) if (b.append(`line-${i}-${'z'.repeat(40)}`)) accepted++;
   await b.close();
+  assert.equal(b.append('late'), false, 'nothing is written after close');
+  await b.close();
   const got = readFileSync(path, 'utf8').trim().split('\n');
   assert.equal(got[0], 'first');
   assert.ok(b.lost > 0, 'some lines were dropped');
-  assert.equal(got.length - 1 + b.lost, 2000, 'every line is either on disk or counted as lost');
+  assert.equal(got.length - 1 + b.lost, 2001, 'every line is either on disk or counted as lost');
   assert.ok(accepted >= got.length - 1);
 });

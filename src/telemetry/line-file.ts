@@ -34,7 +34,8 @@ export class LineFile {
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private idleWaiters: Array<() => void> = [];
-  /** Lines dropped or failed to write. */
+  private closed = false;
+  /** Lines dropped or failed to write (including lines appended after close). */
   lost = 0;
 
   /** Opens (creating directories and the file, mode 0640) for appending. Throws if the file cannot be opened. */
@@ -51,6 +52,7 @@ export class LineFile {
 
   /** Queues one line (without its newline). Never throws; returns false if the line was dropped. */
   append(line: string): boolean {
+    if (this.closed) { this.lost++; return false; }
     const worst = line.length * 3 + 1;
     if (worst > this.size) return this.appendLarge(line);
     if (this.used + worst > this.size) this.flush();
@@ -81,7 +83,9 @@ export class LineFile {
 
   /** Flushes, waits for every queued batch, and closes the file. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.flush();
+    this.closed = true;
     if (this.writing) await new Promise<void>((r) => this.idleWaiters.push(r));
     try { closeSync(this.fd); } catch { /* already closed */ }
   }

@@ -22,6 +22,7 @@ export const METRIC_DEFS: Readonly<Record<string, Def>> = {
   jirachi_inspect_duration_seconds: { help: 'Time spent in detection per inspected request.', type: 'histogram', buckets: LATENCY_BUCKETS },
   jirachi_upstream_duration_seconds: { help: 'Time to the upstream response headers.', type: 'histogram', buckets: LATENCY_BUCKETS },
   jirachi_active_bans: { help: 'Bans currently in force.', type: 'gauge' },
+  jirachi_decision_log_lost_lines: { help: 'Decision-log lines dropped (disk behind) or failed to write, since start.', type: 'gauge' },
 };
 
 const keyCache = new Map<string, string>();

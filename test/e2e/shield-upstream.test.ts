@@ -33,12 +33,26 @@ function serve(s: net.Socket): void {
   s.on('close', () => connections.delete(s));
   s.on('error', () => {});
   let buf = Buffer.alloc(0);
+  let discard = false;
   s.on('data', (d) => {
+    if (discard) return;
     buf = Buffer.concat([buf, d]);
     for (;;) {
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) return;
       const head = buf.toString('latin1', 0, end);
+      const target = head.split(' ')[1] ?? '/';
+      // Answers at once, before (and without) reading the body; the rest of the connection is ignored.
+      if (target === '/early-403') { discard = true; served++; s.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope'); return; }
+      // Holds the connection: a chunked answer that never ends.
+      if (target === '/hold') { discard = true; served++; s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n'); return; }
+      // A HEAD answer followed, a moment later, by a forged response on the same connection.
+      if (target === '/late-head') {
+        buf = buf.subarray(end + 4); served++;
+        s.write('HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n');
+        setTimeout(() => { if (!s.destroyed) s.write('HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nSTOLEN!'); }, 5);
+        continue;
+      }
       const len = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
       if (buf.length < end + 4 + len) return;
       buf = buf.subarray(end + 4 + len);
@@ -128,4 +142,58 @@ test('an idle upstream connection closed by the upstream is replaced: no 502 for
 test('concurrent requests beyond the pool size queue and all complete', async () => {
   const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => request(`${sh.base}/echo-len`, { method: 'POST', body: 'y'.repeat(i) })));
   rs.forEach((r, i) => assert.equal(r.body.toString(), String(i)));
+});
+
+test('a client that aborts a streamed upload does not take the shield down', async () => {
+  const c = net.connect(sh.shield.proxyAddress.port, '127.0.0.1');
+  await new Promise<void>((r) => c.once('connect', () => r()));
+  c.on('error', () => {});
+  c.write('POST /echo-len HTTP/1.1\r\nHost: a\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n');
+  c.write(Buffer.alloc(100_000, 7));
+  await new Promise((r) => setTimeout(r, 100));
+  c.destroy();
+  await new Promise((r) => setTimeout(r, 200));
+  const ok = await request(`${sh.base}/chunked`);
+  assert.equal(ok.body.toString(), 'hello world', 'still serving');
+});
+
+test('an upstream answering before reading a large upload: the client gets the answer, its connection is closed, nothing hangs', async () => {
+  const c = net.connect(sh.shield.proxyAddress.port, '127.0.0.1');
+  c.on('error', () => {});
+  let got = '';
+  c.on('data', (d: Buffer) => { got += d.toString('latin1'); });
+  const closed = new Promise<void>((r) => c.once('close', () => r()));
+  c.write('POST /early-403 HTTP/1.1\r\nHost: a\r\nContent-Type: application/octet-stream\r\nContent-Length: 3000000\r\n\r\n');
+  for (let i = 0; i < 30 && !c.destroyed; i++) { c.write(Buffer.alloc(100_000, 1)); await new Promise((r) => setTimeout(r, 5)); }
+  await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error(`client connection left open; got ${JSON.stringify(got.slice(0, 80))}`)), 5000))]);
+  assert.match(got, /^HTTP\/1\.1 403 /);
+  const ok = await request(`${sh.base}/chunked`);
+  assert.equal(ok.status, 200);
+});
+
+test('bytes an upstream sends after a HEAD answer never become another request\'s answer', async (t) => {
+  const one = await startShield(`http://127.0.0.1:${port}`, 'upstreamConnections: 1\n');
+  t.after(() => one.stop());
+  const head = request(`${one.base}/late-head`, { method: 'HEAD' });
+  const next = request(`${one.base}/echo-len`, { method: 'POST', body: 'abcd' });
+  assert.equal((await head).status, 200);
+  assert.equal((await next).body.toString(), '4', 'the waiting request gets its own answer, not the forged one');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal((await request(`${one.base}/echo-len`, { method: 'POST', body: 'ab' })).body.toString(), '2');
+});
+
+test('a request waiting for a free upstream connection times out with 504 instead of waiting forever', async (t) => {
+  const one = await startShield(`http://127.0.0.1:${port}`, 'upstreamConnections: 1\nupstreamTimeouts:\n  headersMs: 400\n');
+  t.after(() => one.stop());
+  const holder = net.connect(one.shield.proxyAddress.port, '127.0.0.1');
+  holder.on('error', () => {});
+  holder.write('GET /hold HTTP/1.1\r\nHost: a\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  const r = await request(`${one.base}/chunked`);
+  assert.equal(r.status, 504);
+  assert.ok(Date.now() - t0 < 3000, 'answered within about headersMs');
+  holder.destroy();
+  await new Promise((r2) => setTimeout(r2, 100));
+  assert.equal((await request(`${one.base}/chunked`)).status, 200, 'the pool recovers once the holder leaves');
 });
