@@ -50,6 +50,10 @@ test('SIGTERM drains in-flight requests and loses no decision-log line', async (
   const answered = lines.filter((l) => l.status === 200).length;
   assert.equal(answered, ok, `every answered request has its log line (ok=${ok}, failed after close=${failed})`);
   for (const l of lines) for (const k of ['time', 'requestId', 'clientIp', 'method', 'route', 'verdict', 'mode', 'findings', 'upstreamStatus', 'durations']) assert.ok(k in l, k);
+  for (const l of lines.filter((x) => x.status === 200)) {
+    assert.equal(l.upstreamStatus, 200, 'forwarded requests carry the upstream status');
+    assert.ok(typeof l.durations.upstreamMs === 'number' && l.durations.upstreamMs >= 0, 'and the upstream latency');
+  }
 });
 
 test('SIGHUP reloads the config without dropping the listener', async (t) => {
