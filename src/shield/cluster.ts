@@ -14,7 +14,7 @@ import { RateAuthority } from './rate-limit.js';
 import { Shield, type ShieldOptions } from './shield.js';
 
 /** Messages between primary and workers. */
-type ToWorker = { t: 'bans'; bans: Ban[] } | { t: 'reload' } | { t: 'shutdown' } | { t: 'metrics'; id: number } | { t: 'rate'; shares: Array<[string, number]> };
+type ToWorker = { t: 'bans'; bans: Ban[] } | { t: 'reload' } | { t: 'shutdown' } | { t: 'metrics'; id: number } | { t: 'rate'; shares: Array<[string, number, number]> };
 type ToPrimary = { t: 'want-bans' } | { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; errors: string[] } | { t: 'rate'; used: Array<[string, number]> };
 
 /** How often a worker reports the rate-limit tokens it took to the primary. */
@@ -179,7 +179,7 @@ export async function runWorker(opts: Omit<ShieldOptions, 'worker'>): Promise<nu
   return new Promise((resolve) => {
     process.on('message', (m: ToWorker) => {
       if (m.t === 'bans') s.replaceBans(m.bans);
-      else if (m.t === 'rate') { const now = Date.now(); for (const [ip, tokens] of m.shares) limiter.applyShared(ip, tokens, now); }
+      else if (m.t === 'rate') { const now = Date.now(); for (const [ip, tokens, share] of m.shares) limiter.applyShared(ip, tokens, now, share); }
       else if (m.t === 'reload') { const e = s.reload(); send({ t: 'reloaded', errors: e }); }
       else if (m.t === 'metrics') send({ t: 'metrics', id: m.id, snap: s.context.metrics.snapshot() });
       else if (m.t === 'shutdown') {

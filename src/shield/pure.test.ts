@@ -87,11 +87,11 @@ test('body encodings the shield cannot inspect faithfully are refused; identity 
 test('rate sharing: usage is reported, the authority charges it and splits the balance among active workers', () => {
   const a = new RateAuthority(1, 10, 1000);
   // Worker 1 took 4 tokens: it gets the whole balance back (it is the only one serving the client).
-  assert.deepEqual(a.report(1, [['1.2.3.4', 4]], 0), [['1.2.3.4', 6]]);
+  assert.deepEqual(a.report(1, [['1.2.3.4', 4]], 0), [['1.2.3.4', 6, 1]]);
   // Worker 2 took 2: balance 4, now split between two active workers.
-  assert.deepEqual(a.report(2, [['1.2.3.4', 2]], 0), [['1.2.3.4', 2]]);
+  assert.deepEqual(a.report(2, [['1.2.3.4', 2]], 0), [['1.2.3.4', 2, 0.5]]);
   // Overspending drives the balance negative (down to -burst) and nobody gets tokens.
-  const [[, b]] = a.report(1, [['1.2.3.4', 30]], 0) as [[string, number]];
+  const [[, b]] = a.report(1, [['1.2.3.4', 30]], 0) as [[string, number, number]];
   assert.equal(b, -10);
   // Junk in a report is ignored.
   assert.deepEqual(a.report(1, [['x', Number.NaN], ['y', -1]] as Array<[string, number]>, 0), []);
@@ -105,4 +105,8 @@ test('rate sharing: usage is reported, the authority charges it and splits the b
   assert.ok(w.take('ip', 0).allowed);
   assert.equal(w.take('ip', 0).allowed, false, 'balance 2 - 1 unreported = 1 token left');
   assert.deepEqual(w.drainUsage(), [['ip', 2]]);
+  // With half the rate granted, one second refills half a token per second's worth.
+  w.applyShared('ip', 0, 0, 0.5);
+  assert.equal(w.take('ip', 1000).allowed, false, '0.5 tokens after 1 s at half of 1/s');
+  assert.ok(w.take('ip', 2000).allowed, '1 token after 2 s');
 });

@@ -7,7 +7,8 @@ export interface RateResult {
   readonly retryAfterS: number;
 }
 
-interface Bucket { tokens: number; at: number }
+/** `share`: the fraction of the refill rate this process grants (a cluster worker serving a client with others). */
+interface Bucket { tokens: number; at: number; share: number }
 
 /**
  * Token buckets keyed by client IP: `ratePerSec` refill, `burst` capacity. Memory is bounded by
@@ -48,9 +49,12 @@ export class RateLimiter {
    * Adopts the cluster-wide balance for `key` (this worker's share of it), less what was taken
    * here since that balance was computed (the usage not yet reported).
    */
-  applyShared(key: string, tokens: number, nowMs: number): void {
+  applyShared(key: string, tokens: number, nowMs: number, share = 1): void {
     const b = this.refilled(key, nowMs);
     b.tokens = Math.min(this.burst, tokens - (this.used?.get(key) ?? 0));
+    // Between reports, refill only this worker's part of the rate: k workers refilling at the full
+    // rate would let the client through k times too fast.
+    b.share = share > 0 && share <= 1 ? share : 1;
   }
 
   /**
@@ -70,10 +74,10 @@ export class RateLimiter {
         let n = Math.max(1, this.maxTracked >> 4);
         for (const k of this.buckets.keys()) { this.buckets.delete(k); if (--n === 0) break; }
       }
-      b = { tokens: this.burst, at: nowMs };
+      b = { tokens: this.burst, at: nowMs, share: 1 };
       this.buckets.set(key, b);
     } else {
-      b.tokens = Math.min(this.burst, b.tokens + ((nowMs - b.at) / 1000) * this.ratePerSec);
+      b.tokens = Math.min(this.burst, b.tokens + ((nowMs - b.at) / 1000) * this.ratePerSec * b.share);
       b.at = nowMs;
     }
     return b;
@@ -101,9 +105,12 @@ export class RateAuthority {
   /** Changes rate and burst (hot reload). */
   reconfigure(ratePerSec: number, burst: number): void { this.limiter.reconfigure(ratePerSec, burst); }
 
-  /** Charges a worker's report and returns that worker's share of each reported client's balance. */
-  report(worker: number, used: ReadonlyArray<readonly [string, number]>, nowMs: number): Array<[string, number]> {
-    const out: Array<[string, number]> = [];
+  /**
+   * Charges a worker's report and returns, per reported client, that worker's share of the balance
+   * and of the refill rate ([client, tokens, share]).
+   */
+  report(worker: number, used: ReadonlyArray<readonly [string, number]>, nowMs: number): Array<[string, number, number]> {
+    const out: Array<[string, number, number]> = [];
     for (const [key, n] of used) {
       if (typeof key !== 'string' || !Number.isFinite(n) || n < 0) continue;
       const balance = this.limiter.charge(key, n, nowMs);
@@ -116,7 +123,8 @@ export class RateAuthority {
       seen.set(worker, nowMs);
       let k = 0;
       for (const [w, at] of seen) { if (nowMs - at <= 1000) k++; else seen.delete(w); }
-      out.push([key, balance > 0 ? balance / Math.max(1, k) : balance]);
+      const share = 1 / Math.max(1, k);
+      out.push([key, balance > 0 ? balance * share : balance, share]);
     }
     return out;
   }
