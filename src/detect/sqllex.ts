@@ -52,6 +52,9 @@ for (const w of KEYWORDS) KEYWORD_KIND.set(w, 'k');
 for (const [set, kind] of [[CONSTANTS, '1'], [WORD_ARITH, 'a'], [WORD_OPS, 'o'], [LOGIC, '&'], [VERBS, 'E']] as const) for (const w of set) WORD_KIND.set(w, kind);
 WORD_KIND.set('union', 'U');
 
+/** Length of the longest word in WORD_KIND or KEYWORD_KIND. */
+const MAX_WORD = Math.max(...[...WORD_KIND.keys(), ...KEYWORD_KIND.keys()].map((w) => w.length));
+
 function wordKind(w: string, next: number): SqlTokenKind {
   const k = WORD_KIND.get(w);
   if (k !== undefined) return k;
@@ -69,18 +72,20 @@ const OP_CHARS = '=<>!+-*/%^|&~:';
 const OP_CONT = '=<>!|&';
 
 /**
- * A lexed value: `fp` is the fingerprint (one kind char per token); token i spans
- * `src.slice(pos[2i], pos[2i+1])` (its text is that, cut to 64 chars: tokenText).
+ * A lexed value: `fp` is the fingerprint (one kind char per token). Token positions are computed
+ * only when a token's text is asked for (tokenText): most values need the fingerprint alone.
  */
 export interface SqlLex {
   readonly fp: string;
   readonly src: string;
-  readonly pos: readonly number[];
+  /** Token i spans `src.slice(pos[2i], pos[2i+1])`; filled by the first tokenText call. */
+  pos: number[] | undefined;
 }
 
 /** Text of token i of a lex (lower case, at most 64 chars); '' past the end. */
 export function tokenText(lex: SqlLex, i: number): string {
-  const a = lex.pos[2 * i], b = lex.pos[2 * i + 1];
+  const pos = lex.pos ?? (lex.pos = lexCore(lex.src, []).pos!);
+  const a = pos[2 * i], b = pos[2 * i + 1];
   if (a === undefined || b === undefined) return '';
   return lex.src.slice(a, b - a > 64 ? a + 64 : b);
 }
@@ -88,14 +93,17 @@ export function tokenText(lex: SqlLex, i: number): string {
 /**
  * Tokenizes `s` (already normalized, lower case). With `quote`, the value is lexed as if it started
  * inside a string literal closed by that quote (the value was injected into `'...'`). At most
- * SQL_MAX_TOKENS tokens; linear time; allocates one string and one array. Never throws.
+ * SQL_MAX_TOKENS tokens; linear time. Never throws.
  */
 export function lexSql(s: string, quote?: string): SqlLex {
+  return lexCore(quote === undefined ? s : quote + s, undefined);
+}
+
+/** The lexer; records token positions into `pos` when given. */
+function lexCore(src: string, pos: number[] | undefined): SqlLex {
   let fp = '';
-  const pos: number[] = [];
-  const src = quote === undefined ? s : quote + s;
   let i = 0;
-  const push = (kind: SqlTokenKind, from: number, to: number): void => { fp += kind; pos.push(from, to); };
+  const push = (kind: SqlTokenKind, from: number, to: number): void => { fp += kind; if (pos !== undefined) pos.push(from, to); };
   while (i < src.length && fp.length < SQL_MAX_TOKENS) {
     const c = src.charCodeAt(i);
     if (isSpace(c)) { i++; continue; }
@@ -130,7 +138,8 @@ export function lexSql(s: string, quote?: string): SqlLex {
     if (isIdentStart(c)) {
       let j = i + 1;
       while (j < src.length && isIdent(src.charCodeAt(j))) j++;
-      push(wordKind(src.slice(i, j), nextNonSpace(src, j)), i, j); i = j; continue;
+      // No keyword is longer than MAX_WORD: longer words are names or calls without a lookup.
+      push(j - i > MAX_WORD ? (nextNonSpace(src, j) === 40 ? 'f' : 'n') : wordKind(src.slice(i, j), nextNonSpace(src, j)), i, j); i = j; continue;
     }
     if (ch === '(' || ch === ')' || ch === ',' || ch === ';' || ch === '.') { push(ch, i, i + 1); i++; continue; }
     if ((ch === '&' && src[i + 1] === '&') || (ch === '|' && src[i + 1] === '|')) { push('&', i, i + 2); i += 2; continue; }
