@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Decision, Finding } from '../core/index.js';
 import { headerPairs, type RequestView } from '../core/index.js';
 import { decide, matchRoute, type RoutePolicy } from '../policy/index.js';
-import { publishProtocolError, publishVerdict, type VerdictEvent } from '../telemetry/index.js';
+import { isoNow, publishProtocolError, publishVerdict, type VerdictEvent } from '../telemetry/index.js';
 import { bodyEncodingError, continueBody, isInspectableType, readBodyPrefix } from './body.js';
 import { resolveClientIp } from './client-ip.js';
 import type { ShieldContext } from './context.js';
@@ -64,7 +64,7 @@ async function pipeline(ctx: ShieldContext, req: IncomingMessage, res: ServerRes
   const bad = checkFraming(req.httpVersion, url, req.rawHeaders);
   if (bad) {
     tr.decision = { ...CLEAN(cfg.mode, `protocol:${bad.code}`), verdict: 'BLOCK' };
-    publishProtocolError({ time: new Date().toISOString(), clientIp: tr.clientIp, code: bad.code, status: bad.status, message: bad.message });
+    publishProtocolError({ time: isoNow(), clientIp: tr.clientIp, code: bad.code, status: bad.status, message: bad.message });
     respondError(res, { status: bad.status, id: tr.id, json: true, code: bad.code, title: 'Bad request', text: bad.message, close: true });
     return;
   }
@@ -104,7 +104,7 @@ async function inspectAndAct(ctx: ShieldContext, req: IncomingMessage, res: Serv
   const encodingError = hasBody ? bodyEncodingError(req.rawHeaders) : null;
   if (encodingError) {
     tr.decision = { ...CLEAN(cfg.mode, `protocol:${encodingError.code}`), verdict: 'BLOCK' };
-    publishProtocolError({ time: new Date().toISOString(), clientIp: tr.clientIp, code: encodingError.code, status: encodingError.status, message: encodingError.message });
+    publishProtocolError({ time: isoNow(), clientIp: tr.clientIp, code: encodingError.code, status: encodingError.status, message: encodingError.message });
     respondError(res, { status: encodingError.status, id: tr.id, json: route.api, code: encodingError.code, title: 'Unsupported request body', text: encodingError.message, close: true });
     return;
   }
@@ -216,7 +216,7 @@ function finish(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, t
   if (ctx.log === null && !d.findings.length) return;
   const { path, query } = splitUrl(req.url ?? '/');
   const ev: VerdictEvent = {
-    time: new Date().toISOString(), requestId: tr.id, clientIp: tr.clientIp, method: req.method ?? '', host: String(req.headers.host ?? ''),
+    time: isoNow(), requestId: tr.id, clientIp: tr.clientIp, method: req.method ?? '', host: String(req.headers.host ?? ''),
     route: tr.route, verdict: d.verdict, mode: d.mode, wouldBlock: d.wouldBlock, score: d.score, reason: d.reason,
     findings: d.findings.map((f) => ({ detector: f.detector, rule: f.rule, class: f.class, score: f.score, part: f.part, ...(f.param !== undefined ? { param: f.param } : {}), excerpt: loggableExcerpt(f.part, f.param, f.excerpt) })),
     status: res.statusCode, upstreamStatus: tr.upstreamStatus,

@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { loadConfig, formatIssue, type ConfigOverrides, type ShieldConfig } from '../config/index.js';
 import { err, ok, type Detector, type Result } from '../core/index.js';
 import { BanStore, type Ban, type BlocklistBackend } from '../decisions/index.js';
-import { DecisionLog, Metrics, onProtocolError, publishProtocolError } from '../telemetry/index.js';
+import { DecisionLog, isoNow, Metrics, onProtocolError, publishProtocolError } from '../telemetry/index.js';
 import { createAdminServer } from './admin.js';
 import { adminToken, listen } from './listen.js';
 import { openBanStore } from './auto-ban.js';
@@ -73,14 +73,14 @@ export class Shield {
     }, (req, res) => { void handleRequest(ctx, req, res); });
     server.on('upgrade', (req, socket, head) => handleUpgrade(ctx, req, socket, head));
     server.on('connect', (req, socket) => {
-      publishProtocolError({ time: new Date().toISOString(), clientIp: req.socket.remoteAddress ?? '', code: 'connect', status: 405, message: 'CONNECT is not proxied' });
+      publishProtocolError({ time: isoNow(), clientIp: req.socket.remoteAddress ?? '', code: 'connect', status: 405, message: 'CONNECT is not proxied' });
       socket.on('error', () => socket.destroy());
       socket.end('HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     });
     server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
       const code = e.code ?? 'HPE_UNKNOWN';
       const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      publishProtocolError({ time: new Date().toISOString(), clientIp: (socket as Socket).remoteAddress ?? '', code, status, message: e.message.slice(0, 200) });
+      publishProtocolError({ time: isoNow(), clientIp: (socket as Socket).remoteAddress ?? '', code, status, message: e.message.slice(0, 200) });
       // A parse error mid-body still gets its 400 unless the response has started.
       const inProgress = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
       if (socket.writable && (!inProgress || !inProgress.headersSent)) {

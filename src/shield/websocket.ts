@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { headerPairs, type RequestView } from '../core/index.js';
 import { decide, matchRoute } from '../policy/index.js';
-import { publishProtocolError } from '../telemetry/index.js';
+import { isoNow, publishProtocolError } from '../telemetry/index.js';
 import { resolveClientIp } from './client-ip.js';
 import type { ShieldContext } from './context.js';
 import { checkFraming } from './framing.js';
@@ -60,7 +60,7 @@ export function handleUpgrade(ctx: ShieldContext, req: IncomingMessage, socket: 
   const ip = resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined, snap.trusted);
   const shape = checkFraming(req.httpVersion, req.url ?? '/', req.rawHeaders)?.message ?? upgradeShapeError(req);
   if (shape) {
-    publishProtocolError({ time: new Date().toISOString(), clientIp: ip, code: 'upgrade', status: 400, message: shape });
+    publishProtocolError({ time: isoNow(), clientIp: ip, code: 'upgrade', status: 400, message: shape });
     return refuse(socket, 400, 'Bad Request');
   }
   const refusal = checkHandshake(ctx, req, ip);

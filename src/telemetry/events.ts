@@ -82,3 +82,17 @@ export function onProtocolError(fn: (e: ProtocolErrorEvent) => void): () => void
   diagnostics_channel.subscribe(PROTOCOL_CHANNEL, h);
   return () => { diagnostics_channel.unsubscribe(PROTOCOL_CHANNEL, h); };
 }
+
+let isoSecond = -1;
+let isoPrefix = '';
+
+/**
+ * The current time as an ISO 8601 UTC string with milliseconds (as Date#toISOString), formatting
+ * the date part once per second: this runs for every request's verdict event.
+ */
+export function isoNow(ms: number = Date.now()): string {
+  const sec = Math.floor(ms / 1000);
+  if (sec !== isoSecond) { isoSecond = sec; isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20); }
+  const m = ms - sec * 1000;
+  return `${isoPrefix}${m < 10 ? '00' : m < 100 ? '0' : ''}${m}Z`;
+}

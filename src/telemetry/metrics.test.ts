@@ -1,7 +1,7 @@
 // Metrics: exposition format, label escaping, histogram buckets, merging snapshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Metrics } from './index.js';
+import { isoNow, Metrics } from './index.js';
 
 test('counters and histograms expose and merge', () => {
   const a = new Metrics();
@@ -19,4 +19,10 @@ test('counters and histograms expose and merge', () => {
   assert.match(text, /^jirachi_request_duration_seconds_count\{verdict="ALLOW"\} 2$/m);
   assert.match(text, /^jirachi_active_bans 7$/m);
   assert.match(text, /^# TYPE jirachi_findings_total counter$/m);
+});
+
+test('isoNow formats like Date#toISOString, across second and millisecond boundaries', () => {
+  for (const ms of [0, 1, 9, 10, 99, 100, 999, 1000, 1_700_000_000_000, 1_700_000_000_007, 1_700_000_000_070, 1_700_000_000_999, 1_700_000_001_000, Date.now()]) {
+    assert.equal(isoNow(ms), new Date(ms).toISOString(), String(ms));
+  }
 });
