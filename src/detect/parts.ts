@@ -90,7 +90,7 @@ const B64_NAME_RE = trackPattern(/^(?=[^a-z]{0,200}[a-z])(?=[^A-Z]{0,200}[A-Z])(
 
 /** A parameter or key name worth inspecting itself (unusual characters, dotted names such as class names, base64, prototype keys). */
 function inspectName(name: string): boolean {
-  return !SAFE_NAME_RE.test(name) || name.includes('.') || PROTO_NAME_RE.test(name) || B64_NAME_RE.test(name);
+  return !SAFE_NAME_RE.test(name) || name.includes('.') || PROTO_NAME_RE.test(name) || (name.length >= 10 && B64_NAME_RE.test(name));
 }
 
 function addParams(list: PartList, raw: string, prefix: 'query' | 'body', kind: PartKind): void {

@@ -115,7 +115,7 @@ export function partScan(part: Part): NeedleScan {
 /** True when a part's raw value (first 8 KiB) holds a needle of a raw rule (case-insensitive), cached on the part. */
 function partRawGate(part: Part): boolean {
   if (part.rawGate !== undefined) return part.rawGate;
-  rawGate ??= new RegExp(rawNeedleList.map(escapeRe).join('|'), 'i');
+  rawGate ??= new RegExp([...new Set(rawNeedleList.map((n) => n.toLowerCase()))].map(escapeRe).join('|'), 'i');
   part.rawGate = rawGate.test(part.value.length > 8192 ? part.value.slice(0, 8192) : part.value);
   return part.rawGate;
 }

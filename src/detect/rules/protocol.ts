@@ -11,6 +11,8 @@ const BAD_UTF8_RE = trackPattern(/%c[01]%[0-9a-f]{2}|%e0%[89][0-9a-f]%|%f0%8[0-9
 const RESTRICTED_EXT_RE = trackPattern(/\.(?:sql|bak|swp|env|htpasswd|htaccess|mdb|sqlite3?|pem|key|pwd|pass|dbf|rdb|mdf|old|git|svn)$/);
 const UNUSUAL_EXT_RE = trackPattern(/\.(?:backup|dist|save|orig|config|ini|log|inc|asa|cer|cdx|idq|printer|htr|htw|ida|idc|dll|bat|cmd|com|conf|cfg|dat|db|vbs)$/);
 const SMUGGLE_BODY_RE = trackPattern(/(?:^|\r?\n)[^\r\n]{0,200}(?:get|post|head|put|delete|options) \/[^\s]{0,200} http\/1\.[01]\r?\n/i);
+/** Cheap gate of SMUGGLE_BODY_RE: an HTTP/1.x version ending a line. */
+const HTTP_VERSION_RE = trackPattern(/http\/1\.[01]\r?\n/i);
 const RANGE_RE = trackPattern(/^bytes=(?:\s*\d{0,19}\s*-\s*\d{0,19}\s*,){5}/);
 const SCANNER_UA_RE = trackPattern(/sqlmap|nikto|nmap|nuclei|masscan|zgrab|wpscan|acunetix|netsparker|dirbuster|gobuster|\bffuf\b|feroxbuster|\bw3af|havij|\bhydra\b|openvas|nessus|arachni|skipfish|whatweb|wfuzz|jaeles|xsstrike|commix|appscan|webinspect|owasp zap|\bzap\/|burp(?:suite| collaborator)|paros|bbqsql|grabber|jbrofuzz|n-stealth|nsauditor|morfeus|zmeu|dotdotpwn|fimap|absinthe|pangolin|sqlninja|webshag|\bzmap\b|dirb\b|wapiti|vega\/|\bnaxsi|joomscan|droopescan|cmsmap|\bmasscan|httpx - open-source|censysinspect|\bbrutus\b|floodgate/i);
 const SCANNER_HEADERS = new Set(['acunetix-product', 'acunetix-scanning-agreement', 'acunetix-user-agreement', 'x-scanner', 'x-wipp', 'x-request-memo', 'x-request-manager-session']);
@@ -31,7 +33,7 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (ABSOLUTE_URI_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-004', 'protocol', 3, 'path', view.path, 'absolute URI in the request line');
   if (RESTRICTED_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'restricted file extension');
   else if (UNUSUAL_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-012', 'protocol', 3, 'path', parsed.path.path, 'unusual file extension');
-  if (view.body !== '' && SMUGGLE_BODY_RE.test(view.body)) emitReq(sink, 'protocol', 'protocol-006', 'protocol', 5, 'body', view.body.slice(0, 200), 'HTTP request inside the body (smuggling)');
+  if (view.body !== '' && HTTP_VERSION_RE.test(view.body) && SMUGGLE_BODY_RE.test(view.body)) emitReq(sink, 'protocol', 'protocol-006', 'protocol', 5, 'body', view.body.slice(0, 200), 'HTTP request inside the body (smuggling)');
   for (const a of parsed.anomalies) {
     if (a.startsWith('multipart')) emitReq(sink, 'protocol', 'protocol-007', 'protocol', a === 'multipart-no-name' ? 3 : 5, 'body', a, `malformed multipart body (${a})`);
     // Warning only: big JSON documents are common; with any other finding it reaches the threshold.
