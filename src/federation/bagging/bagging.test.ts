@@ -107,3 +107,25 @@ test('tree combiner: sends the tree settings, reports accepted/refused nodes and
   assert.equal(out.info['treesTotal'], 8);
   assert.deepEqual(out.model.meta, { federated: { rounds: 1, trees: 8 } });
 });
+
+test('tree round: every node is checked against the engine schema, leaves too, and trees are rebuilt from the checked numbers', () => {
+  const ok = { feature: [0, -1, -1], threshold: [0.5, 0, 0], left: [1, 0, 0], right: [2, 0, 0], value: [0, -1, 1] };
+  let deep: unknown = 0;
+  for (let i = 0; i < 3000; i++) deep = [deep];
+  const bad = [
+    { ...ok, feature: [0, -5, -1] }, { ...ok, feature: [0, -1, -1.5] }, { ...ok, threshold: [0.5, 'x', 0] }, { ...ok, threshold: [0.5, deep, 0] },
+    { ...ok, left: [1, null, 0] }, { ...ok, right: [2, 0, Number.POSITIVE_INFINITY] },
+    { feature: [0, 1, -1], threshold: [0.5, 0.5, 0], left: [1, 2, 0], right: [2, 2, 0], value: [0, 0, 1] }, // shared subtree / two parents
+    { feature: [0, -1, -1, -1], threshold: [0.5, 0, 0, 0], left: [1, 0, 0, 0], right: [2, 0, 0, 0], value: [0, -1, 1, 1] }, // node 3 unreachable
+  ];
+  for (const b of bad) assert.ok(!validateTree(b, 4, 16).ok, JSON.stringify(b).slice(0, 80));
+  const one = validateTree({ feature: [-1], threshold: [7], left: [3], right: [9], value: [0.5] }, 4, 16);
+  assert.ok(one.ok);
+  assert.deepEqual(one.value, { feature: [-1], threshold: [0], left: [0], right: [0], value: [0.5] }, 'leaf fields rebuilt');
+  const extra = validateTree({ ...ok, extra: 'x', feature: Object.assign([0, -1, -1], { junk: 1 }) }, 4, 16);
+  assert.ok(extra.ok);
+  assert.deepEqual(Object.keys(extra.value).sort(), ['feature', 'left', 'right', 'threshold', 'value']);
+  const r = treeRound(global0, [{ nodeId: 'evil', contribution: { trees: [{ ...ok, threshold: [0.5, deep, 0] }] } }], validation, roundOpts);
+  assert.equal(r.decisions[0]!.accepted, false);
+  assert.equal(r.model.trees.length, 0);
+});

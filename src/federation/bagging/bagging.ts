@@ -40,29 +40,43 @@ export interface BagDecision {
 }
 
 /**
- * Checks an untrusted tree: equal array lengths, at most `maxNodes` nodes, split features in
- * [0, dim), finite thresholds and values, children pointing strictly forward (so every path ends at
- * a leaf, no cycles). Pure.
+ * Checks an untrusted tree against the engine's tree schema and rebuilds it from the checked numbers
+ * only: equal array lengths in [1, `maxNodes`]; every node's feature an integer in [−1, dim), its
+ * threshold and value finite numbers and its children integers; a split node's children point
+ * strictly forward inside the tree and every node but the root has exactly one parent (a real tree:
+ * no cycles, no shared subtrees); no path is deeper than `maxDepth` (default 64). Leaves are rebuilt
+ * with threshold 0 and children 0, as `trainGbdt` writes them. Pure.
  */
-export function validateTree(t: unknown, dim: number, maxNodes: number): Result<BagTree, string> {
+export function validateTree(t: unknown, dim: number, maxNodes: number, maxDepth = 64): Result<BagTree, string> {
   const o = t as Partial<Record<keyof BagTree, unknown>>;
   const arrs = ['feature', 'threshold', 'left', 'right', 'value'] as const;
   if (!o || typeof o !== 'object' || arrs.some((k) => !Array.isArray(o[k]))) return err('tree: missing arrays');
   const [f, th, l, r, v] = arrs.map((k) => o[k] as unknown[]) as [unknown[], unknown[], unknown[], unknown[], unknown[]];
   const n = f.length;
   if (n === 0 || n > maxNodes || [th, l, r, v].some((a) => a.length !== n)) return err(`tree: arrays must have one equal length in [1, ${maxNodes}]`);
+  const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+  const fin = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  const out: BagTree = { feature: new Array<number>(n), threshold: new Array<number>(n), left: new Array<number>(n), right: new Array<number>(n), value: new Array<number>(n) };
+  const depth = new Int32Array(n).fill(-1);
+  depth[0] = 0;
   for (let i = 0; i < n; i++) {
-    const fi = f[i];
-    if (typeof fi !== 'number' || !Number.isInteger(fi) || fi >= dim) return err(`tree: node ${i} feature out of range`);
-    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) return err(`tree: node ${i} value not finite`);
-    if (fi < 0) continue;
-    const li = l[i]; const ri = r[i];
-    if (typeof th[i] !== 'number' || !Number.isFinite(th[i])) return err(`tree: node ${i} threshold not finite`);
-    if (typeof li !== 'number' || typeof ri !== 'number' || !Number.isInteger(li) || !Number.isInteger(ri) || li <= i || ri <= i || li >= n || ri >= n) {
-      return err(`tree: node ${i} children must point forward inside the tree`);
+    const fi = f[i], ti = th[i], li = l[i], ri = r[i], vi = v[i];
+    if (!isInt(fi) || fi < -1 || fi >= dim) return err(`tree: node ${i} feature must be an integer in [-1, ${dim})`);
+    if (!fin(vi)) return err(`tree: node ${i} value not finite`);
+    if (!fin(ti)) return err(`tree: node ${i} threshold not finite`);
+    if (!isInt(li) || !isInt(ri)) return err(`tree: node ${i} children must be integers`);
+    if (depth[i]! < 0) return err(`tree: node ${i} has no parent`);
+    out.feature[i] = fi; out.value[i] = vi;
+    if (fi < 0) { out.threshold[i] = 0; out.left[i] = 0; out.right[i] = 0; continue; }
+    if (li <= i || ri <= i || li >= n || ri >= n || li === ri) return err(`tree: node ${i} children must point forward inside the tree`);
+    for (const c of [li, ri]) {
+      if (depth[c]! >= 0) return err(`tree: node ${c} has two parents`);
+      depth[c] = depth[i]! + 1;
+      if (depth[c]! > maxDepth) return err(`tree: deeper than ${maxDepth}`);
     }
+    out.threshold[i] = ti; out.left[i] = li; out.right[i] = ri;
   }
-  return ok({ feature: f as number[], threshold: th as number[], left: l as number[], right: r as number[], value: v as number[] });
+  return ok(out);
 }
 
 function treeValue(t: BagTree, x: Float32Array): number {

@@ -6,7 +6,7 @@ import { generateIdentity } from '../auth/index.js';
 import { createStrategy } from '../strategy/index.js';
 import { decodeBody, encodeBody, type Body, type FederationMethod, type FederationTransport, type Handler } from '../transport/index.js';
 import { Barrier, FederationClient, FederationServer, type Dataset, type ModelAdapter } from './index.js';
-import { ok } from '../../core/index.js';
+import { err, ok } from '../../core/index.js';
 
 /** A model whose local training moves each weight towards the node's feature means (deterministic, linear in the data). */
 interface MeanModel { readonly w: number[] }
@@ -84,6 +84,25 @@ test('below the quorum a round is not aggregated and the global model stays', as
   await a;
   assert.ok(sums.every((s) => !s.aggregated));
   assert.deepEqual(srv.current.w, [0, 0]);
+});
+
+test('a new global model the engine would refuse is discarded with a log line; the server keeps serving and the old model stays', async () => {
+  const logs: string[] = [];
+  // The "engine" refuses weights above 50; node c's data pushes the mean to ~70.
+  const strict: ModelAdapter<MeanModel> = { ...adapter, parse: (j) => ((j as MeanModel).w.some((v) => v > 50) ? err('weight above 50') : ok(j as MeanModel)) };
+  const srv = new FederationServer<MeanModel>({
+    rounds: 2, minClients: 2, strategy: createStrategy('fedavg')!, adapter: strict, initialModel: adapter.initial(2),
+    signingKey: server.privateKey, signer: 'server', secureAggregation: false, roundTimeoutMs: 2_000, joinTimeoutMs: 5_000,
+    base: { localEpochs: 1, lr: 1, proxMu: 0, clipNorm: 0 }, log: (m) => logs.push(m),
+  });
+  const run = srv.run();
+  const a = client(srv, 'a', data(1, 10)).run();
+  const c = client(srv, 'c', data(100, 30)).run();
+  const sums = await run;
+  await Promise.all([a, c]);
+  assert.equal(sums.length, 2, 'both rounds ran');
+  assert.deepEqual(srv.current.w, [0, 0]);
+  assert.ok(logs.some((l) => /round 1: new global model discarded, the engine refuses it: weight above 50/.test(l)), logs.join('\n'));
 });
 
 test('the join phase times out when the quorum never joins', async () => {

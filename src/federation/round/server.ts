@@ -199,7 +199,9 @@ export class FederationServer<M> {
   /** Runs every round, then publishes the final model and waits briefly for clients to fetch it. */
   async run(): Promise<RoundSummary[]> {
     await this.waitForClients();
-    for (let round = 1; round <= this.o.rounds; round++) await this.runRound(round);
+    for (let round = 1; round <= this.o.rounds; round++) {
+      try { await this.runRound(round); } catch (e) { this.o.log?.(`round ${round} skipped: ${(e as Error).message.slice(0, 200)} (the global model stays)`); }
+    }
     const final = signModel(this.model, this.o.rounds + 1, this.o.signer, this.o.signingKey);
     this.task = { done: true, model: final };
     this.wake('task');
@@ -223,10 +225,9 @@ export class FederationServer<M> {
     this.task = { round, config, model, participants, salt, threshold };
     this.wake('task');
     const res = this.o.secureAggregation ? await this.secureRound(Buffer.from(salt, 'base64'), threshold) : await this.plainRound(round);
-    if (res.next) this.model = res.next;
+    if (res.next) this.adopt(res.next, round);
     else if (res.agg && !isContributionAdapter(this.o.adapter)) {
-      this.global = res.agg.params;
-      this.model = this.o.adapter.fromParams(this.global, this.model);
+      if (this.adopt(this.o.adapter.fromParams(res.agg.params, this.model), round)) this.global = res.agg.params;
     }
     const summary: RoundSummary = {
       round, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started,
@@ -238,6 +239,22 @@ export class FederationServer<M> {
     this.summaries.push(summary);
     this.o.onRound?.(summary);
     this.o.log?.(`round ${round}: ${res.present.length}/${participants.size} updates, ${summary.durationMs} ms${res.agg ? '' : ' (not aggregated: below quorum)'}`);
+  }
+
+  /**
+   * Makes `next` the global model only if the engine's own schema check accepts it after a JSON round
+   * trip (what every client will parse) and it signs; otherwise logs why and keeps the current model.
+   */
+  private adopt(next: M, round: number): boolean {
+    let why: string | undefined;
+    try {
+      const p = this.o.adapter.parse(JSON.parse(JSON.stringify(next)));
+      if (!p.ok) why = `the engine refuses it: ${p.error}`;
+      else signModel(next, round + 1, this.o.signer, this.o.signingKey);
+    } catch (e) { why = `it cannot be encoded or signed: ${(e as Error).message.slice(0, 200)}`; }
+    if (why !== undefined) { this.o.log?.(`round ${round}: new global model discarded, ${why.slice(0, 300)}`); return false; }
+    this.model = next;
+    return true;
   }
 
   private async plainRound(round: number): Promise<{ agg: Aggregate | null; next?: M; present: string[]; metrics: Record<string, number> }> {
