@@ -86,3 +86,10 @@ test('federation server --model gbdt-hist refuses --secagg', () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--secagg works with vector models only/);
 });
+
+test('federation server --model gbdt-hist refuses settings whose final model would not fit a signed task', () => {
+  const r = spawnSync(process.execPath, [bin, 'federation', 'server', '--listen', '127.0.0.1:0', '--registry', '/nonexistent', '--key', '/nonexistent',
+    '--model', 'gbdt-hist', '--tree-depth', '8', '--trees-per-round', '1000', '--rounds', '3'], { encoding: 'utf8', timeout: 20_000 });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /3000 trees of depth 8, at most 256 fit a signed model/);
+});

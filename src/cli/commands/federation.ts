@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import {
   buildStrategy, DEFAULT_TREE_SETTINGS, ROUND_TREE_LAMBDA, emptyGbdt, gbdtAdapter, generateIdentity, identityToFile, loadDataset, runClientProcess, runServerProcess,
-  simulate, strategyNames, treeCombiner, weightModelAdapter, DEFAULT_HIST_SETTINGS, type Attack, type GbdtSimulateOptions, type HistSettings, type TreeSettings,
+  simulate, strategyNames, treeCombiner, weightModelAdapter, DEFAULT_HIST_SETTINGS, histTreeCap, type Attack, type GbdtSimulateOptions, type HistSettings, type TreeSettings,
 } from '../../federation/index.js';
 import {
-  FEATURE_DIM, FEATURE_VERSION, featurize, parseModelFile, scoreGbdt, scoreWeightModel, trainGbdt, trainWeightModel, type GbdtModelFile, type WeightModelFile,
+  FEATURE_DIM, FEATURE_VERSION, featurize, modelScorer, parseModelFile, scoreGbdt, scoreWeightModel, trainGbdt, trainWeightModel, type GbdtModelFile, type WeightModelFile,
 } from '../../detect/index.js';
 import { err, ok } from '../../core/index.js';
 import { registerCommand, UsageFailure } from '../registry.js';
@@ -19,7 +19,7 @@ const adapter = weightModelAdapter<WeightModelFile>({
   parse: (j) => { const m = parseModelFile(j); return !m.ok ? err(m.error) : m.value.format === 'jirachi-weight-model' ? ok(m.value) : err('not a weight model'); },
 });
 const gbdtOps = {
-  train: trainGbdt, score: scoreGbdt,
+  train: trainGbdt, score: scoreGbdt, scorer: (m: GbdtModelFile) => modelScorer(m),
   parse: (j: unknown) => { const m = parseModelFile(j); return !m.ok ? err(m.error) : m.value.format === 'jirachi-gbdt' ? ok(m.value as GbdtModelFile) : err('not a GBDT model'); },
 };
 const MODELS = ['weight', 'gbdt', 'gbdt-hist'] as const;
@@ -34,6 +34,10 @@ const histSettings = (o: Record<string, unknown>): HistSettings => {
     eta: o['treeEta'] as number, lambda: (o['treeLambda'] as number | undefined) ?? DEFAULT_HIST_SETTINGS.lambda };
   if (s.trees < 1 || s.trees > 1000 || s.depth < 1 || s.depth > 8 || !(s.eta > 0 && s.eta <= 1) || !(s.lambda >= 0)) {
     throw new UsageFailure('gbdt-hist: --trees-per-round 1..1000, --tree-depth 1..8, --tree-eta in (0, 1], --tree-lambda >= 0');
+  }
+  const rounds = (o['rounds'] as number | undefined) ?? 1;
+  if (rounds * s.trees > histTreeCap(s.depth)) {
+    throw new UsageFailure(`gbdt-hist: --rounds × --trees-per-round = ${rounds * s.trees} trees of depth ${s.depth}, at most ${histTreeCap(s.depth)} fit a signed model (8 MiB of JSON)`);
   }
   return s;
 };
@@ -120,6 +124,7 @@ async function runGbdtServer(o: Record<string, unknown>): Promise<void> {
   if (v.value.y.length === 0) throw new UsageFailure(`${o['validation']}: no labeled examples`);
   const trees = { ...treeSettings(o), lambda: (o['treeLambda'] as number | undefined) ?? ROUND_TREE_LAMBDA };
   if (!(trees.lambda >= 0)) throw new UsageFailure('--tree-lambda must be >= 0');
+  if (o['maxTreesPerNode'] === 0 || trees.count === 0) throw new UsageFailure('--max-trees-per-node and --trees-per-round must be at least 1');
   const combiner = treeCombiner({ validation: v.value, trees, dim: FEATURE_DIM, maxTreesPerNode: (o['maxTreesPerNode'] as number | undefined) ?? trees.count,
     tolerance: o['treeTolerance'] as number, combine: o['treeCombine'], log });
   const adapter = gbdtAdapter(gbdtOps, trees, FEATURE_VERSION);

@@ -1,8 +1,8 @@
 // Federated tree rounds with the detection engine's real trainer: acceptance, caps, refusal of degrading or malformed trees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { trainGbdt, scoreGbdt, type GbdtModelFile } from '../../detect/index.js';
-import { emptyGbdt, gbdtAdapter, treeCombiner, treeMargin, treeRound, validateTree, DEFAULT_TREE_SETTINGS } from './index.js';
+import { compileGbdt, scoreCompiledGbdt, trainGbdt, scoreGbdt, type GbdtModelFile } from '../../detect/index.js';
+import { emptyGbdt, gbdtAdapter, treeCombiner, treeMargin, treeRound, validateTree, DEFAULT_TREE_SETTINGS, type BagTree } from './index.js';
 import type { Dataset } from '../round/types.js';
 
 /** Rows in [0,1]^4 from a fixed LCG; `rule` labels them (1 = attack). */
@@ -128,4 +128,42 @@ test('tree round: every node is checked against the engine schema, leaves too, a
   const r = treeRound(global0, [{ nodeId: 'evil', contribution: { trees: [{ ...ok, threshold: [0.5, deep, 0] }] } }], validation, roundOpts);
   assert.equal(r.decisions[0]!.accepted, false);
   assert.equal(r.model.trees.length, 0);
+});
+
+/** A chain of `d` splits on feature 1 (x1 <= 1e30 always goes left) ending in a leaf of value `deep`; right children are 0 leaves. */
+function chain(d: number, deep: number): BagTree {
+  const t: BagTree = { feature: [], threshold: [], left: [], right: [], value: [] };
+  for (let i = 0; i < d; i++) { t.feature.push(1); t.threshold.push(1e30); t.left.push(i + 1); t.right.push(d + 1 + i); t.value.push(0); }
+  t.feature.push(-1); t.threshold.push(0); t.left.push(0); t.right.push(0); t.value.push(deep);
+  for (let i = 0; i < d; i++) { t.feature.push(-1); t.threshold.push(0); t.left.push(0); t.right.push(0); t.value.push(0); }
+  return t;
+}
+
+test('tree round: trees deeper than the round depth, all-zero contributions and models past the byte cap are refused', () => {
+  assert.ok(validateTree(chain(3, 1), 4, 1024, 3).ok);
+  const d4 = validateTree(chain(4, 1), 4, 1024, 3);
+  assert.ok(!d4.ok && /deeper than 3/.test(d4.error));
+  const deep = treeRound(global0, [{ nodeId: 'd', contribution: { trees: [chain(80, -20)] } }], validation, { ...roundOpts, maxDepth: 3 });
+  assert.equal(deep.decisions[0]!.accepted, false);
+  assert.match(deep.decisions[0]!.reason, /deeper than 3|one equal length in \[1, 15\]/);
+  // The combiner takes the depth from the round's settings (depth 3 here).
+  const c = treeCombiner({ ...roundOpts, validation, trees: settings });
+  assert.deepEqual(c.combine(global0, 1, [{ nodeId: 'd', contribution: { trees: [chain(4, -20)] } }])!.rejected, ['d']);
+  const zeros = treeRound(global0, [{ nodeId: 'z', contribution: { trees: Array(8).fill(chain(3, 1e-12)) } }], validation, roundOpts);
+  assert.match(zeros.decisions[0]!.reason, /every leaf is below/);
+  const a = contribute(nodeA, global0) as { trees: BagTree[] };
+  const bytes = JSON.stringify(a.trees.slice(0, 8)).length;
+  const capped = treeRound(global0, [{ nodeId: 'a', contribution: a }], validation, { ...roundOpts, maxModelBytes: bytes - 1 });
+  assert.equal(capped.decisions[0]!.accepted, false);
+  assert.match(capped.decisions[0]!.reason, /would take \d+ bytes of JSON/);
+  assert.ok(treeRound(global0, [{ nodeId: 'a', contribution: a }], validation, { ...roundOpts, maxModelBytes: bytes + 2 }).decisions[0]!.accepted); // + the empty global's []
+});
+
+test('rollout gate scores GBDT models as the engine serves them (compiled, full depth), not with the 64-step tree walk', () => {
+  // Engine-valid model whose only tree sends every input 80 levels down to a leaf of −20 (base +3).
+  const m: GbdtModelFile = { ...emptyGbdt(4, 1), baseScore: 3, trees: [chain(80, -20)] };
+  const d: Dataset = { X: validation.X.slice(0, 20), y: new Array<number>(20).fill(1) };
+  const gate = gbdtAdapter({ ...ops, scorer: (mm) => { const c = compileGbdt(mm); return (x) => scoreCompiledGbdt(c, x); } }, settings, 1);
+  assert.equal(scoreGbdt(m, d.X[0]!) > 0.5, true, 'the 64-step walk stops before the leaf');
+  assert.equal(gate.evaluate(m, d).accuracy, 0, 'the gate sees the deep leaf: every attack is missed');
 });

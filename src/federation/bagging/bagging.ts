@@ -29,7 +29,17 @@ export interface TreeRoundOptions {
   readonly maxNodesPerTree?: number;
   /** Maximum trees of the global model (the engine's model files hold at most 5000). */
   readonly maxTotalTrees?: number;
+  /** Maximum depth of a tree: the round's `--tree-depth` (default 8, the nodes' limit); also caps nodes per tree at 2^(depth+1) − 1. */
+  readonly maxDepth?: number;
+  /** Maximum JSON size of the global model's trees (default MODEL_BYTE_LIMIT: the signed task must fit the wire's JSON limit). */
+  readonly maxModelBytes?: number;
 }
+
+/** Default cap on the global model's tree JSON: half the wire's 16 MiB JSON limit, leaving room for the task around it. */
+export const MODEL_BYTE_LIMIT = 8 << 20;
+
+/** Leaves whose values are all below this in magnitude change no score: such contributions only fill the model. */
+const NEGLIGIBLE_LEAF = 1e-9;
 
 /** What happened to one contribution. */
 export interface BagDecision {
@@ -100,10 +110,15 @@ export function parseTreeContribution(nodeId: string, c: unknown, o: TreeRoundOp
   const trees = (c as { trees?: unknown } | null)?.trees;
   if (!Array.isArray(trees) || trees.length === 0) return err('contribution: needs a non-empty trees array');
   const out: BagTree[] = [];
+  const depth = o.maxDepth ?? 8;
+  const maxNodes = Math.min(o.maxNodesPerTree ?? 1024, 2 ** (depth + 1) - 1);
   for (const [k, t] of trees.slice(0, o.maxTreesPerNode).entries()) {
-    const v = validateTree(t, o.dim, o.maxNodesPerTree ?? 1024);
+    const v = validateTree(t, o.dim, maxNodes, depth);
     if (!v.ok) return err(`trees[${k}]: ${v.error}`);
     out.push(v.value);
+  }
+  if (out.every((t) => t.feature.every((f, i) => f >= 0 || Math.abs(t.value[i] as number) < NEGLIGIBLE_LEAF))) {
+    return err(`contribution: every leaf is below ${NEGLIGIBLE_LEAF} in magnitude (the trees change no score)`);
   }
   return ok({ nodeId, trees: out });
 }
@@ -168,11 +183,15 @@ export function treeRound(global: GbdtModelFile, contributions: ReadonlyArray<{ 
       reason: `validation accuracy ${without.a.toFixed(4)} without its trees > ${all.toFixed(4)} with them + ${o.tolerance}` });
     kept = kept.filter((k) => k !== without.id);
   }
-  const cap = (o.maxTotalTrees ?? 5000) - global.trees.length;
-  let room = cap;
+  let room = (o.maxTotalTrees ?? 5000) - global.trees.length;
+  const byteCap = o.maxModelBytes ?? MODEL_BYTE_LIMIT;
+  let bytes = JSON.stringify(global.trees).length;
   const accepted = valid.filter((c) => kept.includes(c.nodeId)).filter((c) => {
-    if (c.trees.length > room) { decisions.set(c.nodeId, { nodeId: c.nodeId, accepted: false, reason: `the global model is full (${o.maxTotalTrees ?? 5000} trees)`, trees: c.trees.length }); return false; }
-    room -= c.trees.length;
+    const add = JSON.stringify(c.trees).length;
+    const why = c.trees.length > room ? `the global model is full (${o.maxTotalTrees ?? 5000} trees)`
+      : bytes + add > byteCap ? `the global model is full (its trees would take ${bytes + add} bytes of JSON, the limit is ${byteCap})` : undefined;
+    if (why) { decisions.set(c.nodeId, { nodeId: c.nodeId, accepted: false, reason: why, trees: c.trees.length }); return false; }
+    room -= c.trees.length; bytes += add;
     return true;
   });
   const after = acc(accepted.map((c) => c.nodeId));

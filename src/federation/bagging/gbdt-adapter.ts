@@ -10,6 +10,8 @@ import { treeRound, type TreeRoundOptions } from './bagging.js';
 export interface GbdtOps {
   train(X: readonly Float32Array[], y: readonly number[], opts: GbdtTrainOptions): GbdtModelFile;
   score(m: GbdtModelFile, x: Float32Array): number;
+  /** The engine's scorer for a model (compiled once); the rollout gate scores with it when given, so it sees what the engine will serve. */
+  scorer?(m: GbdtModelFile): (x: Float32Array) => number;
   parse(json: unknown): Result<GbdtModelFile, string>;
 }
 
@@ -36,6 +38,11 @@ function trainOptions(s: TreeSettings, seed: number, count = s.count): Omit<Gbdt
   };
 }
 
+/** The tree depth nodes use for a round's settings (as `trainOptions` clamps it): contributions deeper than it are refused. */
+export function roundDepth(s: TreeSettings): number {
+  return Number.isFinite(s.depth) ? Math.round(Math.min(TREE_LIMITS.maxDepth, Math.max(1, s.depth))) : 3;
+}
+
 /** An empty GBDT (no trees, margin `baseScore`): the starting global model of tree rounds. */
 export function emptyGbdt(dim: number, featureVersion: number, baseScore = 0): GbdtModelFile {
   return { format: 'jirachi-gbdt', version: 1, dim, featureVersion, baseScore, threshold: 0.5, trees: [] };
@@ -53,7 +60,7 @@ export function gbdtAdapter(ops: GbdtOps, local: TreeSettings, featureVersion: n
     parse: (json) => ops.parse(json),
     initial: (dim) => emptyGbdt(dim, featureVersion),
     train: (d: Dataset, init, s) => ops.train(d.X, d.y, { ...trainOptions(local, s.seed), ...(init.trees.length ? { init } : {}) }),
-    evaluate: (m, d) => evaluateScores((x) => ops.score(m, x), d),
+    evaluate: (m, d) => evaluateScores(ops.scorer ? ops.scorer(m) : (x) => ops.score(m, x), d),
     contribute: (d: Dataset, global, cfg: RoundConfig) => {
       const model = ops.train(d.X, d.y, { ...trainOptions(cfg.trees ?? DEFAULT_TREE_SETTINGS, cfg.round), init: global });
       return { model, contribution: { trees: model.trees.slice(global.trees.length) } };
@@ -84,7 +91,7 @@ export function treeCombiner(o: TreeCombinerOptions): Combiner<GbdtModelFile> {
     name: `gbdt-${o.combine}`,
     configureRound: (b) => ({ ...b, trees: o.trees }),
     combine: (global, round, contributions) => {
-      const r = treeRound(global, contributions, o.validation, o);
+      const r = treeRound(global, contributions, o.validation, { maxDepth: roundDepth(o.trees), ...o });
       for (const d of r.decisions) o.log?.(`round ${round}: ${d.nodeId} ${d.accepted ? 'accepted' : 'refused'} (${d.trees} trees): ${d.reason}`);
       const accepted = r.decisions.filter((d) => d.accepted);
       const model: GbdtModelFile = { ...r.model, meta: { ...(global.meta ?? {}), federated: { rounds: round, trees: r.model.trees.length } } };

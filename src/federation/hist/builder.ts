@@ -29,6 +29,18 @@ export interface HistSettings {
  */
 export const DEFAULT_HIST_SETTINGS: HistSettings = { trees: 34, depth: 3, eta: 0.3, lambda: 1, gamma: 0, minChildWeight: 1, bins: 32, subsample: 0.8, colsample: 0.8, seed: 1 };
 
+/** Upper bound of one tree node's JSON (feature, float32 threshold, two child indices, float64 value, separators). */
+const NODE_JSON_BYTES = 64;
+
+/**
+ * Most trees a gbdt-hist global model may hold at `depth`: at most 5000 (the engine's model files) and
+ * few enough that full trees (2^(depth+1) − 1 nodes) stay within `maxBytes` of JSON (default 8 MiB,
+ * half the wire's JSON limit), so every signed task reaches the nodes. Pure.
+ */
+export function histTreeCap(depth: number, maxBytes = 8 << 20): number {
+  return Math.min(5000, Math.floor(maxBytes / (NODE_JSON_BYTES * (2 ** (depth + 1) - 1))));
+}
+
 type MutableTree = { feature: number[]; threshold: number[]; left: number[]; right: number[]; value: number[] };
 
 /**

@@ -8,7 +8,7 @@ import { Barrier } from '../round/barrier.js';
 import type { RoundSummary } from '../round/types.js';
 import { decodeHistograms, histLayout, sumHistograms, type HistLayout, type NodeHistograms } from './histogram.js';
 import { decodeSketch, mergeSketches, pooledBaseScore, type NodeSketch } from './sketch.js';
-import { histModel, sampleFeatures, TreeBuilder, type HistSettings } from './builder.js';
+import { histModel, histTreeCap, sampleFeatures, TreeBuilder, type HistSettings } from './builder.js';
 
 /** Options of a histogram-boosting server. */
 export interface HistServerOptions {
@@ -164,7 +164,7 @@ export class HistServer {
     const trees = [...this.model.trees];
     // Quorum counts the nodes that answer (a refused node is present, as a rejected update in vector rounds); trees need one node left.
     const quorum = (): boolean => active.size > 0 && active.size + refused.size >= this.o.minClients;
-    for (let t = 0; t < s.trees && trees.length < 5000 && quorum() && Date.now() - started < this.o.roundBudgetMs; t++) {
+    for (let t = 0; t < s.trees && trees.length < histTreeCap(s.depth) && quorum() && Date.now() - started < this.o.roundBudgetMs; t++) {
       const featOk = sampleFeatures(this.rng, this.o.dim, s.colsample);
       let b = new TreeBuilder(layout, s, featOk);
       while (!b.done && quorum()) {
