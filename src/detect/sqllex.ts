@@ -77,17 +77,20 @@ const OP_CONT = '=<>!|&';
  */
 export interface SqlLex {
   readonly fp: string;
-  readonly src: string;
-  /** Token i spans `src.slice(pos[2i], pos[2i+1])`; filled by the first tokenText call. */
+  /** The lexed value; with `quote`, lexed as if `quote + value` (positions count the quote). */
+  readonly value: string;
+  readonly quote: string | undefined;
+  /** Token i spans `(quote + value).slice(pos[2i], pos[2i+1])`; filled by the first tokenText call. */
   pos: number[] | undefined;
 }
 
 /** Text of token i of a lex (lower case, at most 64 chars); '' past the end. */
 export function tokenText(lex: SqlLex, i: number): string {
-  const pos = lex.pos ?? (lex.pos = lexCore(lex.src, []).pos!);
+  const pos = lex.pos ?? (lex.pos = lexCore(lex.value, lex.quote, []).pos!);
   const a = pos[2 * i], b = pos[2 * i + 1];
   if (a === undefined || b === undefined) return '';
-  return lex.src.slice(a, b - a > 64 ? a + 64 : b);
+  const src = lex.quote === undefined ? lex.value : lex.quote + lex.value;
+  return src.slice(a, b - a > 64 ? a + 64 : b);
 }
 
 /**
@@ -96,14 +99,20 @@ export function tokenText(lex: SqlLex, i: number): string {
  * SQL_MAX_TOKENS tokens; linear time. Never throws.
  */
 export function lexSql(s: string, quote?: string): SqlLex {
-  return lexCore(quote === undefined ? s : quote + s, undefined);
+  return lexCore(s, quote, undefined);
 }
 
-/** The lexer; records token positions into `pos` when given. */
-function lexCore(src: string, pos: number[] | undefined): SqlLex {
+/**
+ * The lexer; records token positions (in `quote + s` coordinates) into `pos` when given. The quote
+ * is not prepended (that would copy a long value for every context): the first token is the
+ * string it opens, closed by the first unescaped quote of `s`.
+ */
+function lexCore(src: string, quote: string | undefined, pos: number[] | undefined): SqlLex {
   let fp = '';
   let i = 0;
-  const push = (kind: SqlTokenKind, from: number, to: number): void => { fp += kind; if (pos !== undefined) pos.push(from, to); };
+  const off = quote === undefined ? 0 : 1;
+  const push = (kind: SqlTokenKind, from: number, to: number): void => { fp += kind; if (pos !== undefined) pos.push(from + off, to + off); };
+  if (quote !== undefined) { const end = readString(src, -1, quote); push('s', -1, end); i = end; }
   while (i < src.length && fp.length < SQL_MAX_TOKENS) {
     const c = src.charCodeAt(i);
     if (isSpace(c)) { i++; continue; }
@@ -150,7 +159,7 @@ function lexCore(src: string, pos: number[] | undefined): SqlLex {
     }
     push('X', i, i + 1); i++;
   }
-  return { fp, src, pos };
+  return { fp, value: src, quote, pos };
 }
 
 /** Tokens of `s` as objects (see lexSql). At most SQL_MAX_TOKENS; never throws. */
