@@ -63,7 +63,7 @@ export interface ServerProcessOptions<M> {
   readonly summaryPath?: string;
   readonly modelOut?: string;
   /** Histogram boosting (`--model gbdt-hist`): the server builds every tree from the nodes' summed histograms (adapter, strategy and combiner unused). */
-  readonly histogram?: { readonly settings: HistSettings; readonly dim: number; readonly roundBudgetMs: number };
+  readonly histogram?: { readonly settings: HistSettings; readonly dim: number; readonly roundBudgetMs: number; readonly maxRows?: number };
   readonly onListening?: (info: { host: string; port: number; certPath: string }) => void;
   readonly log?: (msg: string) => void;
 }
@@ -85,6 +85,7 @@ export async function runServerProcess<M>(o: ServerProcessOptions<M>): Promise<R
   }
   const fed = o.histogram ? new HistServer({ rounds: o.rounds, minClients: o.minClients, settings: o.histogram.settings, dim: o.histogram.dim,
     signingKey: id.privateKey, signer: id.nodeId, stepTimeoutMs: o.roundTimeoutMs, joinTimeoutMs: o.joinTimeoutMs, roundBudgetMs: o.histogram.roundBudgetMs,
+    ...(o.histogram.maxRows !== undefined ? { maxRows: o.histogram.maxRows } : {}),
     ...(o.log ? { log: o.log } : {}) }) : new FederationServer({
     rounds: o.rounds, minClients: o.minClients, adapter: o.adapter, initialModel: o.initialModel,
     ...(o.strategy ? { strategy: o.strategy } : {}), ...(o.combiner ? { combiner: o.combiner } : {}),

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import {
   buildStrategy, DEFAULT_TREE_SETTINGS, ROUND_TREE_LAMBDA, emptyGbdt, gbdtAdapter, generateIdentity, identityToFile, loadDataset, runClientProcess, runServerProcess,
-  simulate, strategyNames, treeCombiner, weightModelAdapter, DEFAULT_HIST_SETTINGS, histTreeCap, type Attack, type GbdtSimulateOptions, type HistSettings, type TreeSettings,
+  simulate, strategyNames, treeCombiner, weightModelAdapter, DEFAULT_HIST_SETTINGS, histTreeCap, MAX_NODE_ROWS, type Attack, type GbdtSimulateOptions, type HistSettings, type TreeSettings,
 } from '../../federation/index.js';
 import {
   FEATURE_DIM, FEATURE_VERSION, featurize, modelScorer, parseModelFile, scoreGbdt, scoreWeightModel, trainGbdt, trainWeightModel, type GbdtModelFile, type WeightModelFile,
@@ -83,7 +83,8 @@ function registerServer(fed: Command): void {
     .option('--tree-combine <how>', 'gbdt: sum (append accepted trees) | mean (bagging: divide by the count)', 'sum')
     .option('--tree-tolerance <f>', 'gbdt: refuse a node\'s trees if they cost more validation accuracy than this (alone or within the round)', num, 0.01)
     .option('--tree-lambda <l>', `L2 on leaf values: gbdt round trees (${ROUND_TREE_LAMBDA}); gbdt-hist (${DEFAULT_HIST_SETTINGS.lambda})`, num)
-    .option('--round-budget <ms>', 'gbdt-hist: a round starts no new tree after this long (--round-timeout bounds each exchange)', int, 600_000);
+    .option('--round-budget <ms>', 'gbdt-hist: a round starts no new tree after this long (--round-timeout bounds each exchange)', int, 600_000)
+    .option('--max-node-rows <n>', 'gbdt-hist: most training rows a node may declare in its sketch (a larger claim is refused)', int, MAX_NODE_ROWS);
   treeOptions(srv, 'server').action(async (o: Record<string, unknown>) => {
       if (o['model'] === 'gbdt') { await runGbdtServer(o); return; }
       if (o['model'] === 'gbdt-hist') { await runHistServer(o); return; }
@@ -136,7 +137,7 @@ async function runHistServer(o: Record<string, unknown>): Promise<void> {
   if (o['secagg']) throw new UsageFailure('--secagg works with vector models only (gbdt-hist sums histograms in the clear on the server)');
   const adapter = gbdtAdapter(gbdtOps, DEFAULT_TREE_SETTINGS, FEATURE_VERSION);
   await runServerProcess({ ...serverShell(o), adapter, initialModel: emptyGbdt(FEATURE_DIM, FEATURE_VERSION), secureAggregation: false,
-    histogram: { settings: histSettings(o), dim: FEATURE_DIM, roundBudgetMs: o['roundBudget'] as number } });
+    histogram: { settings: histSettings(o), dim: FEATURE_DIM, roundBudgetMs: o['roundBudget'] as number, maxRows: Math.max(1, o['maxNodeRows'] as number) } });
 }
 
 function registerClient(fed: Command): void {

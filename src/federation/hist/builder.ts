@@ -3,7 +3,7 @@
 import { FEATURE_VERSION, leafValue, Rng, splitGain, type GbdtModelFile, type GbdtTree } from '../../detect/index.js';
 import type { Dataset } from '../round/types.js';
 import { decodeHistograms, encodeHistograms, histLayout, HistWorker, sumHistograms, type HistLayout, type LevelTask, type SummedHistograms } from './histogram.js';
-import { decodeSketch, encodeSketch, mergeSketches, nodeSketch, pooledBaseScore } from './sketch.js';
+import { clampSketchWeights, decodeSketch, encodeSketch, mergeSketches, nodeSketch, pooledBaseScore } from './sketch.js';
 
 /** Boosting settings of histogram rounds (the options of `trainGbdt` they mirror). */
 export interface HistSettings {
@@ -140,12 +140,12 @@ export function histModel(dim: number, baseScore: number, trees: GbdtTree[] = []
  * failure (partitions are trusted here).
  */
 export function trainFederatedHist(parts: readonly Dataset[], dim: number, s: HistSettings, rounds = 1, cuts?: readonly Float32Array[]): { model: GbdtModelFile; cuts: readonly Float32Array[] } {
-  const sketches = parts.map((p) => {
+  const sketches = clampSketchWeights(parts.map((p) => {
     const e = encodeSketch(nodeSketch(p, dim));
     const d = decodeSketch(e.json, e.blob, dim, 1e7);
     if (!d.ok) throw new Error(d.error);
     return d.value;
-  });
+  }));
   const edges = cuts ?? mergeSketches(sketches, dim, Math.min(255, Math.max(4, s.bins)));
   const layout = histLayout(edges);
   const workers = parts.map((p, k) => new HistWorker(p, layout, `node-${k + 1}`, { subsample: s.subsample, seed: s.seed }));

@@ -2,5 +2,5 @@
 export * from './sketch.js';
 export * from './histogram.js';
 export * from './builder.js';
-export { HistServer, encodeCuts, type HistServerOptions } from './server.js';
+export { HistServer, encodeCuts, MAX_NODE_ROWS, type HistServerOptions } from './server.js';
 export { HistClient, type HistClientOptions } from './client.js';

@@ -7,7 +7,7 @@ import type { Body, Handler, FederationMethod } from '../transport/index.js';
 import { Barrier } from '../round/barrier.js';
 import type { RoundSummary } from '../round/types.js';
 import { decodeHistograms, histLayout, sumHistograms, type HistLayout, type NodeHistograms } from './histogram.js';
-import { decodeSketch, mergeSketches, pooledBaseScore, type NodeSketch } from './sketch.js';
+import { clampSketchWeights, decodeSketch, mergeSketches, pooledBaseScore, type NodeSketch } from './sketch.js';
 import { histModel, histTreeCap, sampleFeatures, TreeBuilder, type HistSettings } from './builder.js';
 
 /** Options of a histogram-boosting server. */
@@ -23,11 +23,14 @@ export interface HistServerOptions {
   readonly joinTimeoutMs: number;
   /** A round starts no new tree after this long (the trees finished so far are kept). */
   readonly roundBudgetMs: number;
-  /** Largest row count a node may declare (bounds the magnitude checks). */
+  /** Largest row count a node may declare (bounds the magnitude checks; default MAX_NODE_ROWS). */
   readonly maxRows?: number;
   readonly onRound?: (s: RoundSummary) => void;
   readonly log?: (msg: string) => void;
 }
+
+/** Default cap on a node's declared training rows (`--max-node-rows`). */
+export const MAX_NODE_ROWS = 1_000_000;
 
 type Task =
   | { step: number; round: number; kind: 'sketch'; participants: ReadonlySet<string> }
@@ -102,11 +105,23 @@ export class HistServer {
     }
   }
 
+  /**
+   * Takes one node's answer to the current step. The JSON is bounded by what the step needs (a sketch:
+   * two counts per feature; a level: the step, an optional decline reason and metrics) and only those
+   * fields are kept, metrics reduced to whitelisted finite numbers, so nothing else is held for the round.
+   */
   private submit(id: string, b: Body): Body {
     const t = this.task;
     const j = (b.json ?? {}) as Record<string, unknown>;
     if (!t || 'done' in t || j['step'] !== t.step || !this.subs) return reply({ error: 'not in this step' });
-    return reply({ accepted: this.subs.submit(id, { json: j, blobs: b.blobs }) });
+    const limit = t.kind === 'sketch' ? 1024 + 48 * this.o.dim : 4096;
+    let size = Infinity;
+    try { size = JSON.stringify(j).length; } catch { /* cyclic or unencodable: refused below */ }
+    if (!(size <= limit)) return reply({ error: `submission JSON of ${size} bytes, at most ${limit} in this step` });
+    const decline = j['decline'];
+    const json: Record<string, unknown> = t.kind === 'sketch' ? { sketch: j['sketch'] }
+      : { ...(typeof decline === 'string' ? { decline: decline.slice(0, 200) } : {}), metrics: cleanMetrics(j['metrics']) };
+    return reply({ accepted: this.subs.submit(id, { json, blobs: b.blobs }) });
   }
 
   private publish(t: Task): void { this.task = t; this.wake(); }
@@ -129,14 +144,15 @@ export class HistServer {
     const sketches: NodeSketch[] = [];
     for (const id of [...participants].sort()) {
       const s = got.get(id);
-      const d = s ? decodeSketch(s.json['sketch'], s.blobs[0], this.o.dim, this.o.maxRows ?? 1e7) : undefined;
+      const d = s ? decodeSketch(s.json['sketch'], s.blobs[0], this.o.dim, this.o.maxRows ?? MAX_NODE_ROWS) : undefined;
       if (d?.ok) { sketches.push(d.value); this.rows.set(id, d.value.n); } else this.o.log?.(`sketch: ${id} ${d ? `refused: ${d.error}` : 'sent nothing'}`);
     }
     if (sketches.length === 0 || got.size < this.o.minClients) throw new Error(`${got.size} sketches (${sketches.length} valid), quorum is ${this.o.minClients}`);
-    const cuts = mergeSketches(sketches, this.o.dim, Math.min(255, Math.max(4, this.o.settings.bins)));
+    const weighted = clampSketchWeights(sketches);
+    const cuts = mergeSketches(weighted, this.o.dim, Math.min(255, Math.max(4, this.o.settings.bins)));
     this.layout = histLayout(cuts);
     this.cutBlobs = encodeCuts(cuts);
-    this.model = histModel(this.o.dim, pooledBaseScore(sketches));
+    this.model = histModel(this.o.dim, pooledBaseScore(weighted));
     this.o.log?.(`sketch: ${sketches.length} nodes, ${this.layout.total} bins over ${this.o.dim} features`);
   }
 
@@ -157,7 +173,7 @@ export class HistServer {
     const started = Date.now(); this.roundBytes = 0;
     const participants = new Set([...this.joined].filter((id) => this.rows.has(id)));
     const active = new Set(participants);
-    const refused = new Map<string, string>(); const dropped = new Set<string>(); const metrics: Array<Record<string, unknown>> = [];
+    const refused = new Map<string, string>(); const dropped = new Set<string>(); const metrics = new Map<string, Record<string, number>>();
     const signed = signModel(this.model, round, this.o.signer, this.o.signingKey);
     const s = this.o.settings; const layout = this.layout as HistLayout;
     let first = true; let finished: GbdtTree | undefined; let grown = 0; let exchanges = 0;
@@ -180,7 +196,8 @@ export class HistServer {
           const sub = got.get(id);
           const why = !sub ? undefined : typeof sub.json['decline'] === 'string' ? `declined: ${String(sub.json['decline']).slice(0, 200)}` : undefined;
           const d = sub && !why ? decodeHistograms(sub.blobs, { slots: task.frontier.length, layout, maxRows: this.rows.get(id) ?? 0 }) : undefined;
-          if (sub?.json['metrics'] && typeof sub.json['metrics'] === 'object') metrics.push(sub.json['metrics'] as Record<string, unknown>);
+          const m = sub?.json['metrics'] as Record<string, number> | undefined;
+          if (m && Object.keys(m).length > 0 && !metrics.has(id)) metrics.set(id, m); // once per node and round
           if (d?.ok) { parts.push(d.value); continue; }
           active.delete(id); removed++;
           if (!sub) dropped.add(id);
@@ -197,13 +214,23 @@ export class HistServer {
     const summary: RoundSummary = {
       round, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, participants: [...participants].sort(),
       accepted: [...active].sort(), rejected: [...refused.keys()].sort(), dropped: [...dropped].sort(), secureAggregation: false, aggregated: grown > 0,
-      metrics: meanOf(metrics), info: { treesGrown: grown, treesTotal: trees.length, exchanges },
+      metrics: meanOf([...metrics.values()]), info: { treesGrown: grown, treesTotal: trees.length, exchanges },
       bytesPerNode: participants.size ? Math.round(this.roundBytes / participants.size) : 0,
     };
     this.summaries.push(summary);
     this.o.onRound?.(summary);
     this.o.log?.(`round ${round}: ${grown} trees from ${active.size}/${participants.size} nodes in ${summary.durationMs} ms, ${exchanges} exchanges`);
   }
+}
+
+/** Metrics a node may report (its rollout gate's accuracy on the round's model). */
+const METRIC_KEYS = ['globalValAccuracy'] as const;
+
+/** Untrusted metrics reduced to the whitelisted keys with finite values. */
+function cleanMetrics(m: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (m && typeof m === 'object') for (const k of METRIC_KEYS) { const v = (m as Record<string, unknown>)[k]; if (typeof v === 'number' && Number.isFinite(v)) out[k] = v; }
+  return out;
 }
 
 function meanOf(ms: ReadonlyArray<Record<string, unknown>>): Record<string, number> {

@@ -102,6 +102,23 @@ export function mergeSketches(sketches: readonly NodeSketch[], dim: number, maxB
   return cuts;
 }
 
+/**
+ * Bounds each node's say in the common edges and the base score: a sketch whose row count exceeds
+ * `factor` × the (lower) median row count of all sketches has n, pos and nnz scaled down to that, so
+ * one node claiming many rows cannot set the bins or the prior alone (with 3 nodes, a liar weighs at
+ * most half). Nodes within `factor` of the median are unchanged, so their edges and base score are
+ * the union's. Pure.
+ */
+export function clampSketchWeights(sketches: readonly NodeSketch[], factor = 2): NodeSketch[] {
+  const ns = sketches.map((s) => s.n).sort((a, b) => a - b);
+  const cap = factor * (ns[Math.floor((ns.length - 1) / 2)] ?? 0);
+  return sketches.map((s) => {
+    if (s.n <= cap || s.n === 0) return s;
+    const k = cap / s.n;
+    return { ...s, n: cap, pos: s.pos * k, nnz: s.nnz.map((c) => c * k) };
+  });
+}
+
 /** Log-odds of the pooled attack fraction (clamped to [0.001, 0.999]): the base score `trainGbdt` gives the union. Pure. */
 export function pooledBaseScore(sketches: readonly NodeSketch[]): number {
   const n = sketches.reduce((a, s) => a + s.n, 0);
