@@ -57,6 +57,17 @@ export function quantileCuts(sorted: readonly number[], maxBins: number): Float3
   return Float32Array.from(c);
 }
 
+/**
+ * Whether a candidate split's `gain` replaces the best one so far, scanning (feature, bin) in
+ * ascending order: it must beat `best` (γ before any split is `found`) by more than a relative 1e-9.
+ * Gains that equal up to summation order count as ties and the lowest (feature, bin) keeps them, so
+ * the choice does not depend on the order in which gradients were added (the federated histogram
+ * builder, src/federation/hist/builder.ts, applies the same rule). Pure.
+ */
+function gainBeats(gain: number, best: number, found: boolean): boolean {
+  return found ? gain > best + 1e-9 * Math.abs(best) : gain > best;
+}
+
 /** Split gain of XGBoost's second-order objective (the formula `trainGbdt` maximizes): ½(GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ)). Pure. */
 export function splitGain(GL: number, HL: number, GR: number, HR: number, parent: number, lambda: number): number {
   return 0.5 * ((GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda) - parent);
@@ -218,7 +229,7 @@ function bestSplit(data: Binned, g: Float64Array, h: Float64Array, rows: Uint32A
       const GR = G - GL, HR = H - HL;
       if (HL < opts.minChildWeight || HR < opts.minChildWeight) continue;
       const gain = 0.5 * ((GL * GL) / (HL + opts.lambda) + (GR * GR) / (HR + opts.lambda) - parent);
-      if (gain > best) { best = gain; bf = f; bb = b; }
+      if (gainBeats(gain, best, bf >= 0)) { best = gain; bf = f; bb = b; }
     }
   }
   if (bf < 0) return undefined;
