@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSplits } from '../../bench/federation-splits.js';
-import { featurize, type GbdtModelFile } from '../../src/detect/index.js';
+import { featurize, trainGbdt, FEATURE_DIM, type GbdtModelFile } from '../../src/detect/index.js';
 import { loadDataset, splitValidation, trainFederatedHist, DEFAULT_HIST_SETTINGS } from '../../src/federation/index.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -92,4 +92,25 @@ test('federation server --model gbdt-hist refuses settings whose final model wou
     '--model', 'gbdt-hist', '--tree-depth', '8', '--trees-per-round', '1000', '--rounds', '3'], { encoding: 'utf8', timeout: 20_000 });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /3000 trees of depth 8, at most 256 fit a signed model/);
+});
+
+test('on real features (bench splits, 3 non-IID nodes) federated histogram trees equal trainGbdt on the union: gain ties break alike', { timeout: 60_000 }, async (t) => {
+  if (!existsSync(corpus)) { t.skip(`corpus not found at ${corpus}`); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-fed-ties-'));
+  try {
+    buildSplits(corpus, dir, 50, 3, 20);
+    const parts = [];
+    for (const i of [1, 2, 3]) { const d = await loadDataset(join(dir, `node-${i}.jsonl`), featurize); assert.ok(d.ok); parts.push(d.value); }
+    const union = { X: parts.flatMap((p) => p.X), y: parts.flatMap((p) => p.y) };
+    const s = { ...DEFAULT_HIST_SETTINGS, trees: 15, subsample: 1, colsample: 1 };
+    const fed = trainFederatedHist(parts, FEATURE_DIM, s, 1);
+    const central = trainGbdt(union.X, union.y, { trees: s.trees, depth: s.depth, eta: s.eta, lambda: s.lambda, gamma: s.gamma, minChildWeight: s.minChildWeight,
+      bins: s.bins, subsample: 1, colsample: 1, seed: 3, cuts: fed.cuts });
+    assert.equal(fed.model.trees.length, central.trees.length);
+    fed.model.trees.forEach((tr, k) => {
+      const c = central.trees[k]!;
+      assert.deepEqual([tr.feature, tr.threshold, tr.left, tr.right], [c.feature, c.threshold, c.left, c.right], `tree ${k}: structure`);
+      tr.value.forEach((v, i) => assert.ok(Math.abs(v - c.value[i]!) <= 2e-6, `tree ${k} node ${i}: leaf ${v} vs ${c.value[i]}`));
+    });
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -29,6 +29,16 @@ export interface HistSettings {
  */
 export const DEFAULT_HIST_SETTINGS: HistSettings = { trees: 34, depth: 3, eta: 0.3, lambda: 1, gamma: 0, minChildWeight: 1, bins: 32, subsample: 0.8, colsample: 0.8, seed: 1 };
 
+/**
+ * Whether a candidate split's `gain` replaces the best so far, scanning (feature, bin) in ascending
+ * order: it must beat `best` (γ before any split is `found`) by more than a relative 1e-9, so gains
+ * equal up to summation order (sums over nodes vs over rows) are ties kept by the lowest (feature, bin).
+ * `trainGbdt` applies the same rule, so federated and central trees agree on real data with ties. Pure.
+ */
+export function gainBeats(gain: number, best: number, found: boolean): boolean {
+  return found ? gain > best + 1e-9 * Math.abs(best) : gain > best;
+}
+
 /** Upper bound of one tree node's JSON (feature, float32 threshold, two child indices, float64 value, separators). */
 const NODE_JSON_BYTES = 64;
 
@@ -97,7 +107,7 @@ export class TreeBuilder {
     this.frontier = next;
   }
 
-  /** `trainGbdt`'s split search on one slot of the summed histograms (bin 0 by subtraction, first best wins). */
+  /** `trainGbdt`'s split search on one slot of the summed histograms (bin 0 by subtraction; near-equal gains are ties kept by the lowest (feature, bin), `gainBeats`). */
   private bestSplit(sum: SummedHistograms, slot: number, G: number, H: number): { f: number; thr: number; GL: number; HL: number } | undefined {
     const { lambda, minChildWeight: mcw } = this.s;
     const L = this.layout;
@@ -114,7 +124,7 @@ export class TreeBuilder {
         const GR = G - GL, HR = H - HL;
         if (HL < mcw || HR < mcw) continue;
         const gain = splitGain(GL, HL, GR, HR, parent, lambda);
-        if (gain > best) { best = gain; bf = f; bb = b; bGL = GL; bHL = HL; }
+        if (gainBeats(gain, best, bf >= 0)) { best = gain; bf = f; bb = b; bGL = GL; bHL = HL; }
       }
     }
     return bf < 0 ? undefined : { f: bf, thr: L.cuts[bf]![bb]!, GL: bGL, HL: bHL };
