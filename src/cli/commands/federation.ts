@@ -166,7 +166,7 @@ function registerClient(fed: Command): void {
       const r = o['model'] === 'gbdt' ? await runClientProcess({ ...common, adapter: local })
         : o['model'] === 'gbdt-hist' ? await runClientProcess({ ...common, adapter: local, histogram: { subsample: DEFAULT_HIST_SETTINGS.subsample, seed: DEFAULT_HIST_SETTINGS.seed } })
         : await runClientProcess({ ...common, adapter });
-      log(`done: ${r.accepted} global model(s) accepted, ${r.rejected} rejected by the gate, ${r.refused} refused (bad signature)`);
+      log(`done: ${r.accepted} global model(s) accepted, ${r.rejected} rejected by the gate, ${r.refused} refused (bad signature or not a valid model: see the "refused global model" lines)`);
     });
 }
 

@@ -7,7 +7,7 @@ import { verifySignedModel } from '../auth/index.js';
 import type { FederationTransport, Body, FederationMethod } from '../transport/index.js';
 import { rolloutGate, type Attack, type GateDecision } from '../round/client.js';
 import type { Dataset, EvalMetrics } from '../round/types.js';
-import { validateTree } from '../bagging/index.js';
+import { TREE_LIMITS, validateTree } from '../bagging/index.js';
 import { encodeHistograms, histLayout, HistWorker, type LevelTask, type NodeHistograms } from './histogram.js';
 import { encodeSketch, nodeSketch } from './sketch.js';
 
@@ -132,11 +132,14 @@ export class HistClient {
     const w = this.worker;
     if (!w) return decline('no bin edges yet');
     const treeIndex = Number(t['treeIndex']);
-    const tree = validateTree(t['tree'], this.o.dim, 1024);
+    // Bounded by the node's own limits whatever the server asks: depth ≤ TREE_LIMITS.maxDepth, frontier = distinct leaves of the tree so far.
+    const D = TREE_LIMITS.maxDepth, maxNodes = 2 ** (D + 1) - 1;
+    const tree = validateTree(t['tree'], this.o.dim, maxNodes, D);
     const frontier = t['frontier'];
-    if (!tree.ok || !Array.isArray(frontier) || frontier.length > 512 || !frontier.every((i) => Number.isInteger(i) && i >= 0 && i < tree.value.feature.length)) return decline('malformed level task');
+    if (!tree.ok || !Array.isArray(frontier) || frontier.length === 0 || frontier.length > 2 ** D || new Set(frontier).size !== frontier.length
+      || !frontier.every((i) => Number.isInteger(i) && i >= 0 && i < tree.value.feature.length && tree.value.feature[i] === -1)) return decline('malformed level task');
     if (t['finished'] !== undefined && w.treeCount === treeIndex - 1) {
-      const f = validateTree(t['finished'], this.o.dim, 1024);
+      const f = validateTree(t['finished'], this.o.dim, maxNodes, D);
       if (!f.ok) return decline(`finished tree: ${f.error}`);
       w.append(f.value as GbdtTree);
     }

@@ -81,7 +81,12 @@ export class FederationClient<M> {
       const round = Number(t['round']);
       after = round;
       if (!global) continue;
-      await this.gate(global.model, round);
+      if (global.round !== round) { // the gate and the contribution use the signed round, never a different unsigned one
+        this.refusedModels.push(`signed for round ${global.round}, task says round ${round}`);
+        this.o.log?.(`refused global model: ${this.refusedModels.at(-1)}`);
+        continue;
+      }
+      await this.gate(global.model, global.round);
       await this.participate(round, t['config'] as RoundConfig, global.model, t);
     }
   }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import { createPublicKey } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { generateIdentity } from '../auth/index.js';
+import { generateIdentity, signModel } from '../auth/index.js';
 import { createStrategy } from '../strategy/index.js';
 import { decodeBody, encodeBody, type Body, type FederationMethod, type FederationTransport, type Handler } from '../transport/index.js';
 import { Barrier, FederationClient, FederationServer, type Dataset, type ModelAdapter } from './index.js';
@@ -148,4 +148,21 @@ test('secure aggregation with fedavg-coord: per-coordinate counts are summed und
   assert.ok(sums[0]!.aggregated && sums[0]!.secureAggregation);
   // Coordinate 0: (10·1 + 30·2) / 40; coordinate 1 only node b carries it, so it keeps b's 3 (FedAvg would give 0.6).
   assert.ok(Math.abs(srv.current.w[0]! - 1.75) < 1e-5 && Math.abs(srv.current.w[1]! - 3) < 1e-5, String(srv.current.w));
+});
+
+test('client: a task whose round differs from the signed model\'s round is refused (the gate never runs on an unsigned round)', async () => {
+  const m = adapter.initial(2);
+  const tasks: Body[] = [
+    { json: { round: 2, config: { round: 2, localEpochs: 1, lr: 1, proxMu: 0, clipNorm: 0 }, model: signModel(m, 1, 'server', server.privateKey) }, blobs: [] },
+    { json: { done: true, model: signModel(m, 3, 'server', server.privateKey) }, blobs: [] },
+  ];
+  const transport: FederationTransport = {
+    traffic: { sent: 0, received: 0 }, close: () => undefined,
+    call: async (method) => ({ ok: true, value: method === 'GetTask' ? tasks.shift() ?? { json: { wait: true }, blobs: [] } : { json: { ok: true }, blobs: [] } }),
+  };
+  const c = new FederationClient<MeanModel>({ nodeId: 'a', transport, adapter, serverKey: createPublicKey(server.privateKey), train: data(1, 5), validation: data(1, 5),
+    current: m, tolerance: 1, onAccept: () => undefined, callTimeoutMs: 5_000 });
+  const decisions = await c.run();
+  assert.deepEqual(c.refusedModels, ['signed for round 1, task says round 2']);
+  assert.deepEqual(decisions.map((d) => d.round), [3], 'only the final model (signed round 3) was gated');
 });

@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { err, ok, systemClock, type Clock, type Result } from '../../core/index.js';
 import { ReplayGuard, signRequest, verifyRequest, type NodeIdentity, type NodeRegistry } from '../auth/index.js';
-import { decodeBody, decodeRequest, encodeBody, encodeRequest, WIRE_LIMITS, type Body } from './wire.js';
+import { decodeBody, decodeRequest, encodeBody, encodeRequest, type Body } from './wire.js';
 
 /** The federation RPCs. Each takes and returns a Body; every request is signed by a registered node. */
 export const FEDERATION_METHODS = ['Join', 'GetTask', 'Submit', 'Advertise', 'ShareKeys', 'MaskedInput', 'Unmask'] as const;
@@ -21,10 +21,17 @@ const SERVICE: grpc.ServiceDefinition = Object.fromEntries(FEDERATION_METHODS.ma
   originalName: m,
 }]));
 
-const CHANNEL_OPTIONS = {
-  'grpc.max_receive_message_length': WIRE_LIMITS.maxMessageBytes,
-  'grpc.max_send_message_length': WIRE_LIMITS.maxMessageBytes,
-};
+/**
+ * Largest request the server receives (gRPC buffers it before authentication). The largest legitimate
+ * one is a gbdt-hist level at the deepest setting: 128 frontier nodes × 512 features × 31 non-zero
+ * bins × 20 bytes (u32 index, two float64 sums) ≈ 40.6 MB; vectors and sketches are far smaller.
+ */
+export const SERVER_RECEIVE_BYTES = 48 << 20;
+/** Largest reply a node receives: a signed task (global model ≤ 8 MiB of JSON) plus the bin edges. */
+export const CLIENT_RECEIVE_BYTES = 24 << 20;
+
+const SERVER_OPTIONS = { 'grpc.max_receive_message_length': SERVER_RECEIVE_BYTES, 'grpc.max_send_message_length': CLIENT_RECEIVE_BYTES };
+const CLIENT_OPTIONS = { 'grpc.max_receive_message_length': CLIENT_RECEIVE_BYTES, 'grpc.max_send_message_length': SERVER_RECEIVE_BYTES };
 
 /** Server side of the transport. */
 export interface TransportServer {
@@ -46,7 +53,7 @@ export interface GrpcServerOptions {
 
 /** Starts the TLS gRPC server; refuses unsigned, unknown-node and replayed requests with UNAUTHENTICATED. */
 export async function startGrpcServer(o: GrpcServerOptions): Promise<TransportServer> {
-  const server = new grpc.Server(CHANNEL_OPTIONS);
+  const server = new grpc.Server(SERVER_OPTIONS);
   const guard = new ReplayGuard();
   const clock = o.clock ?? systemClock;
   const refused: Record<string, number> = {};
@@ -101,7 +108,7 @@ export interface GrpcClientOptions {
 /** Opens a TLS gRPC channel to the federation server. */
 export function grpcTransport(o: GrpcClientOptions): FederationTransport {
   const Client = grpc.makeGenericClientConstructor(SERVICE, 'Federation');
-  const client = new Client(o.target, grpc.credentials.createSsl(o.caPem), CHANNEL_OPTIONS);
+  const client = new Client(o.target, grpc.credentials.createSsl(o.caPem), CLIENT_OPTIONS);
   const clock = o.clock ?? systemClock;
   const traffic = { sent: 0, received: 0 };
   return {

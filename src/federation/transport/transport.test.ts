@@ -5,10 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
 import { generateIdentity, parseRegistry } from '../auth/index.js';
 import {
   encodeBody, decodeBody, blobToVector, vectorToBlob, generateTlsMaterial, startGrpcServer, grpcTransport,
-  FEDERATION_METHODS, type Handler, type FederationMethod,
+  FEDERATION_METHODS, SERVER_RECEIVE_BYTES, type Handler, type FederationMethod,
 } from './index.js';
 
 const hasOpenssl = (() => { try { execFileSync('openssl', ['version']); return true; } catch { return false; } })();
@@ -49,6 +50,32 @@ test('gRPC over TLS: registered nodes are served, unknown nodes refused', async 
     assert.equal(server.refused['unknown-node'], 1);
     a.close(); e.close();
   } finally {
+    await server.close();
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('gRPC server: a request above SERVER_RECEIVE_BYTES is refused by gRPC before authentication, the handler never runs', async (t) => {
+  if (!hasOpenssl) { t.skip('openssl CLI not installed (apt-get install openssl)'); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-tls-'));
+  const reg = parseRegistry(JSON.stringify({ nodes: [] }));
+  assert.ok(reg.ok);
+  let calls = 0;
+  const count: Handler = async () => { calls++; return { json: {}, blobs: [] }; };
+  const tls = await generateTlsMaterial(dir);
+  const server = await startGrpcServer({ host: '127.0.0.1', port: 0, tls, registry: reg.value, handlers: Object.fromEntries(FEDERATION_METHODS.map((m) => [m, count])) as Record<FederationMethod, Handler> });
+  const id = (b: Buffer): Buffer => b;
+  const Raw = grpc.makeGenericClientConstructor({ Join: { path: '/jirachi.federation.v1.Federation/Join', requestStream: false, responseStream: false,
+    requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id } }, 'Raw');
+  const raw = new Raw(`localhost:${server.port}`, grpc.credentials.createSsl(tls.certPem), { 'grpc.max_send_message_length': -1 });
+  try {
+    const code = (n: number): Promise<number> => new Promise((resolve) => raw.makeUnaryRequest('/jirachi.federation.v1.Federation/Join', id, id, Buffer.alloc(n),
+      { deadline: Date.now() + 10_000 }, (e: grpc.ServiceError | null) => resolve(e ? e.code : 0)));
+    assert.equal(await code(SERVER_RECEIVE_BYTES + 1024), grpc.status.RESOURCE_EXHAUSTED);
+    assert.equal(await code(1024), grpc.status.INVALID_ARGUMENT, 'a small garbage frame reaches the frame check');
+    assert.equal(calls, 0);
+  } finally {
+    raw.close();
     await server.close();
     rmSync(dir, { recursive: true });
   }
