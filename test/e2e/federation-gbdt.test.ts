@@ -1,27 +1,12 @@
 // E2E: `jirachi federation simulate --model gbdt`: tree rounds over real gRPC/TLS on loopback, a poisoning node refused, the model usable by `jirachi eval`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildSplits } from '../../bench/federation-splits.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin', 'jirachi.js');
-// The shared corpus: $JIRACHI_SHARED_DATA, else ../shared/data beside the checkout, else /work/shared/data.
-const corpus = [process.env['JIRACHI_SHARED_DATA'], join(root, '..', 'shared', 'data'), '/work/shared/data']
-  .filter((d): d is string => typeof d === 'string')
-  .map((d) => join(d, 'train-requests.jsonl.gz'))
-  .find((f) => existsSync(f)) ?? join(root, '..', 'shared', 'data', 'train-requests.jsonl.gz');
-const hasOpenssl = (() => { try { execFileSync('openssl', ['version']); return true; } catch { return false; } })();
-
-interface Summary {
-  model: string;
-  rounds: Array<{ round: number; participants: string[]; accepted: string[]; rejected: string[]; info: Record<string, number> }>;
-  nodeReports: Array<{ nodeId: string; refusedModels: string[]; decisions: Array<{ accepted: boolean }> }>;
-}
+import { bin, corpus, hasOpenssl, type Summary } from './federation-fixture.js';
 
 test('simulate --model gbdt: 3 non-IID nodes and a label-flipping 4th over gRPC/TLS; its trees are refused every round', { timeout: 150_000 }, (t) => {
   if (!hasOpenssl) { t.skip('openssl CLI not installed (apt-get install openssl)'); return; }

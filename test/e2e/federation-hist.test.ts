@@ -1,28 +1,15 @@
 // E2E: `jirachi federation simulate --model gbdt-hist`: histogram boosting over real gRPC/TLS on loopback equals the in-process protocol; a node sending impossible histograms is refused every round.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildSplits } from '../../bench/federation-splits.js';
+import { bin, corpus, hasOpenssl, type Summary } from './federation-fixture.js';
 import { featurize, trainGbdt, FEATURE_DIM, type GbdtModelFile } from '../../src/detect/index.js';
 import { loadDataset, splitValidation, trainFederatedHist, DEFAULT_HIST_SETTINGS } from '../../src/federation/index.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin', 'jirachi.js');
-const corpus = [process.env['JIRACHI_SHARED_DATA'], join(root, '..', 'shared', 'data'), '/work/shared/data']
-  .filter((d): d is string => typeof d === 'string')
-  .map((d) => join(d, 'train-requests.jsonl.gz'))
-  .find((f) => existsSync(f)) ?? join(root, '..', 'shared', 'data', 'train-requests.jsonl.gz');
-const hasOpenssl = (() => { try { execFileSync('openssl', ['version']); return true; } catch { return false; } })();
-
-interface Summary {
-  model: string;
-  rounds: Array<{ round: number; participants: string[]; accepted: string[]; rejected: string[]; info: Record<string, number>; bytesPerNode: number }>;
-  nodeReports: Array<{ nodeId: string; refusedModels: string[]; decisions: Array<{ accepted: boolean }> }>;
-}
 
 const simulate = (data: string, nodes: number[], out: string, extra: string[]): { status: number | null; stderr: string } =>
   spawnSync(process.execPath, [bin, 'federation', 'simulate', ...nodes.flatMap((i) => ['--data', join(data, `node-${i}.jsonl`)]), '--model', 'gbdt-hist',
