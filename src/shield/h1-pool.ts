@@ -100,9 +100,6 @@ export class ConnectionPool {
     this.idle.push(c);
   }
 
-  /** Connections open now (idle and busy). */
-  get size(): number { return this.all.size; }
-
   /**
    * Closes idle connections now; requests already waiting are still served by the busy connections
    * as they come free (a config reload must not fail them). Resolves when every connection is closed.
