@@ -29,7 +29,7 @@ const FRONTS = opt('--fronts', 'direct nginx shield shield-off').split(/\s+/);
 const WORKLOADS = opt('--workloads', 'get post c1').split(/\s+/);
 const OUT = opt('--out', null);
 const LUA = opt('--lua', '/work/shared/bench/proxy/wrk-req.lua');
-const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186, 'node-raw': 18187, 'node-tcp': 18188 };
+const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186, 'node-raw': 18187, 'node-tcp': 18188, 'node-rawsrv': 18189 };
 const SERVER_CPUS = PIN ? '1' : '0,1';
 const WRK_CPUS = PIN ? '0' : '0,1';
 const dir = mkdtempSync(join(tmpdir(), 'jirachi-bench-'));
@@ -93,6 +93,8 @@ const fronts = {
   // bench/ref: the least a Node HTTP proxy can do (node:http + raw pooled sockets, no checks), and a bare TCP pipe.
   'node-raw': { port: PORTS['node-raw'] },
   'node-tcp': { port: PORTS['node-tcp'] },
+  // node-raw without node:http (requests parsed by hand): what node:http's server side costs.
+  'node-rawsrv': { port: PORTS['node-rawsrv'] },
 };
 
 async function main() {
@@ -118,7 +120,7 @@ async function main() {
     const atk = await fetch(`http://127.0.0.1:${PORTS.shield}/?q=1'%20OR%20'1'='1'%20--`);
     if (atk.status !== 403) throw new Error(`shield did not block the sanity attack (${atk.status})`);
   }
-  for (const [name, file] of [['node-raw', 'node-raw-proxy.mjs'], ['node-tcp', 'node-tcp-pipe.mjs']]) {
+  for (const [name, file] of [['node-raw', 'node-raw-proxy.mjs'], ['node-tcp', 'node-tcp-pipe.mjs'], ['node-rawsrv', 'node-raw-server-proxy.mjs']]) {
     if (!FRONTS.includes(name)) continue;
     const p = start(name, process.execPath, [join(root, 'bench/ref', file), String(PORTS[name]), String(PORTS.upstream)]);
     await waitHttp(PORTS[name]);
@@ -155,7 +157,7 @@ function summarize(rows) {
     const med = (f, k) => median(rows.filter((r) => r.front === f && r.workload === w).map((r) => r[k]));
     const nginxRps = FRONTS.includes('nginx') ? med('nginx', 'rps') : NaN;
     for (const f of FRONTS) {
-      console.log(`| ${f} | ${med(f, 'rps')} | ${(med(f, 'rps') / nginxRps).toFixed(2)} | ${med(f, 'p50_ms').toFixed(3)} | ${med(f, 'p99_ms').toFixed(2)} | ${med(f, 'cpu_us_per_req')} | ${rows.filter((r) => r.front === f && r.workload === w).reduce((a, r) => a + r.errors, 0)} |`);
+      console.log(`| ${f} | ${Math.round(med(f, 'rps'))} | ${(med(f, 'rps') / nginxRps).toFixed(2)} | ${med(f, 'p50_ms').toFixed(3)} | ${med(f, 'p99_ms').toFixed(2)} | ${med(f, 'cpu_us_per_req').toFixed(1)} | ${rows.filter((r) => r.front === f && r.workload === w).reduce((a, r) => a + r.errors, 0)} |`);
     }
     if (w === 'c1' && FRONTS.includes('shield') && FRONTS.includes('direct')) console.log(`\nadded p50 at c1: shield ${(med('shield', 'p50_ms') - med('direct', 'p50_ms')).toFixed(3)} ms, shield-off ${FRONTS.includes('shield-off') ? (med('shield-off', 'p50_ms') - med('direct', 'p50_ms')).toFixed(3) : 'n/a'} ms, nginx ${FRONTS.includes('nginx') ? (med('nginx', 'p50_ms') - med('direct', 'p50_ms')).toFixed(3) : 'n/a'} ms`);
   }
