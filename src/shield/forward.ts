@@ -4,9 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ShieldConfig } from '../config/index.js';
 import { runExchange, type ExchangeJob, type ExchangeResult, type ForwardOutcome } from './h1-exchange.js';
+import { ConnectionPool } from './h1-pool.js';
 
 export type { ForwardOutcome } from './h1-exchange.js';
-import { ConnectionPool } from './h1-pool.js';
 
 /** Upstream connection settings. */
 export interface UpstreamOptions {
@@ -61,10 +61,11 @@ export class Upstream {
    */
   forward(req: IncomingMessage, res: ServerResponse, headers: readonly string[], body: Buffer | Readable | null, onHead?: (status: number) => void): Promise<ForwardOutcome> {
     const method = req.method ?? 'GET';
-    const streamLength = body !== null && !Buffer.isBuffer(body) ? req.headers['content-length'] : undefined;
+    const stream = body !== null && !Buffer.isBuffer(body) ? body : null;
+    const streamLength = stream ? req.headers['content-length'] : undefined;
     const job: ExchangeJob = {
       head: this.serializeHead(method, req.url ?? '/', headers, body, streamLength),
-      body, chunked: body !== null && !Buffer.isBuffer(body) && streamLength === undefined, method, res,
+      body, chunked: stream !== null && streamLength === undefined, method, res,
       headersMs: this.o.headersMs, bodyMs: this.o.bodyMs, maxHeadBytes: MAX_HEAD_BYTES, onHead,
     };
     return new Promise<ForwardOutcome>((resolve) => {
@@ -74,7 +75,7 @@ export class Upstream {
           if (res.destroyed) { this.pool.release(conn, true); resolve({ kind: 'error', status: 502, error: 'client closed the connection', responded: true }); return; }
           runExchange(conn, reused, job, (r: ExchangeResult, reusable, bodySent) => {
             this.pool.release(conn, reusable);
-            if (!bodySent && body !== null && !Buffer.isBuffer(body)) abandonBody(req, res, body);
+            if (!bodySent && stream) abandonBody(req, res, stream);
             if (r.kind !== 'retry') { resolve(r); return; }
             if (!retried && IDEMPOTENT.has(method)) { attempt(true); return; }
             resolve({ kind: 'error', status: 502, error: r.error.slice(0, 200), responded: false });

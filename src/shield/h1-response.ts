@@ -68,8 +68,9 @@ export function parseResponseHead(text: string, method: string): HeadResult {
     else if (lower === 'connection') connection = connection ? `${connection}, ${value.toLowerCase()}` : value.toLowerCase();
     headers.push(name, value);
   }
-  const close = connection.split(',').some((t) => trimOws(t) === 'close');
-  const keepAlive = connection.split(',').some((t) => trimOws(t) === 'keep-alive');
+  const tokens = connection.split(',').map(trimOws);
+  const close = tokens.includes('close');
+  const keepAlive = tokens.includes('keep-alive');
   let reusable = http10 ? keepAlive && !close && te === undefined : !close;
   let framing: BodyFraming;
   if (te !== undefined) {

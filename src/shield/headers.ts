@@ -61,15 +61,8 @@ export function upstreamHeaders(rawHeaders: readonly string[], f: ForwardedInfo)
  * length-delimited upstream, so Node frames it for the client).
  */
 export function downstreamRawHeaders(headers: readonly string[], dropLength: boolean): string[] {
-  let named: Set<string> | null = null;
+  const named = connectionTokens(headers);
   const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    const lower = headers[i]!.toLowerCase();
-    if (lower === 'connection') {
-      named ??= new Set();
-      for (const t of headers[i + 1]!.split(',')) { const n = t.trim().toLowerCase(); if (n) named.add(n); }
-    }
-  }
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!;
     const lower = name.toLowerCase();
