@@ -28,6 +28,9 @@ interface Trace {
   upstreamMs: number | null;
   upstreamStatus: number | null;
   bodyText: string;
+  /** The request target split once, for routing, inspection and the verdict event. */
+  readonly path: string;
+  readonly query: string;
 }
 
 const CLEAN = (mode: Decision['mode'], reason: string): Decision => ({ verdict: 'ALLOW', mode, wouldBlock: false, score: 0, findings: [], reason });
@@ -44,7 +47,7 @@ function splitUrl(url: string): { path: string; query: string } {
 export async function handleRequest(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const snap = ctx.snapshot;
   const id = randomUUID();
-  const tr: Trace = { id, t0: process.hrtime.bigint(), clientIp: '', route: 'default', decision: CLEAN(snap.config.mode, 'clean'), inspectUs: 0, upstreamMs: null, upstreamStatus: null, bodyText: '' };
+  const tr: Trace = { id, t0: process.hrtime.bigint(), clientIp: '', route: 'default', decision: CLEAN(snap.config.mode, 'clean'), inspectUs: 0, upstreamMs: null, upstreamStatus: null, bodyText: '', ...splitUrl(req.url ?? '/') };
   ctx.inFlight++;
   res.once('close', () => { ctx.inFlight--; finish(ctx, req, res, tr); });
   try {
@@ -85,7 +88,7 @@ async function pipeline(ctx: ShieldContext, req: IncomingMessage, res: ServerRes
       }
     }
   }
-  const { path, query } = splitUrl(url);
+  const { path, query } = tr;
   const route = matchRoute(snap.policy, req.method ?? 'GET', path);
   tr.route = route.name;
   if (allowlisted || route.mode === 'off') {
@@ -214,7 +217,7 @@ function finish(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, t
   if (tr.inspectUs > 0) m.observe('jirachi_inspect_duration_seconds', {}, tr.inspectUs / 1e6);
   if (tr.upstreamMs !== null) m.observe('jirachi_upstream_duration_seconds', {}, tr.upstreamMs / 1000);
   if (ctx.log === null && !d.findings.length) return;
-  const { path, query } = splitUrl(req.url ?? '/');
+  const { path, query } = tr;
   const ev: VerdictEvent = {
     time: isoNow(), requestId: tr.id, clientIp: tr.clientIp, method: req.method ?? '', host: String(req.headers.host ?? ''),
     route: tr.route, verdict: d.verdict, mode: d.mode, wouldBlock: d.wouldBlock, score: d.score, reason: d.reason,
