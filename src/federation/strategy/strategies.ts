@@ -176,7 +176,9 @@ export function krum(opts: StrategyOptions): Strategy {
         const d = updates.filter((_, j) => j !== i).map((w) => dist2(u.params, w.params)).sort((a, b) => a - b);
         return d.slice(0, k).reduce((a, b) => a + b, 0);
       });
-      const order = scores.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      // Equal scores are broken by node id, so the selection does not depend on arrival order.
+      const byId = (i: number, j: number): number => (updates[i]!.nodeId < updates[j]!.nodeId ? -1 : updates[i]!.nodeId > updates[j]!.nodeId ? 1 : i - j);
+      const order = scores.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0] || byId(a[1], b[1]));
       const m = Math.max(1, Math.min(opts.krumSelect ?? n - f, n));
       const chosen = new Set(order.slice(0, m).map(([, i]) => i));
       const kept = updates.filter((_, i) => chosen.has(i));
