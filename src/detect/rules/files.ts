@@ -6,15 +6,28 @@ import { activeParts, compileRules, emit, partScan, runRule, tableDetector, with
 
 const SENSITIVE = '/etc/(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|hostname|resolv\\.conf|my\\.cnf|httpd|apache2|nginx|ssh|security|profile|environment|master\\.passwd)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|fd|maps|status|mem|exe|cwd|root)|\\b(?:boot|win|system)\\.ini\\b|windows[\\\\/]+(?:system32|win\\.ini|repair)|\\.ht(?:access|passwd)\\b|web-inf[\\\\/]|\\bweb\\.config\\b|\\bid_(?:rsa|dsa|ecdsa|ed25519)\\b|\\.ssh[\\\\/]|/var/log/|\\.bash_history|\\bc:[\\\\/]+(?:windows|winnt|boot|inetpub|users)|/root/|\\.git[\\\\/](?:config|head|index)|wp-config\\.php|/usr/local/(?:apache|etc)|\\bauthorized_keys\\b|/dev/(?:null|zero|random|urandom|stdin)\\b';
 
+/**
+ * A whole value that is an absolute Unix or Windows path (drive, `/` or `\` rooted) ending in a
+ * configuration, log or shell start-up file (`/apache/logs/access.log`, `c:\xampp\apache\conf\httpd.conf`,
+ * `/var/www/logs/error_log`, `/.bashrc`): what file-disclosure payload lists send. URL paths such as
+ * `/account/settings` end in none of these.
+ */
+const ABSOLUTE_CONFIG_PATH = String.raw`^\s*(?:[a-z]:)?[\\/]{1,2}(?:[a-z0-9_. -]{1,40}[\\/]{1,2}){0,8}(?:[a-z0-9_-]{1,40}(?:\.(?:log|conf|cnf|ini|inf|cfg|asa|dat|passwd|pwd|htaccess|htpasswd)|[._-](?:log|config))(?:\.\d{1,2})?|\.(?:bashrc|bash_profile|bash_history|bash_logout|cshrc|tcshrc|profile|forward|rhosts|netrc|login|logout|sh_history|zshrc|viminfo|mysql_history|htaccess|htpasswd))\s*$`;
+
+/** Request paths into the configuration directories of AI coding agents and editors (`/.claude/settings.json`). */
+const AGENT_CONFIG_PATH_RE = trackPattern(/\/\.(?:claude|cursor|cursorignore|junie|cline|clinerules|codex|continue|kiro|n8n|opencode|plandex|roo|rovodev|windsurf|zed|aider[a-z.]{0,20}|aiignore|github\/copilot-instructions\.md)(?:\/|$)/);
+
 const DOTDOT_RAW_RE = trackPattern(/(?:^|\/)\.\.(?:\/|$)/);
 
 const LFI_RULES = compileRules([
   { id: 'lfi-001', score: 5, needles: ['..'], pattern: '\\.\\.[\\\\/;]+\\s*\\.\\.[\\\\/;]', explanation: 'repeated ../ traversal' },
   { id: 'lfi-005', score: 5, needles: ['passwd', 'shadow', 'sudoers', '/proc/', '.ini', 'web-inf', 'id_rsa', 'system32', 'c:'], pattern: '/etc/(?:passwd|shadow|master\\.passwd|sudoers)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|maps|fd)|\\b(?:boot|win)\\.ini\\b|web-inf[\\\\/]+web\\.xml|\\.htpasswd\\b|\\bid_rsa\\b|windows[\\\\/]+system32|\\bc:[\\\\/]+(?:windows|winnt|boot\\.ini)', explanation: 'well-known target file of file-disclosure attacks' },
+  { id: 'lfi-007', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/etc/', '/proc/', '/var/', '/boot/', '/usr/', ':\\', ':/'], pattern: '^\\s*(?:/(?:etc|proc|var/log|boot|usr/local|root)/|[a-z]:[\\\\/]+(?:windows|winnt|system32|boot)\\b)', explanation: 'value is an absolute system path' },
+  { id: 'lfi-008', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/', '\\'], pattern: ABSOLUTE_CONFIG_PATH, explanation: 'value is an absolute path to a server configuration, log or shell file' },
+  { id: 'lfi-009', score: 5, needles: ['convert.', 'string.rot13', 'string.strip_tags', 'zlib.'], pattern: String.raw`\bconvert\.(?:iconv\.[a-z0-9_:-]{1,30}\.[a-z0-9_:-]{1,30}|base64-(?:en|de)code|quoted-printable-(?:en|de)code)\b|\bstring\.(?:rot13|strip_tags)\b|\bzlib\.(?:deflate|inflate)\b`, explanation: 'PHP stream filter (filter chain for file disclosure or code execution)' },
   { id: 'lfi-002', score: 4, needles: ['/', '\\', 'ini', 'inf'], pattern: SENSITIVE, explanation: 'sensitive system file' },
   { id: 'lfi-003', score: 5, needles: ['..'], pattern: '(?:^|[\\\\/=\\s])\\.\\.[\\\\/;]{1,3}[^/\\\\]{0,80}\\.(?:ini|conf|cfg|log|passwd|xml|yml|yaml|properties|php|asp|aspx|jsp|env|key|pem|db)\\b|^\\.\\.[\\\\/]{1,3}(?:\\.\\.|etc|windows|winnt|boot|proc|var|usr|root|home|\\{file\\})', explanation: 'traversal to a configuration or system file' },
-  { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}', explanation: 'traversal with hex-spelled or unusual separators' },
-  { id: 'lfi-007', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/etc/', '/proc/', '/var/', '/boot/', '/usr/', ':\\', ':/'], pattern: '^\\s*(?:/(?:etc|proc|var/log|boot|usr/local|root)/|[a-z]:[\\\\/]+(?:windows|winnt|system32|inetpub|boot|documents and settings|users)\\b)', explanation: 'value is an absolute system path' },
+  { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}|(?:\\.\\.(?:%?2%?f|%?5%?c)){2}', explanation: 'traversal with hex-spelled, half-decoded or unusual separators' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
 
@@ -29,6 +42,7 @@ export const lfiDetector: SignatureDetector = Object.freeze({
     } else if (p.dotdot > 0 && DOTDOT_RAW_RE.test(view.path)) {
       emit(sink, 'lfi', 'lfi-011', 'path-traversal', 3, { name: 'path', norm: view.path.toLowerCase() }, 0, 'path has a .. segment');
     }
+    if (AGENT_CONFIG_PATH_RE.test(p.path)) emit(sink, 'lfi', 'lfi-012', 'path-traversal', 5, { name: 'path', norm: p.path }, 0, 'path into an AI agent or editor configuration directory');
     for (const part of activeParts(parsed)) {
       if (part.plain || (partScan(part).mask & LFI_RULES[0]!.bit) === 0) continue;
       for (const rule of LFI_RULES) {
@@ -44,7 +58,7 @@ export const rfiDetector: SignatureDetector = tableDetector('rfi', 'rfi', compil
   { id: 'rfi-001', score: 5, needles: ['://'], pattern: '^\\s*(?:https?|ftps?)://[^/?#\\s]{0,64}?\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b', explanation: 'URL parameter pointing at an IP address' },
   { id: 'rfi-002', score: 5, needles: ['?'], pattern: '^\\s*(?:https?|ftps?)://[^\\s]{1,2000}\\?+$', explanation: 'URL with a trailing ? (include-suffix trick)' },
   { id: 'rfi-003', score: 5, needles: ['include', 'require'], pattern: '\\b(?:include|require)(?:_once)?\\s*\\(?\\s*[\'"]?\\s*(?:https?|ftps?|php|data)://', explanation: 'include of a remote URL' },
-  { id: 'rfi-004', score: 5, needles: ['php:', 'expect:', 'zip:', 'phar:', 'data:', 'glob:', 'file:', 'compress.', 'jar:', 'netdoc:'], pattern: '\\b(?:php|expect|zip|phar|glob|file|jar|netdoc|compress\\.(?:zlib|bzip2))://|\\bdata:(?://)?[a-z]{1,20}/[a-z0-9.+-]{1,40};base64,', explanation: 'stream wrapper or file URL' },
+  { id: 'rfi-004', score: 5, needles: ['php:', 'expect:', 'zip:', 'phar:', 'data:', 'glob:', 'file:', 'compress.', 'jar:', 'netdoc:', 'ssh2.', 'rar:', 'ogg:'], pattern: '\\b(?:php|expect|zip|phar|glob|file|jar|netdoc|rar|ogg|ssh2\\.(?:shell|exec|tunnel|sftp|scp)|compress\\.(?:zlib|bzip2))://|\\bdata:(?://)?(?!(?:image|audio|video|font)/)[a-z]{1,20}/[a-z0-9.+-]{1,40};base64,', explanation: 'stream wrapper or file URL' },
   { id: 'rfi-005', score: 5, needles: ['\\\\'], pattern: '^\\s*\\\\\\\\[a-z0-9.\\-]{1,253}\\\\', explanation: 'UNC path to a remote share' },
   { id: 'rfi-006', score: 5, needles: ['ftp://'], pattern: '^\\s*ftps?://', explanation: 'FTP URL parameter' },
 ])));

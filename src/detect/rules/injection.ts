@@ -2,31 +2,116 @@
 
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
-import { compileRules, tableDetector, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
+import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, tableDetector, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 export { javaDetector } from './java.js';
+import { base64Forms } from './java.js';
+
+/** node-serialize's function marker and `require("child_process")` in base64, at any alignment. */
+const NODE_B64 = ['_$$ND_FUNC$$_', 'child_process', 'require("child'].flatMap((t) => base64Forms(Buffer.from(t)));
 
 /** A value that is itself a script (starts with `#!`) is content, not an injection. */
 const SHEBANG_RE = trackPattern(/^\s*#!\s*\//);
 
-const SHELL_CMDS = 'pwd|env|uptime|lsof|nmap|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|csh|ping|nslookup|sleep|python[23]?|perl|php|ruby|powershell|pwsh|cmd|ipconfig|ifconfig|systeminfo|tasklist|certutil|bitsadmin|mshta|rundll32|wmic|telnet|id|ls|cat|rm|chmod|echo|dir|nohup|socat|xterm|busybox|tftp|passwd|useradd|crontab|killall|pkill|ps|netstat|printenv|base64|xxd|hostname|grep|awk|sed|mkdir|chown|eval|exec|sudo|tac|ssh|scp|wget|sendmail|schtasks|vssadmin|icacls|net\\s+(?:user|localgroup|view|use)|type\\s+[a-z]:|ifconfig|uname';
+/** Unambiguous command names (no English word among them) that payload lists put after a separator. */
+const EXTRA_CMDS = String.raw`lastlog|sysinfo|netsh|visudo|ssh-copy-id|ssh-keygen|ansible(?:-[a-z]{3,12})?|chef-[a-z]{3,8}|cscli|cpulimit|strace|ltrace|base32|rmt(?:-tar|-dump)?|pip[23x]?|gcc|c89|c99|aptitude|apt-get|yum|traceroute|tracert|whois|iptables|getent|tcpdump|smbclient|bcdedit|bcdboot|wevtutil|fsutil|diskpart|takeown|reg\s(?:add|query|delete|save|export|import)|sc\s(?:query|create|config|start|stop|delete)`;
+
+const SHELL_CMDS = 'pwd|env|uptime|lsof|nmap|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|csh|ping|nslookup|sleep|python[23]?|perl|php|ruby|powershell|pwsh|cmd|ipconfig|ifconfig|systeminfo|tasklist|certutil|bitsadmin|mshta|rundll32|wmic|telnet|id|ls|cat|rm|chmod|echo|dir|nohup|socat|xterm|busybox|tftp|passwd|useradd|crontab|killall|pkill|ps|netstat|printenv|base64|xxd|hostname|grep|awk|sed|mkdir|chown|eval|exec|sudo|tac|ssh|scp|wget|sendmail|schtasks|vssadmin|icacls|net\\s+(?:user|localgroup|view|use)|type\\s+[a-z]:|ifconfig|uname|' + EXTRA_CMDS;
+
+/**
+ * More whole-value commands: downloads (`curl https://…`), shell aliases (`alias a=id`), directory listings
+ * of absolute paths, `cd /;…` chains, configuration-management and admin tools, compiler wrappers.
+ */
+const WHOLE_VALUE_CMDS = String.raw`(?:curl|wget)\s[^\n]{0,120}?(?:https?|ftp)://[^\s]{1,300}|alias\s(?:-[a-z]{1,4}\s)*['"]?[a-z0-9_]{1,20}['"]?=[^\n]{1,200}|(?:ls|ll|dir)\s(?:-[a-z]{1,6}\s)?/[a-z][^\s]{0,200}|;?\s?cd\s/\s?;[^\n]{0,200}|visudo|lastlog\s-u\s[a-z0-9_]{1,32}|cscli\s[a-z]{2,20}[^\n]{0,80}|ansible-(?:playbook|pull|inventory|galaxy|doc|console|config|vault|test|lint|runner|connection)(?:\s[^\n]{0,120})?|ansible\s(?:all|localhost|-[a-z])[^\n]{0,120}|chef-(?:shell|run|client|vault|solo|apply|zero)(?:\s[^\n]{0,120})?|chef\s(?:report|client|run|shell|vault|solo|exec)(?:\s[^\n]{0,120})?|ssh-copy-id\s[^\n]{1,120}|aa-disable\s[^\s]{1,60}|[a-z0-9]{2,10}\s-wrapper\s(?:ba)?sh,-c,[^\n]{1,200}`;
 
 /** Whole-value commands: letters-and-digits values too (`whoami`, `which wget`), so a table that reads plain values. */
 const reconDetector = tableDetector('cmdi', 'cmdi', compileRules([
-  { id: 'cmdi-007', score: 5, needles: ['uname', 'whoami', 'ifconfig', 'ipconfig', 'netstat', 'ps ', 'systeminfo', 'tasklist', 'net ', 'netsh', 'which ', 'perl', 'ruby', 'python', 'php', 'sleep', 'cat /'],
-    pattern: '^\\s?(?:uname\\s-[a-z]{1,4}|whoami(?:\\s?/[a-z]{1,10})?|ifconfig(?:\\s-a)?|ipconfig(?:\\s?/[a-z]{1,10})?|netstat\\s-[a-z]{1,6}|ps\\s-?(?:aux|ef)|systeminfo|tasklist(?:\\s?/[a-z]{1,4})?|net\\s(?:user|view|localgroup|share|session)\\b[^\\n]{0,40}|netsh\\s[a-z]{3,20}\\b[^\\n]{0,60}|which\\s(?:nc|ncat|netcat|wget|curl|perl|python[23]?|bash|sh|gcc|php|ruby|nmap|socat|telnet)|(?:perl|ruby)\\s-e\\s[^\\n]{1,200}|python[23]?\\s-c\\s[^\\n]{1,200}|php\\s-r\\s[^\\n]{1,200}|sleep\\s\\d{1,3}|cat\\s/etc/[a-z0-9._-]{1,30})\\s?$', explanation: 'value is a reconnaissance or interpreter command' },
+  { id: 'cmdi-007', score: 5, needles: ['uname', 'whoami', 'ifconfig', 'ipconfig', 'netstat', 'ps ', 'systeminfo', 'tasklist', 'net ', 'netsh', 'which ', 'perl', 'ruby', 'python', 'php', 'sleep', 'cat /', 'curl ', 'wget ', 'alias ', 'ls ', 'll ', 'dir ', 'cd /', 'visudo', 'lastlog', 'cscli', 'ansible', 'chef', 'ssh-copy-id', 'aa-disable', '-wrapper'],
+    pattern: '^\\s?(?:uname\\s-[a-z]{1,4}|whoami(?:\\s?/[a-z]{1,10})?|ifconfig(?:\\s-a)?|ipconfig(?:\\s?/[a-z]{1,10})?|netstat\\s-[a-z]{1,6}|ps\\s-?(?:aux|ef)|systeminfo|tasklist(?:\\s?/[a-z]{1,4})?|net\\s(?:user|view|localgroup|share|session)\\b[^\\n]{0,40}|netsh\\s[a-z]{3,20}\\b[^\\n]{0,60}|which\\s(?:nc|ncat|netcat|wget|curl|perl|python[23]?|bash|sh|gcc|php|ruby|nmap|socat|telnet)|(?:perl|ruby)\\s-e\\s[^\\n]{1,200}|python[23]?\\s-c\\s[^\\n]{1,200}|php\\s-r\\s[^\\n]{1,200}|sleep\\s\\d{1,3}|cat\\s/etc/[a-z0-9._-]{1,30}|' + WHOLE_VALUE_CMDS + ')\\s?$', explanation: 'value is a reconnaissance or interpreter command' },
 ]), undefined, false, true);
+
+/** Windows batch `FOR %x IN (…)` loops and `IF` conditions (`IF ERRORLEVEL 1`, `IF %X% GTR 2 …`, `IF a==b GOTO`). */
+const BATCH = String.raw`\bfor\s+%{1,2}[^\s]{1,2}\s+in\s+\(|\bif\s+(?:/i\s+)?(?:not\s+)?(?:errorlevel\s+\d|defined\s+[a-z_]{1,30}\s+\(|%[a-z_]{1,30}%\s+(?:equ|neq|lss|leq|gtr|geq)\s|[^\s]{1,30}==[^\s]{1,30}\s+(?:goto|echo|call|set|cmd)\b)|\b\d{1,6}\s+(?:equ|neq|lss|leq|gtr|geq)\s+\d{1,6}\s+echo\b`;
+
+/** Short English-word commands count only right after a separator that opens the value (`;who`, `|top`). */
+const LEADING_SEP_CMDS = String.raw`^\s?(?:[;|\x60]|&&?|\|\|)\s?(?:who|w|top|date|time|last|trap|fold|column|comm|kill|free|df|du|set|export|alias|history|uptime|users|groups|finger|arch|lscpu|lsblk|mount|dmesg|locale)(?:$|\s)`;
+
+/** Command wrappers (`time`, `nohup`, `strace`, `flock -u /`, `cpulimit -l 100 -f`) opening a value, followed by a command. */
+const WRAPPED_CMD = String.raw`^\s?(?:[;|&]{1,2}\s?)?(?:time|nohup|strace|ltrace|timeout\s\d{1,4}|nice(?:\s-n\s?-?\d{1,2})?|flock\s(?:-[a-z]{1,2}\s)?[^\s]{1,40}|cpulimit\s-l\s\d{1,4}\s-f|setsid|xargs|unbuffer|doas|sudo)\s(?:who|sh\s-c|`;
 
 /** Shell command injection (`cmdi-*`). Rules read normalized values, where whitespace runs are one space (`\s?`). */
 const shellDetector = tableDetector('cmdi', 'cmdi', compileRules([
   { id: 'cmdi-006', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: `^[\\r\\n]\\s*(?:${SHELL_CMDS})(?:$|[\\s;|&<>])`, explanation: 'newline followed by a command' },
-  { id: 'cmdi-008', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: '^(?:[^\\s@]{1,64}@[^\\s]{1,255})?[\\r\\n]\\s*(?:ehlo|helo|quit|retr|list|apop|user|pass|mail\\s+from|rcpt\\s+to|data|stat|dele|capa|noop|rset|vrfy|expn|uidl|starttls)\\b', explanation: 'line break followed by a mail protocol command (SMTP/POP3 injection)' },
+  { id: 'cmdi-008', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: '^(?:[^\\s@]{1,64}@[^\\s]{1,255})?[\\r\\n]\\s*(?:ehlo|helo|quit|retr|list|apop|user|pass|mail\\s+from|rcpt\\s+to|data|stat|dele|capa|noop|rset|vrfy|expn|uidl|starttls)\\b|^[\\r\\n]+[a-z]\\d{1,4}\\s+(?:login|authenticate|select|examine|create|delete|rename|subscribe|unsubscribe|list|lsub|status|append|check|close|expunge|search|fetch|store|copy|uid|capability|logout|starttls|idle)\\b', explanation: 'line break followed by a mail protocol command (SMTP/POP3/IMAP injection)' },
   { id: 'cmdi-001', score: 5, needles: [';', '|', '&', '`', '$(', '\n'], pattern: `(?:[;|&\\n]|\\$\\()\\s?(?:\\{\\s?)?(?:sudo\\s+)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:${SHELL_CMDS})(?:\\.exe)?(?:$|[\\s;|&<>'"\`)(}]|\\$\\{?ifs)`, explanation: 'shell separator followed by a command' },
   { id: 'cmdi-002', score: 5, needles: ['$(', '`'], pattern: '(?:\\$\\(|`)\\s*(?:(?:whoami|id|uname|cat|ls|wget|curl|sleep|ping|nslookup|echo|bash|sh|pwd|hostname)\\b)', explanation: 'command substitution' },
   { id: 'cmdi-003', score: 5, needles: ['ifs', '/bin/', '/dev/tcp', '/dev/udp', 'cmd', 'powershell', 'nc ', 'bash -', '{cat,', '{ls,', '/usr/bin'], pattern: '\\$\\{?ifs|/(?:usr/)?bin/(?:ba|z|k|c|tc|da)?sh\\b|/dev/(?:tcp|udp)/|\\bnc(?:at)?\\s+(?:-[a-z]{1,4}\\s+){0,3}-[el]\\b|\\bbash\\s+-[ci]\\b|\\bcmd(?:\\.exe)?\\s*/[ck]\\b|\\bpowershell(?:\\.exe)?\\s+-(?:e|enc|c|command|nop|w|exec)|\\{(?:cat|ls|id|wget|curl|echo),|/usr/bin/(?:id|whoami|wget|curl|perl|python|env)\\b', explanation: 'shell-specific construct' },
-  { id: 'cmdi-004', score: 5, needles: ['for', 'if', '%comspec', '%systemroot', 'exist'], pattern: '\\bfor\\s+/[fdlr]\\s|\\bif\\s+(?:/i\\s+)?(?:not\\s+)?exist\\s|%(?:comspec|systemroot|windir|programfiles|userprofile)%', explanation: 'Windows shell construct' },
+  { id: 'cmdi-010', score: 5, needles: [';', '|', '&', '`'], pattern: LEADING_SEP_CMDS, explanation: 'value opens with a shell separator and a command' },
+  { id: 'cmdi-011', score: 5, needles: ['time ', 'nohup', 'strace', 'ltrace', 'timeout ', 'nice ', 'flock ', 'cpulimit', 'setsid', 'xargs', 'unbuffer', 'doas ', 'sudo '], pattern: WRAPPED_CMD + SHELL_CMDS + ')(?:$|[\\s;|&<>])', explanation: 'value is a command run through a wrapper (time, nohup, strace, …)' },
+  { id: 'cmdi-012', score: 5, needles: ['invoke-', 'iex', 'net.webclient', 'downloadstring', 'downloadfile', 'start-process', 'set-mppreference'], pattern: String.raw`\binvoke-(?:webrequest|expression|restmethod|command|wmimethod)\b|\biex\s?\(|new-object\s+(?:system\.)?net\.webclient|\.download(?:string|file)\s?\(|\bstart-process\s|\bset-mppreference\b`, explanation: 'PowerShell download or execution cmdlet' },
+  { id: 'cmdi-004', score: 5, needles: ['for', 'if', '%comspec', '%systemroot', 'exist', ' gtr ', ' geq ', ' lss ', ' leq ', ' equ ', ' neq '], pattern: BATCH + '|\\bfor\\s+/[fdlr]\\s|\\bif\\s+(?:/i\\s+)?(?:not\\s+)?exist\\s|%(?:comspec|systemroot|windir|programfiles|userprofile)%', explanation: 'Windows shell construct' },
   { id: 'cmdi-005', score: 5, needles: ['etc/pa', 'etc/sh', 'ping', 'sleep'], pattern: '(?:^|[;|&`\\n]|\\$\\()\\s?(?:cat|more|less|head|tail|nl|tac)\\s+[^;|&]{0,40}/etc/|\\bping\\s+-[nc]\\s*\\d|\\bsleep\\s+\\d{1,3}\\s*(?:$|[;|&`#])', explanation: 'command with attack-typical arguments' },
 ]), SHEBANG_RE);
+
+/** A command word after removing shell-evasion insertions (`c$_at`, `w\ho\am\i`, `ti''me`, `"w"get`, `c^a^t`). */
+const CMD_WORD_RE = trackPattern(new RegExp(`^(?:/(?:usr/)?(?:local/)?s?bin/)?(?:${SHELL_CMDS}|who|time)(?:\\.exe|[\\d.]{0,6})$`));
+const TOKEN_SPLIT_RE = trackPattern(/[\s;|&()<>+,=]+/);
+const OBF_BIT = allocateBit();
+addGateNeedles(['$@', '$*', '$_', '$#', '$?', '$!', '$$', '${', "''", '"', '``', '\\', '^'], OBF_BIT);
+
+function isAlnum(c: string | undefined): boolean {
+  return c !== undefined && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
+}
+
+/** Length of the evasion insertion starting at `i` of `tok` (0 when none): quotes, `\x`/`^x` escapes, `$@ $* $_ $# $? $! $$`, `${name}`. */
+function insertionAt(tok: string, i: number): number {
+  const c = tok[i];
+  if (c === '"' || c === "'" || c === '`') return 1;
+  if ((c === '\\' || c === '^') && isAlnum(tok[i + 1])) return 1;
+  if (c !== '$') return 0;
+  const n = tok[i + 1];
+  if (n !== undefined && '@*_#?!$'.includes(n)) return 2;
+  if (n !== '{') return 0;
+  const close = tok.indexOf('}', i);
+  return close > i && close - i <= 10 && /^[a-z_]*$/.test(tok.slice(i + 2, close)) ? close - i + 1 : 0;
+}
+
+/**
+ * The token without evasion insertions, when one sits between two letters or digits (a lone `'`
+ * does not count: English apostrophes, `I'd`); undefined otherwise. Pure, linear.
+ */
+export function stripShellEvasion(tok: string): string | undefined {
+  let out = '';
+  let inside = false;
+  let i = 0;
+  while (i < tok.length) {
+    const start = i;
+    for (let n = insertionAt(tok, i); n > 0; n = insertionAt(tok, i)) i += n;
+    if (i === start) { out += tok[i]; i++; continue; }
+    if (start > 0 && i < tok.length && isAlnum(tok[start - 1]) && isAlnum(tok[i]) && tok.slice(start, i) !== "'") inside = true;
+  }
+  return inside ? out : undefined;
+}
+
+/** Obfuscated command words (`cmdi-009`): a command name split by quotes, escapes or empty shell variables. */
+const obfuscationDetector: SignatureDetector = Object.freeze({
+  id: 'cmdi',
+  classes: ['cmdi'] as const,
+  inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
+    for (const part of activeParts(parsed)) {
+      if (part.plain || (partScan(part).mask & OBF_BIT) === 0 || !ruleReads(undefined, part)) continue;
+      const v = part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm;
+      for (const tok of v.split(TOKEN_SPLIT_RE)) {
+        if (tok.length < 3 || tok.length > 80) continue;
+        const w = stripShellEvasion(tok);
+        if (w !== undefined && CMD_WORD_RE.test(w)) {
+          emit(sink, 'cmdi', 'cmdi-009', 'cmdi', 5, part, v.indexOf(tok), `command name ${w} hidden by shell quoting or empty variables`);
+          break;
+        }
+      }
+    }
+  },
+});
 
 /** Shell command injection (`cmdi-*`): separators and substitutions, shell constructs, whole-value commands. */
 export const cmdiDetector: SignatureDetector = Object.freeze({
@@ -35,6 +120,7 @@ export const cmdiDetector: SignatureDetector = Object.freeze({
   inspectParsed(parsed: ParsedRequest, view: RequestView, sink: FindingSink): void {
     shellDetector.inspectParsed(parsed, view, sink);
     reconDetector.inspectParsed(parsed, view, sink);
+    obfuscationDetector.inspectParsed(parsed, view, sink);
   },
 });
 
@@ -64,6 +150,7 @@ export const ssiDetector: SignatureDetector = tableDetector('ssi', 'cmdi', compi
 /** JavaScript/Node.js code injection (`code-*`); reported as class cmdi. */
 export const codeDetector: SignatureDetector = tableDetector('code', 'cmdi', compileRules([
   { id: 'code-001', score: 5, needles: ['child_process', 'mainmodule', 'process.', 'require'], pattern: 'child_process|process\\s*\\.\\s*(?:mainmodule|binding|dlopen|kill|exit)|require\\s*\\(\\s*[\'"](?:child_process|fs|net|vm|os)[\'"]', explanation: 'Node.js module or process access' },
+  { id: 'code-004', score: 5, needles: ['_$$nd_func$$_', '__js_function', 'constructor.constructor', 'process[', 'process.env', 'module.exports', 'require['].concat(NODE_B64), pattern: String.raw`_\$\$nd_func\$\$_|^\s*__js_function\b|\bthis\.constructor\.constructor\b|\bprocess\s*\[\s*['"]?(?:env|mainmodule|binding|dlopen)|^\s*process\s*\.\s*env\s*$|^\s*module\.exports\s*=|\brequire\s*\[|` + NODE_B64.map((b) => b.replace(/\+/g, '\\+')).join('|'), explanation: 'Node.js serialized function, sandbox escape or process access' },
   { id: 'code-002', score: 5, needles: ['while', 'for', 'function', 'eval'], pattern: '\\bwhile\\s*\\(\\s*(?:true|1|infinity|!0)\\s*\\)|\\bfor\\s*\\(\\s*;\\s*;\\s*\\)|\\beval\\s*\\(\\s*(?:string\\.fromcharcode|atob|unescape|decodeuricomponent|function|["\'])', explanation: 'JS infinite loop or eval of constructed code' },
   { id: 'code-003', score: 3, needles: ['eval', 'function'], pattern: '\\beval\\s*\\(|\\bnew\\s+function\\s*\\(', explanation: 'JS eval or Function constructor' },
 ]));

@@ -17,7 +17,10 @@ const RANGE_RE = trackPattern(/^bytes=(?:\s*\d{0,19}\s*-\s*\d{0,19}\s*,){5}/);
 const SCANNER_UA_RE = trackPattern(/sqlmap|nikto|nmap|nuclei|masscan|zgrab|wpscan|acunetix|netsparker|dirbuster|gobuster|\bffuf\b|feroxbuster|\bw3af|havij|\bhydra\b|openvas|nessus|arachni|skipfish|whatweb|wfuzz|jaeles|xsstrike|commix|appscan|webinspect|owasp zap|\bzap\/|burp(?:suite| collaborator)|paros|bbqsql|grabber|jbrofuzz|n-stealth|nsauditor|morfeus|zmeu|dotdotpwn|fimap|absinthe|pangolin|sqlninja|webshag|\bzmap\b|dirb\b|wapiti|vega\/|\bnaxsi|joomscan|droopescan|cmsmap|\bmasscan|httpx - open-source|censysinspect|\bbrutus\b|floodgate/i);
 const SCANNER_HEADERS = new Set(['acunetix-product', 'acunetix-scanning-agreement', 'acunetix-user-agreement', 'x-scanner', 'x-wipp', 'x-request-memo', 'x-request-manager-session']);
 const SCANNER_PATH_RE = trackPattern(/\/(?:\.env|\.git\/|\.svn\/|\.hg\/|\.ds_store|wp-login\.php|xmlrpc\.php|phpmyadmin|pma\/|\.aws\/credentials|server-status|actuator\/(?:env|heapdump)|\.well-known\/security\.txt\.bak|cgi-bin\/(?:php|test-cgi)|vendor\/phpunit|console\/login)/i);
-const SESSION_PARAM_RE = trackPattern(/^(?:phpsession|jservsession|jwsession|phpsessid|jsessionid|aspsessionid[a-z]{0,10}|asp\.net_sessionid|cfid|cftoken|cfsid|connect\.sid|laravel_session|ci_session|zend_session_id|next-auth\.session-token|_rails_session|cakephp|symfony|jsessid|phpsessionid)$/i);
+const SESSION_PARAM_RE = trackPattern(/^(?:phpsession|jservsession|jwsession|phpsessid|jsessionid|aspsessionid[a-z]{0,10}|asp\.net_sessionid|cfid|cftoken|cfsid|connect\.sid|laravel_session|ci_session|zend_session_id|next-auth\.session-token|_rails_session|cakephp|symfony|jsessid|phpsessionid|_session_id|shiny-token|meteor_login_token|play_session|weblogicsession|jwsessionid|wsessionid|\.?aspxauth|sails\.sid|koa[.:]sess|express[.:]sid|rack\.session)$/i);
+/** Generic session parameter names: fixation only with a foreign Referer on a login-like path (payment and OAuth redirects carry `session_id` too). */
+const GENERIC_SESSION_PARAM_RE = trackPattern(/^(?:sessionid|session_id|session-id|sessid|session_token|sessiontoken|session-token|sessionkey)$/i);
+const LOGIN_PATH_RE = trackPattern(/\/(?:login|log-in|signin|sign-in|logon|auth|authenticate|session|sessions)(?:[/.]|$)/i);
 const ABSOLUTE_URI_RE = trackPattern(/^[a-z]{2,8}:\/\//i);
 const DIGITS_RE = trackPattern(/^\d{1,15}$/);
 const HOST_OF_RE = trackPattern(/^[a-z][a-z0-9+.-]{0,20}:\/\/([^/:?#]{1,253})/i);
@@ -100,8 +103,11 @@ export const sessionDetector: SignatureDetector = Object.freeze({
     const host = (headerValue(view, 'host') ?? '').toLowerCase().split(':')[0] ?? '';
     const refHost = referer === undefined ? undefined : HOST_OF_RE.exec(referer)?.[1]?.toLowerCase();
     if (refHost !== undefined && refHost === host) return;
+    const generic = refHost !== undefined && LOGIN_PATH_RE.test(parsed.path.path);
     for (const part of parsed.parts) {
-      if ((part.kind === 'query' || part.kind === 'body') && part.param !== undefined && SESSION_PARAM_RE.test(part.param) && part.value !== '') {
+      const form = part.kind === 'query' || part.kind === 'body';
+      if ((form || part.kind === 'json') && part.param !== undefined && part.value !== ''
+        && (SESSION_PARAM_RE.test(part.param) || (form && generic && GENERIC_SESSION_PARAM_RE.test(part.param)))) {
         emit(sink, 'session', 'session-001', 'anomaly', 5, part, 0, 'session id in a parameter from a foreign or missing Referer (fixation)');
         return;
       }
