@@ -12,9 +12,23 @@ const SENSITIVE = '/etc/(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|
  * `/var/www/logs/error_log`, `/.bashrc`): what file-disclosure payload lists send. URL paths such as
  * `/account/settings` end in none of these.
  */
-const ABSOLUTE_CONFIG_PATH = String.raw`^\s*(?:[a-z]:)?[\\/]{1,2}(?:[a-z0-9_. -]{1,40}[\\/]{1,2}){0,8}(?:[a-z0-9_-]{1,40}(?:\.(?:log|conf|cnf|ini|inf|cfg|asa|dat|passwd|pwd|htaccess|htpasswd)|[._-](?:log|config))(?:\.\d{1,2})?|\.(?:bashrc|bash_profile|bash_history|bash_logout|cshrc|tcshrc|profile|forward|rhosts|netrc|login|logout|sh_history|zshrc|viminfo|mysql_history|htaccess|htpasswd))\s*$`;
+const ABSOLUTE_CONFIG_PATH = String.raw`^\s*(?:[a-z]:)?[\\/]{1,2}(?:[a-z0-9_. -]{1,40}[\\/]{1,2}){0,8}(?:[a-z0-9_-]{1,40}(?:\.(?:log|conf|cnf|ini|inf|cfg|asa|dat|passwd|pwd|htaccess|htpasswd|inc|err|pid)|[._-](?:log|config))(?:\.\d{1,2})?|\.(?:bashrc|bash_profile|bash_history|bash_logout|cshrc|tcshrc|profile|forward|rhosts|netrc|login|logout|sh_history|zshrc|viminfo|mysql_history|htaccess|htpasswd))\s*$`;
 
-/** Request paths into the configuration directories of AI coding agents and editors (`/.claude/settings.json`). */
+/**
+ * Whole values that are absolute paths under a Unix system directory (`/var/adm/aculog`, `/usr/spool/lp/log`)
+ * or Windows drive paths to configuration, data or script files (`c:\xampp\phpmyadmin\config.inc`).
+ * Site paths (`/home`, `/blog/post`) start with none of these directories.
+ */
+const SYSTEM_DIR_PATH = String.raw`^\s*/(?:var|usr/(?:lib|spool|local|pkg|ports|pkgsrc|etc|adm|sbin|bin|libexec)|opt|srv|tmp|bin|sbin|private|volumes|proc|sys)/[^\s/]{1,60}(?:/[^\s/]{0,60}){1,10}\s*$|^\s*(?:[a-z]:[\\/]{1,2}|\\)(?:[^\\/\n]{1,40}[\\/]{1,2}){0,8}[^\\/\s]{1,40}\.(?:inc|err|ini|inf|log|conf|cnf|cfg|dat|bak|mdb|sql|xml)\s*$`;
+
+/**
+ * A value made of traversal fuzz (no spaces) that ends in a classic target: `etc%2%fpasswd`,
+ * `..%5%cboot.ini`, `0x2e0x2e0x5cetc0x5cissue`; `e` may have been decoded into a Latin-1 byte
+ * (`%2%fetc` → `%2þtc`). Base64 of `../../` too.
+ */
+const TRAVERSAL_TAIL = String.raw`^[^\s]{0,300}?(?:e|[\u00e0-\u00ff])tc[^\s]{1,8}?(?:passwd|shadow|issue|hosts|group)$|^[^\s]{0,300}?(?:boot|[\u00e0-\u00ff]oot|win)\.ini$|^[^\s]{0,300}?windows[^\s]{1,8}?system32[^\s]{0,200}$|(?:li4v|li5c){2}`;
+
+/** Request paths into the configuration directories/** Request paths into the configuration directories of AI coding agents and editors (`/.claude/settings.json`). */
 const AGENT_CONFIG_PATH_RE = trackPattern(/\/\.(?:claude|cursor|cursorignore|junie|cline|clinerules|codex|continue|kiro|n8n|opencode|plandex|roo|rovodev|windsurf|zed|aider[a-z.]{0,20}|aiignore|github\/copilot-instructions\.md)(?:\/|$)/);
 
 const DOTDOT_RAW_RE = trackPattern(/(?:^|\/)\.\.(?:\/|$)/);
@@ -22,12 +36,14 @@ const DOTDOT_RAW_RE = trackPattern(/(?:^|\/)\.\.(?:\/|$)/);
 const LFI_RULES = compileRules([
   { id: 'lfi-001', score: 5, needles: ['..'], pattern: '\\.\\.[\\\\/;]+\\s*\\.\\.[\\\\/;]', explanation: 'repeated ../ traversal' },
   { id: 'lfi-005', score: 5, needles: ['passwd', 'shadow', 'sudoers', '/proc/', '.ini', 'web-inf', 'id_rsa', 'system32', 'c:'], pattern: '/etc/(?:passwd|shadow|master\\.passwd|sudoers)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|maps|fd)|\\b(?:boot|win)\\.ini\\b|web-inf[\\\\/]+web\\.xml|\\.htpasswd\\b|\\bid_rsa\\b|windows[\\\\/]+system32|\\bc:[\\\\/]+(?:windows|winnt|boot\\.ini)', explanation: 'well-known target file of file-disclosure attacks' },
-  { id: 'lfi-007', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/etc/', '/proc/', '/var/', '/boot/', '/usr/', ':\\', ':/'], pattern: '^\\s*(?:/(?:etc|proc|var/log|boot|usr/local|root)/|[a-z]:[\\\\/]+(?:windows|winnt|system32|boot)\\b)', explanation: 'value is an absolute system path' },
+  { id: 'lfi-007', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/etc/', '/proc/', '/var/', '/boot/', '/usr/', '/root/', ':\\', ':/'], pattern: '^\\s*(?:/(?:etc|proc|var/log|boot|usr/local|root)/|[a-z]:[\\\\/]+(?:windows|winnt|system32|boot)\\b)', explanation: 'value is an absolute system path' },
   { id: 'lfi-008', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/', '\\'], pattern: ABSOLUTE_CONFIG_PATH, explanation: 'value is an absolute path to a server configuration, log or shell file' },
+  { id: 'lfi-013', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/var/', '/usr/', '/opt/', '/srv/', '/tmp/', '/bin/', '/sbin/', '/private/', '/volumes/', '/proc/', '/sys/', ':\\', ':/'], pattern: SYSTEM_DIR_PATH, explanation: 'value is an absolute path into a system directory or to a server file' },
+  { id: 'lfi-014', score: 5, needles: ['passwd', 'shadow', 'issue', 'hosts', 'group', '.ini', 'system32', 'li4vli4v', 'li5cli5c', 'li4vli5c', 'li5cli4v'], pattern: TRAVERSAL_TAIL, explanation: 'traversal fuzz ending in a classic target file' },
   { id: 'lfi-009', score: 5, needles: ['convert.', 'string.rot13', 'string.strip_tags', 'zlib.'], pattern: String.raw`\bconvert\.(?:iconv\.[a-z0-9_:-]{1,30}\.[a-z0-9_:-]{1,30}|base64-(?:en|de)code|quoted-printable-(?:en|de)code)\b|\bstring\.(?:rot13|strip_tags)\b|\bzlib\.(?:deflate|inflate)\b`, explanation: 'PHP stream filter (filter chain for file disclosure or code execution)' },
   { id: 'lfi-002', score: 4, needles: ['/', '\\', 'ini', 'inf'], pattern: SENSITIVE, explanation: 'sensitive system file' },
   { id: 'lfi-003', score: 5, needles: ['..'], pattern: '(?:^|[\\\\/=\\s])\\.\\.[\\\\/;]{1,3}[^/\\\\]{0,80}\\.(?:ini|conf|cfg|log|passwd|xml|yml|yaml|properties|php|asp|aspx|jsp|env|key|pem|db)\\b|^\\.\\.[\\\\/]{1,3}(?:\\.\\.|etc|windows|winnt|boot|proc|var|usr|root|home|\\{file\\})', explanation: 'traversal to a configuration or system file' },
-  { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}|(?:\\.\\.(?:%?2%?f|%?5%?c)){2}', explanation: 'traversal with hex-spelled, half-decoded or unusual separators' },
+  { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}|(?:\\.\\.(?:%?2%?f|%?5%?c)){2}|^\\.\\.(?:2f|5c)[a-z]{2}', explanation: 'traversal with hex-spelled, half-decoded or unusual separators' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
 
@@ -55,10 +71,10 @@ export const lfiDetector: SignatureDetector = Object.freeze({
 
 /** Remote file inclusion and dangerous URL schemes (`rfi-*`). */
 export const rfiDetector: SignatureDetector = tableDetector('rfi', 'rfi', compileRules(withKinds([
-  { id: 'rfi-001', score: 5, needles: ['://'], pattern: '^\\s*(?:https?|ftps?)://[^/?#\\s]{0,64}?\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b', explanation: 'URL parameter pointing at an IP address' },
+  { id: 'rfi-001', score: 5, needles: ['://'], pattern: '^\\s*(?:https?|ftps?)://[^/?#\\s]{0,64}?(?:\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b|\\[[0-9a-f:.]{2,45}\\])', explanation: 'URL parameter pointing at an IP address' },
   { id: 'rfi-002', score: 5, needles: ['?'], pattern: '^\\s*(?:https?|ftps?)://[^\\s]{1,2000}\\?+$', explanation: 'URL with a trailing ? (include-suffix trick)' },
   { id: 'rfi-003', score: 5, needles: ['include', 'require'], pattern: '\\b(?:include|require)(?:_once)?\\s*\\(?\\s*[\'"]?\\s*(?:https?|ftps?|php|data)://', explanation: 'include of a remote URL' },
-  { id: 'rfi-004', score: 5, needles: ['php:', 'expect:', 'zip:', 'phar:', 'data:', 'glob:', 'file:', 'compress.', 'jar:', 'netdoc:', 'ssh2.', 'rar:', 'ogg:'], pattern: '\\b(?:php|expect|zip|phar|glob|file|jar|netdoc|rar|ogg|ssh2\\.(?:shell|exec|tunnel|sftp|scp)|compress\\.(?:zlib|bzip2))://|\\bdata:(?://)?(?!(?:image|audio|video|font)/)[a-z]{1,20}/[a-z0-9.+-]{1,40};base64,', explanation: 'stream wrapper or file URL' },
+  { id: 'rfi-004', score: 5, needles: ['php:', 'expect:', 'zip:', 'phar:', 'data:', 'glob:', 'file:', 'compress.', 'jar:', 'netdoc:', 'ssh2.', 'rar:', 'ogg:'], pattern: '\\b(?:php|expect|zip|phar|glob|file|jar|netdoc|rar|ogg|ssh2\\.(?:shell|exec|tunnel|sftp|scp)|compress\\.(?:zlib|bzip2))://|\\bjar:(?:https?|file|ftp):|\\bdata:(?://)?(?!(?:image|audio|video|font)/)[a-z]{1,20}/[a-z0-9.+-]{1,40};base64,', explanation: 'stream wrapper or file URL' },
   { id: 'rfi-005', score: 5, needles: ['\\\\'], pattern: '^\\s*\\\\\\\\[a-z0-9.\\-]{1,253}\\\\', explanation: 'UNC path to a remote share' },
   { id: 'rfi-006', score: 5, needles: ['ftp://'], pattern: '^\\s*ftps?://', explanation: 'FTP URL parameter' },
 ])));

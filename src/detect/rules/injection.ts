@@ -18,23 +18,29 @@ const EXTRA_CMDS = String.raw`lastlog|sysinfo|netsh|visudo|ssh-copy-id|ssh-keyge
 
 const SHELL_CMDS = 'pwd|env|uptime|lsof|nmap|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|csh|ping|nslookup|sleep|python[23]?|perl|php|ruby|powershell|pwsh|cmd|ipconfig|ifconfig|systeminfo|tasklist|certutil|bitsadmin|mshta|rundll32|wmic|telnet|id|ls|cat|rm|chmod|echo|dir|nohup|socat|xterm|busybox|tftp|passwd|useradd|crontab|killall|pkill|ps|netstat|printenv|base64|xxd|hostname|grep|awk|sed|mkdir|chown|eval|exec|sudo|tac|ssh|scp|wget|sendmail|schtasks|vssadmin|icacls|net\\s+(?:user|localgroup|view|use)|type\\s+[a-z]:|ifconfig|uname|' + EXTRA_CMDS;
 
+/** Windows batch `FOR %x IN (…)` loops and `IF` conditions (`IF ERRORLEVEL 1`, `IF %X% GTR 2 …`, `IF a==b GOTO`). */
+const BATCH = String.raw`\bfor\s+%{1,2}[^\s]{1,2}\s+in\s+\(|\bif\s+(?:/i\s+)?(?:not\s+)?(?:errorlevel\s+\d|cmdextversion\s+\d|defined\s+[a-z_]{1,30}\s+(?:\(|(?:echo|goto|call|set|cmd|start|exit)\b)|exist\s+[^\s]{1,60}\s+(?:echo|goto|call|set|cmd|start|exit|del|copy)\b|"?%[a-z_0-9]{1,30}%"?\s+(?:equ|neq|lss|leq|gtr|geq)\s|(?:"[^"]{0,30}"|\[[^\]\s]{0,20}\])\s?(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s?(?:"[^"]{0,30}"|\[[^\]\s]{0,20}\])\s+(?:echo|goto|call|set|cmd)\b|[^\s]{1,30}==[^\s]{1,30}\s+(?:goto|echo|call|set|cmd)\b)|\b\d{1,6}\s+(?:equ|neq|lss|leq|gtr|geq)\s+\d{1,6}\s+echo\b`;
+
+/** A command or path whose letters are spelled by shell wildcards (`/bin/ca? /e?c/passwd`, `cat /[?]tc/pa[?]swd`). */
+const GLOB_CMD = String.raw`(?:^|[\s;|&])(?:/?(?:usr/)?s?bin/)?(?:[a-z]{0,6}(?:\?|\*|\[[a-z?]{1,4}\])[a-z?*]{0,6}|cat|more|less|head|tail|nl|tac|od|xxd|strings|ls)[\s+]{1,4}/(?=[^\s]{0,40}[?*\[])[a-z?*\[\]]{1,10}/[a-z?*\[\]]{2,14}`;
+
 /**
  * More whole-value commands: downloads (`curl https://…`), shell aliases (`alias a=id`), directory listings
  * of absolute paths, `cd /;…` chains, configuration-management and admin tools, compiler wrappers.
  */
-const WHOLE_VALUE_CMDS = String.raw`(?:curl|wget)\s[^\n]{0,120}?(?:https?|ftp)://[^\s]{1,300}|alias\s(?:-[a-z]{1,4}\s)*['"]?[a-z0-9_]{1,20}['"]?=[^\n]{1,200}|(?:ls|ll|dir)\s(?:-[a-z]{1,6}\s)?/[a-z][^\s]{0,200}|;?\s?cd\s/\s?;[^\n]{0,200}|visudo|lastlog\s-u\s[a-z0-9_]{1,32}|cscli\s[a-z]{2,20}[^\n]{0,80}|ansible-(?:playbook|pull|inventory|galaxy|doc|console|config|vault|test|lint|runner|connection)(?:\s[^\n]{0,120})?|ansible\s(?:all|localhost|-[a-z])[^\n]{0,120}|chef-(?:shell|run|client|vault|solo|apply|zero)(?:\s[^\n]{0,120})?|chef\s(?:report|client|run|shell|vault|solo|exec)(?:\s[^\n]{0,120})?|ssh-copy-id\s[^\n]{1,120}|aa-disable\s[^\s]{1,60}|[a-z0-9]{2,10}\s-wrapper\s(?:ba)?sh,-c,[^\n]{1,200}`;
+const WHOLE_VALUE_CMDS = String.raw`(?:curl|wget)\s[^\n]{0,120}?(?:https?|ftp)://[^\s]{1,300}|alias\s(?:-[a-z]{1,4}\s)*['"]?[a-z0-9_]{1,20}['"]?=[^\n]{1,200}|(?:ls|ll|dir)\s(?:-[a-z]{1,6}\s)?/[a-z][^\s]{0,200}|;?\s?cd\s/\s?;[^\n]{0,200}|visudo|lastlog\s-u\s[a-z0-9_]{1,32}|cscli\s[a-z]{2,20}[^\n]{0,80}|ansible-(?:playbook|pull|inventory|galaxy|doc|console|config|vault|test|lint|runner|connection)(?:\s[^\n]{0,120})?|ansible\s(?:all|localhost|-[a-z])[^\n]{0,120}|chef-(?:shell|run|client|vault|solo|apply|zero)(?:\s[^\n]{0,120})?|chef\s(?:report|client|run|shell|vault|solo|exec)(?:\s[^\n]{0,120})?|ssh-copy-id\s[^\n]{1,120}|aa-disable\s[^\s]{1,60}|[a-z0-9]{2,10}\s-wrapper\s(?:ba)?sh,-c,[^\n]{1,200}|reg\s(?:add|query|delete|save|export|import)\s"?hk(?:lm|cu|cr|u|cc|ey_)[^\n]{0,200}`;
 
 /** Whole-value commands: letters-and-digits values too (`whoami`, `which wget`), so a table that reads plain values. */
 const reconDetector = tableDetector('cmdi', 'cmdi', compileRules([
-  { id: 'cmdi-007', score: 5, needles: ['uname', 'whoami', 'ifconfig', 'ipconfig', 'netstat', 'ps ', 'systeminfo', 'tasklist', 'net ', 'netsh', 'which ', 'perl', 'ruby', 'python', 'php', 'sleep', 'cat /', 'curl ', 'wget ', 'alias ', 'ls ', 'll ', 'dir ', 'cd /', 'visudo', 'lastlog', 'cscli', 'ansible', 'chef', 'ssh-copy-id', 'aa-disable', '-wrapper'],
+  { id: 'cmdi-007', score: 5, needles: ['uname', 'whoami', 'ifconfig', 'ipconfig', 'netstat', 'ps ', 'systeminfo', 'tasklist', 'net ', 'netsh', 'which ', 'perl', 'ruby', 'python', 'php', 'sleep', 'cat /', 'curl ', 'wget ', 'alias ', 'ls ', 'll ', 'dir ', 'cd /', 'visudo', 'lastlog', 'cscli', 'ansible', 'chef', 'ssh-copy-id', 'aa-disable', '-wrapper', 'reg '],
     pattern: '^\\s?(?:uname\\s-[a-z]{1,4}|whoami(?:\\s?/[a-z]{1,10})?|ifconfig(?:\\s-a)?|ipconfig(?:\\s?/[a-z]{1,10})?|netstat\\s-[a-z]{1,6}|ps\\s-?(?:aux|ef)|systeminfo|tasklist(?:\\s?/[a-z]{1,4})?|net\\s(?:user|view|localgroup|share|session)\\b[^\\n]{0,40}|netsh\\s[a-z]{3,20}\\b[^\\n]{0,60}|which\\s(?:nc|ncat|netcat|wget|curl|perl|python[23]?|bash|sh|gcc|php|ruby|nmap|socat|telnet)|(?:perl|ruby)\\s-e\\s[^\\n]{1,200}|python[23]?\\s-c\\s[^\\n]{1,200}|php\\s-r\\s[^\\n]{1,200}|sleep\\s\\d{1,3}|cat\\s/etc/[a-z0-9._-]{1,30}|' + WHOLE_VALUE_CMDS + ')\\s?$', explanation: 'value is a reconnaissance or interpreter command' },
+  { id: 'cmdi-013', score: 5, needles: ['for', 'if'], pattern: BATCH, explanation: 'Windows batch FOR loop or IF condition' },
+  { id: 'cmdi-014', score: 5, needles: ['?', '*', '['], pattern: GLOB_CMD, explanation: 'command with wildcard-spelled names or paths (/bin/ca? /e?c/passwd)' },
 ]), undefined, false, true);
 
-/** Windows batch `FOR %x IN (…)` loops and `IF` conditions (`IF ERRORLEVEL 1`, `IF %X% GTR 2 …`, `IF a==b GOTO`). */
-const BATCH = String.raw`\bfor\s+%{1,2}[^\s]{1,2}\s+in\s+\(|\bif\s+(?:/i\s+)?(?:not\s+)?(?:errorlevel\s+\d|defined\s+[a-z_]{1,30}\s+\(|%[a-z_]{1,30}%\s+(?:equ|neq|lss|leq|gtr|geq)\s|[^\s]{1,30}==[^\s]{1,30}\s+(?:goto|echo|call|set|cmd)\b)|\b\d{1,6}\s+(?:equ|neq|lss|leq|gtr|geq)\s+\d{1,6}\s+echo\b`;
 
-/** Short English-word commands count only right after a separator that opens the value (`;who`, `|top`). */
-const LEADING_SEP_CMDS = String.raw`^\s?(?:[;|\x60]|&&?|\|\|)\s?(?:who|w|top|date|time|last|trap|fold|column|comm|kill|free|df|du|set|export|alias|history|uptime|users|groups|finger|arch|lscpu|lsblk|mount|dmesg|locale)(?:$|\s)`;
+/** Short English-word commands count only right after a separator that opens the value (`;who`, `|top`); a quote breakout or a literal `\n` before a command (`' whoami`). */
+const LEADING_SEP_CMDS = String.raw`^\s?(?:[;|\x60]|&&?|\|\|)\s?(?:who|w|top|date|time|last|trap|fold|column|comm|kill|free|df|du|set|export|alias|history|uptime|users|groups|finger|arch|lscpu|lsblk|mount|dmesg|locale)(?:$|\s)|^\s?['"]\s?(?:whoami|uname|ifconfig|ipconfig|netstat|systeminfo|tasklist|nslookup|ping|wget|curl|nc|bash|sh|powershell|cmd|id|sleep)(?:$|\s)|^\\[nr](?:echo|exit|curl|wget|sleep|id|whoami|uname|cat|ls)\b`;
 
 /** Command wrappers (`time`, `nohup`, `strace`, `flock -u /`, `cpulimit -l 100 -f`) opening a value, followed by a command. */
 const WRAPPED_CMD = String.raw`^\s?(?:[;|&]{1,2}\s?)?(?:time|nohup|strace|ltrace|timeout\s\d{1,4}|nice(?:\s-n\s?-?\d{1,2})?|flock\s(?:-[a-z]{1,2}\s)?[^\s]{1,40}|cpulimit\s-l\s\d{1,4}\s-f|setsid|xargs|unbuffer|doas|sudo)\s(?:who|sh\s-c|`;
@@ -45,11 +51,11 @@ const shellDetector = tableDetector('cmdi', 'cmdi', compileRules([
   { id: 'cmdi-008', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: '^(?:[^\\s@]{1,64}@[^\\s]{1,255})?[\\r\\n]\\s*(?:ehlo|helo|quit|retr|list|apop|user|pass|mail\\s+from|rcpt\\s+to|data|stat|dele|capa|noop|rset|vrfy|expn|uidl|starttls)\\b|^[\\r\\n]+[a-z]\\d{1,4}\\s+(?:login|authenticate|select|examine|create|delete|rename|subscribe|unsubscribe|list|lsub|status|append|check|close|expunge|search|fetch|store|copy|uid|capability|logout|starttls|idle)\\b', explanation: 'line break followed by a mail protocol command (SMTP/POP3/IMAP injection)' },
   { id: 'cmdi-001', score: 5, needles: [';', '|', '&', '`', '$(', '\n'], pattern: `(?:[;|&\\n]|\\$\\()\\s?(?:\\{\\s?)?(?:sudo\\s+)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:${SHELL_CMDS})(?:\\.exe)?(?:$|[\\s;|&<>'"\`)(}]|\\$\\{?ifs)`, explanation: 'shell separator followed by a command' },
   { id: 'cmdi-002', score: 5, needles: ['$(', '`'], pattern: '(?:\\$\\(|`)\\s*(?:(?:whoami|id|uname|cat|ls|wget|curl|sleep|ping|nslookup|echo|bash|sh|pwd|hostname)\\b)', explanation: 'command substitution' },
-  { id: 'cmdi-003', score: 5, needles: ['ifs', '/bin/', '/dev/tcp', '/dev/udp', 'cmd', 'powershell', 'nc ', 'bash -', '{cat,', '{ls,', '/usr/bin'], pattern: '\\$\\{?ifs|/(?:usr/)?bin/(?:ba|z|k|c|tc|da)?sh\\b|/dev/(?:tcp|udp)/|\\bnc(?:at)?\\s+(?:-[a-z]{1,4}\\s+){0,3}-[el]\\b|\\bbash\\s+-[ci]\\b|\\bcmd(?:\\.exe)?\\s*/[ck]\\b|\\bpowershell(?:\\.exe)?\\s+-(?:e|enc|c|command|nop|w|exec)|\\{(?:cat|ls|id|wget|curl|echo),|/usr/bin/(?:id|whoami|wget|curl|perl|python|env)\\b', explanation: 'shell-specific construct' },
-  { id: 'cmdi-010', score: 5, needles: [';', '|', '&', '`'], pattern: LEADING_SEP_CMDS, explanation: 'value opens with a shell separator and a command' },
+  { id: 'cmdi-003', score: 5, needles: ['ifs', '/bin/', '/dev/tcp', '/dev/udp', 'cmd', 'powershell', 'nc ', 'bash -', 'sh -c', '$shell', '${shell', 'busybox', '{cat,', '{ls,', '/usr/bin'], pattern: '\\$\\{?ifs|/(?:usr/)?bin/(?:ba|z|k|c|tc|da)?sh\\b|/dev/(?:tcp|udp)/|\\bnc(?:at)?\\s+(?:-[a-z]{1,4}\\s+){0,3}-[el]\\b|\\bbash\\s+-[ci]\\b|(?:\\$\\{?shell\\}?|\\bbusybox|\\b(?:z|k|c|tc|da)?sh)\\s+-c\\s+[\'"]|\\bcmd(?:\\.exe)?\\s*/[ck]\\b|\\bpowershell(?:\\.exe)?\\s+-(?:e|enc|c|command|nop|w|exec)|\\{(?:cat|ls|id|wget|curl|echo),|/usr/bin/(?:id|whoami|wget|curl|perl|python|env)\\b', explanation: 'shell-specific construct' },
+  { id: 'cmdi-010', score: 5, needles: [';', '|', '&', '`', "'", '"', '\\n', '\\r'], pattern: LEADING_SEP_CMDS, explanation: 'value opens with a shell separator and a command' },
   { id: 'cmdi-011', score: 5, needles: ['time ', 'nohup', 'strace', 'ltrace', 'timeout ', 'nice ', 'flock ', 'cpulimit', 'setsid', 'xargs', 'unbuffer', 'doas ', 'sudo '], pattern: WRAPPED_CMD + SHELL_CMDS + ')(?:$|[\\s;|&<>])', explanation: 'value is a command run through a wrapper (time, nohup, strace, …)' },
   { id: 'cmdi-012', score: 5, needles: ['invoke-', 'iex', 'net.webclient', 'downloadstring', 'downloadfile', 'start-process', 'set-mppreference'], pattern: String.raw`\binvoke-(?:webrequest|expression|restmethod|command|wmimethod)\b|\biex\s?\(|new-object\s+(?:system\.)?net\.webclient|\.download(?:string|file)\s?\(|\bstart-process\s|\bset-mppreference\b`, explanation: 'PowerShell download or execution cmdlet' },
-  { id: 'cmdi-004', score: 5, needles: ['for', 'if', '%comspec', '%systemroot', 'exist', ' gtr ', ' geq ', ' lss ', ' leq ', ' equ ', ' neq '], pattern: BATCH + '|\\bfor\\s+/[fdlr]\\s|\\bif\\s+(?:/i\\s+)?(?:not\\s+)?exist\\s|%(?:comspec|systemroot|windir|programfiles|userprofile)%', explanation: 'Windows shell construct' },
+  { id: 'cmdi-004', score: 5, needles: ['for', 'if', '%comspec', '%systemroot', 'exist', ' gtr ', ' geq ', ' lss ', ' leq ', ' equ ', ' neq '], pattern: '\\bfor\\s+/[fdlr]\\s|\\bif\\s+(?:/i\\s+)?(?:not\\s+)?exist\\s|%(?:comspec|systemroot|windir|programfiles|userprofile)%', explanation: 'Windows shell construct' },
   { id: 'cmdi-005', score: 5, needles: ['etc/pa', 'etc/sh', 'ping', 'sleep'], pattern: '(?:^|[;|&`\\n]|\\$\\()\\s?(?:cat|more|less|head|tail|nl|tac)\\s+[^;|&]{0,40}/etc/|\\bping\\s+-[nc]\\s*\\d|\\bsleep\\s+\\d{1,3}\\s*(?:$|[;|&`#])', explanation: 'command with attack-typical arguments' },
 ]), SHEBANG_RE);
 
@@ -76,6 +82,13 @@ function insertionAt(tok: string, i: number): number {
   return close > i && close - i <= 10 && /^[a-z_]*$/.test(tok.slice(i + 2, close)) ? close - i + 1 : 0;
 }
 
+/** True when the token's single quotes pair up (`ca't'`), unlike an English apostrophe (`I'd`). */
+function pairedQuotes(tok: string): boolean {
+  let n = 0;
+  for (let i = 0; i < tok.length; i++) if (tok[i] === "'") n++;
+  return n >= 2 && n % 2 === 0;
+}
+
 /**
  * The token without evasion insertions, when one sits between two letters or digits (a lone `'`
  * does not count: English apostrophes, `I'd`); undefined otherwise. Pure, linear.
@@ -88,7 +101,7 @@ export function stripShellEvasion(tok: string): string | undefined {
     const start = i;
     for (let n = insertionAt(tok, i); n > 0; n = insertionAt(tok, i)) i += n;
     if (i === start) { out += tok[i]; i++; continue; }
-    if (start > 0 && i < tok.length && isAlnum(tok[start - 1]) && isAlnum(tok[i]) && tok.slice(start, i) !== "'") inside = true;
+    if (start > 0 && i < tok.length && isAlnum(tok[start - 1]) && isAlnum(tok[i]) && (tok.slice(start, i) !== "'" || pairedQuotes(tok))) inside = true;
   }
   return inside ? out : undefined;
 }
@@ -136,7 +149,7 @@ export const phpDetector: SignatureDetector = tableDetector('php', 'cmdi', compi
 /** Server-side template injection (`ssti-*`). */
 export const sstiDetector: SignatureDetector = tableDetector('ssti', 'ssti', compileRules([
   { id: 'ssti-001', score: 5, needles: ['{{', '${', '#{', '<%', '@(', '*{', '{%'], pattern: '(?:\\{\\{|\\$\\{|#\\{|<%=?|@\\(|\\*\\{|\\{%)\\s*[\'"]?\\d{1,8}[\'"]?\\s*[*+/-]\\s*[\'"]?\\d{1,8}', explanation: 'template expression with arithmetic' },
-  { id: 'ssti-002', score: 5, needles: ['__'], pattern: '__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|dict|getattribute|reduce)__', explanation: 'Python dunder chain' },
+  { id: 'ssti-002', score: 5, needles: ['__'], pattern: '__\\s?(?:class|mro|subclasses|globals|builtins|init|import|base|bases|dict|getattribute|reduce)\\s?__', explanation: 'Python dunder chain' },
   { id: 'ssti-003', score: 5, needles: ['{{', '{%'], pattern: '(?:\\{\\{|\\{%)[^}]{0,120}(?:popen|os\\.|subprocess|system\\s*\\(|exec\\s*\\(|eval\\s*\\(|import\\s*\\(|getattr|\\|attr\\s*\\(|config\\.items|self\\._|request\\.application|lipsum|cycler|joiner|url_for\\.|get_flashed_messages|range\\.constructor)', explanation: 'template expression reaching code execution' },
   { id: 'ssti-004', score: 5, needles: ['${', '*{', '#{'], pattern: '[$*#]\\{[^}]{0,120}(?:runtime|exec\\s*\\(|getclass|classloader|freemarker|new\\s*\\(\\s*\\)|\\bt\\s*\\(\\s*java|product\\.|request\\.|session\\.|application\\.|\\.forname)', explanation: 'EL/Spring/Freemarker expression' },
   { id: 'ssti-005', score: 5, needles: ['<#assign', '#set', '{php}', '$smarty', '{{=', '#foreach', '$class.', '{system', '{exec'], pattern: '<#assign|#set\\s*\\(\\s*\\$|\\{/?php\\}|\\{\\$smarty|\\{\\{=|#foreach\\s*\\(|\\$class\\.inspect|\\{(?:system|exec|passthru)\\s*\\(', explanation: 'template engine directive' },

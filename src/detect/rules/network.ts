@@ -10,21 +10,25 @@ const PRIVATE_HOST = '(?:localhost|127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|0\\.0\\.
 export const ssrfDetector: SignatureDetector = tableDetector('ssrf', 'ssrf', compileRules(withKinds([
   { id: 'ssrf-001', score: 5, needles: ['169.254', 'metadata', '100.100.100.200', 'instance-data', 'fd00:ec2'], pattern: '169\\.254\\.\\d{1,3}\\.\\d{1,3}|\\b169\\.254\\.\\d{4,5}\\b|metadata\\.(?:google\\.internal|packet\\.net|azure\\.com)|\\bmetadata/v1|100\\.100\\.100\\.200|instance-data|fd00:ec2::254|/latest/meta-data', explanation: 'cloud metadata endpoint' },
   { id: 'ssrf-002', score: 5, needles: ['gopher:', 'dict:', 'ldap:', 'tftp:', 'sftp:', 'ldaps:'], pattern: '\\b(?:gopher|dict|ldaps?|tftp|sftp)://', explanation: 'URL scheme used for SSRF' },
-  { id: 'ssrf-003', score: 4, needles: ['://'], pattern: `(?:^|[^a-z])(?:https?|ftp|wss?)://(?:[^/@\\s]{0,64}@)?${PRIVATE_HOST}`, explanation: 'URL to a loopback, private or encoded address' },
+  { id: 'ssrf-003', score: 4, needles: ['://'], pattern: `(?:^|[^a-z0-9+.-])[a-z][a-z0-9+.-]{1,10}://(?:[^/@\\s]{0,64}@)?${PRIVATE_HOST}`, explanation: 'URL to a loopback, private or encoded address' },
   { id: 'ssrf-004', score: 4, needles: ['nip.io', 'xip.io', 'sslip.io', '1u.ms', 'localtest.me', 'rbndr.us', 'lvh.me', 'vcap.me'], pattern: '\\.(?:nip|xip|sslip)\\.io\\b|\\b1u\\.ms\\b|localtest\\.me|\\.rbndr\\.us|\\blvh\\.me\\b|\\bvcap\\.me\\b', explanation: 'DNS rebinding host shape' },
   { id: 'ssrf-006', score: 5, needles: ['.internal', 'kubernetes.default', 'ip6-', 'ipv6-localhost', 'localhost'], pattern: String.raw`^\s*(?:[a-z][a-z0-9+.-]{1,10}://)?(?:(?:host|gateway|kubernetes)\.docker\.internal|host\.containers\.internal|kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?|ip6-(?:localhost|loopback)|ipv6-localhost|localhost[46](?:\.localdomain[46])?|localhost\.localdomain)\b|^\s*localhost(?::\d{1,5})?/`, explanation: 'value names a container, cluster or loopback host' },
   { id: 'ssrf-005', score: 5, needles: ['burpcollaborator', 'oastify', 'interact.sh', 'oast.', 'dnslog.cn', 'ceye.io', 'requestbin', 'canarytokens'], pattern: 'burpcollaborator\\.net|oastify\\.com|interact\\.sh|\\boast\\.(?:pro|live|site|online|fun|me)\\b|dnslog\\.cn|ceye\\.io|requestbin|canarytokens', explanation: 'out-of-band callback host' },
 ])));
+
+/** A dotted numeric host in hex, octal or decimal parts (`0xd8.072.54990`, `00330.3856078`, `472.314.470.462`). */
+const NUM_PART = String.raw`(?:0x[0-9a-f]{1,2}|\d{1,5})`;
+const NUM_HOST = String.raw`${NUM_PART}\.(?:${NUM_PART}\.${NUM_PART}\.${NUM_PART}|${NUM_PART}\.\d{3,6}|\d{5,8})`;
 
 /** Open redirect (`redir-*`). */
 export const redirectDetector: SignatureDetector = tableDetector('redirect', 'open-redirect', compileRules(withKinds([
   { id: 'redir-005', score: 5, needles: ['//', '\\'], pattern: '^\\s*(?:https?:)?(?:[/\\\\]\\s*){2,}[^\\s]{0,200}?(?:@|\\\\|/\\.\\.|\\.\\./|\\u3002)', explanation: 'scheme-relative URL with parser-confusion tricks' },
   { id: 'redir-001', score: 4, needles: ['//', '\\', '/\\'], pattern: '^\\s*(?:[/\\\\]\\s*){2,}[^/\\\\\\s]{0,80}?[a-z0-9\\-]\\.[a-z]{2,24}(?:[/?#:@%]|$)', explanation: 'scheme-relative URL to another host' },
   { id: 'redir-002', score: 5, needles: ['@'], pattern: '^\\s*(?:[a-z]{3,8}:)?//[a-z0-9\\-]{1,63}\\.[^/?#\\s@]{1,160}@', explanation: 'URL with a host-like userinfo (allow-list bypass)' },
-  { id: 'redir-003', score: 5, needles: [':/\\', ':\\\\', '/%09', '/ /', ':///'], pattern: '^\\s*(?:https?:)?(?:/\\\\|\\\\\\\\|/\\s+/|///)\\s*[a-z0-9\\-]{1,63}(?:\\.[a-z0-9\\-]{1,63}){1,5}|^\\s*https?:/{0,3}\\\\', explanation: 'malformed scheme or separator to confuse URL parsers' },
-  { id: 'redir-006', score: 5, needles: ['http:', 'https:'], pattern: String.raw`^\s*https?:(?!/)\s*(?:[^\s/@]{1,80}@|(?:\d{8,10}|0x[0-9a-f]{8}|\d{1,5}(?:\.\d{1,5}){1,3})(?:[/:?#]|$))`, explanation: 'URL without slashes to a numeric host or behind userinfo (parser confusion)' },
-  { id: 'redir-007', score: 5, needles: ['http'], pattern: String.raw`^\s*(?:[/\\]\s*){1,3}https?:/{1,3}[a-z0-9]`, explanation: 'relative path holding an absolute URL (/https://other.host)' },
-  { id: 'redir-008', score: 5, raw: true, flags: 'i', needles: ['\u3031', '\u3035', '\u30fc'], pattern: String.raw`^\s*/{0,2}[\u3031\u3035\u30fc][a-z0-9-]{1,63}\.[a-z]{2,24}(?:[/?#:]|$)`, explanation: 'look-alike slash character before a host name' },
+  { id: 'redir-003', score: 5, needles: [':/\\', ':\\\\', '/%09', '/ /', ':///'], pattern: '^\\s*(?:https?:)?(?:/\\\\|\\\\\\\\|/\\s+/|/{3,})\\s*[a-z0-9\\-]{1,63}(?:\\.[a-z0-9\\-]{1,63}){1,5}|^\\s*https?:/{0,3}\\\\', explanation: 'malformed scheme or separator to confuse URL parsers' },
+  { id: 'redir-006', score: 5, needles: ['http:', 'https:'], pattern: String.raw`^\s*https?:/?(?![/\\])\s*(?:[^\s/@]{1,80}@|\[[0-9a-f:.]{2,60}\]|(?:\d{8,10}|0x[0-9a-f]{8}|[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,6}\.[a-z]{2,24}|${NUM_HOST})(?:[/:?#]|$))`, explanation: 'URL without slashes to a numeric host or behind userinfo (parser confusion)' },
+  { id: 'redir-007', score: 5, needles: ['http'], pattern: String.raw`^\s*(?:[/\\]\s*){1,3}https?:[/\\]{1,4}\s*[a-z0-9]`, explanation: 'relative path holding an absolute URL (/https://other.host)' },
+  { id: 'redir-008', score: 5, raw: true, flags: 'i', needles: ['\u3031', '\u3035', '\u30fc', '\u309d'], pattern: String.raw`^\s*/{0,2}[\u3031\u3035\u30fc\u309d][a-z0-9-]{1,63}\.[a-z]{2,24}(?:[/?#:]|$)`, explanation: 'look-alike slash character before a host name' },
   { id: 'redir-004', score: 5, needles: ['://'], pattern: '^\\s*https?://(?:\\d{4,}|0x[0-9a-f]{2,}|0\\d{2,})(?:\\.\\d{1,12}){0,3}(?:[/:?#]|$)', explanation: 'URL with an encoded numeric host' },
 ])));
 

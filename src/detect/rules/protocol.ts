@@ -49,6 +49,11 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   for (const [n, v] of view.headers) {
     if (UPLOAD_NAME_HEADERS.has(n) && SCRIPT_FILE_RE.test(v.slice(0, 512))) { emitReq(sink, 'protocol', 'protocol-016', 'protocol', 5, `header:${n}`, v, 'upload of a server-side script or session file name'); break; }
   }
+  for (const part of parsed.parts) {
+    if (part.kind === 'multipart' && part.name.startsWith('body:multipart-filename:') && UPLOAD_SCRIPT_RE.test(part.value.slice(0, 512))) {
+      emitReq(sink, 'protocol', 'protocol-017', 'protocol', 5, part.name, part.value, 'multipart upload of a server-side script or session file'); break;
+    }
+  }
   const ct = headerValue(view, 'content-type');
   if (ct !== undefined) inspectContentType(ct, sink);
   const cl = headerValue(view, 'content-length');
@@ -57,8 +62,10 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
 }
 
 /** Headers that name an uploaded file (AJAX upload widgets). */
-const UPLOAD_NAME_HEADERS = new Set(['x-filename', 'x_filename', 'x-file-name', 'x-file_name']);
-const SCRIPT_FILE_RE = trackPattern(/\.\s?(?:php\d?|phtml|phar|pht|jsp|jspx|aspx?|asa|cer|cgi|pl|sh|shtml)[.\s]*$|^sess_[a-z0-9]{16,}$|(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)$/i);
+const UPLOAD_NAME_HEADERS = new Set(['x-filename', 'x_filename', 'x.filename', 'x-file-name', 'x-file_name', 'x.file_name']);
+const SCRIPT_FILE_RE = trackPattern(/\.\s?(?:php[0-9st]{0,3}|phtml|phar|pht|jsp|jspx|aspx?|asa|cer|cgi|pl|sh|shtml)[.\s\d]*$|\.\s?(?:php\d?|phar|phtml)\s+\.|(?:^|[\\/])sess_[a-z0-9,-]{16,}$|(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)$/i);
+/** Uploaded file names (multipart) that a server may execute: PHP family, JSP, ASP, SSI, a space before the extension (`photo. php`), session files. */
+const UPLOAD_SCRIPT_RE = trackPattern(/\.\s?(?:php[0-9st]{0,3}|phtml|phar|pht|jspx?|aspx?|asa|cer|shtml)[.\s]*$|\.\s+(?:php\d?|phtml|phar)(?:\.|$)|(?:^|[\\/])sess_[a-z0-9,-]{16,}$|(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)$/i);
 const CHARSET_RE = trackPattern(/;\s*charset\s*=\s*"?([^";,\s]{0,64})/gi);
 /** Charsets a request body may declare (CRS's policy plus US-ASCII); others (EBCDIC, UTF-7, ...) evade decoders. */
 const ALLOWED_CHARSETS = new Set(['utf-8', 'iso-8859-1', 'iso-8859-15', 'windows-1252', 'us-ascii']);

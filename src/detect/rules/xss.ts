@@ -20,7 +20,7 @@ const CTRL_WS = /[\u0000-\u0020]+/g;
 const JS_RULES = compileRules([
   { id: 'xss-020', score: 5, needles: ['+adw-', '+ad4-', '+adw', '+ad4'], pattern: String.raw`\+ad[w4]-|\+adw[a-z0-9+/]{0,8}-`, explanation: 'UTF-7 encoded angle bracket (+ADw-)' },
   { id: 'xss-021', score: 5, needles: ['phnjcmlwd', 'pglmcmftz', 'pgltzybzcm', 'phn2zybvbm', 'pgjvzhkgb25', 'pg9iamvjd', 'pgvtymvk', 'pgegahjlzj0iamf2yxnjcmlwd'], pattern: String.raw`(?:^\s*|base64[^,\s]{0,12},\s*)(?:phnjcmlwd|pglmcmftz|pgltzybzcm|phn2zybvbm|pgjvzhkgb25|pg9iamvjd|pgvtymvk|pgegahjlzj0iamf2yxnjcmlwd)`, explanation: 'base64-encoded script, frame or handler markup' },
-  { id: 'xss-010', score: 5, needles: ['javascript', 'vbscript', 'livescript'], pattern: '^[\\s"\'(]{0,4}(?:javascript|vbscript|livescript)\\s*:', explanation: 'value is a script URL' },
+  { id: 'xss-010', score: 5, needles: ['javascript', 'vbscript', 'livescript', 'script:', 'script :'], pattern: '^[\\s"\'(]{0,4}(?:j\\s?a\\s?v\\s?a\\s?s\\s?c\\s?r\\s?i\\s?p\\s?t|vbscript|livescript)\\s*:', explanation: 'value is a script URL' },
   { id: 'xss-011', score: 5, needles: ['on'], pattern: '["\'`][\\s/]*on[a-z]{3,24}\\s*=', explanation: 'attribute breakout into an event handler' },
   { id: 'xss-012', score: 5, needles: ['alert', 'prompt', 'confirm', 'eval', 'print'], pattern: '["\'`;)][\\s+\\-*/%|&,;)(]{0,6}(?:top|self|window|parent|frames)?(?:\\[[^\\]]{1,30}\\]|\\.)?(?:alert|prompt|confirm|eval|print)\\s*[(`]', explanation: 'string breakout into a JS call' },
   { id: 'xss-013', score: 4, needles: ['alert', 'prompt', 'confirm'], pattern: '(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm)\\s*(?:\\(|`)', explanation: 'JS dialog call' },
