@@ -62,6 +62,19 @@ function wordKind(w: string, next: number): SqlTokenKind {
   return KEYWORD_KIND.get(w) ?? 'n';
 }
 
+/**
+ * End of the number that starts the run `src[i, j)`: MySQL reads `5661union` as 5661 UNION, so a run of
+ * decimal digits followed by a keyword that joins queries (UNION, a verb, AND/OR, FROM, ORDER, ...) ends
+ * before the keyword. Other runs (`1st`, `0x3a`, `2fa`) stay one token.
+ */
+function glued(src: string, i: number, j: number): number {
+  let k = i;
+  while (k < j && (isDigit(src.charCodeAt(k)) || src[k] === '.')) k++;
+  if (k === i || k >= j || k - i > 24 || j - k > MAX_WORD) return j;
+  const kind = wordKind(src.slice(k, j), nextNonSpace(src, j));
+  return kind === 'U' || kind === 'E' || kind === '&' || kind === 'k' ? k : j;
+}
+
 function nextNonSpace(s: string, i: number): number {
   let j = i;
   while (j < s.length && isSpace(s.charCodeAt(j))) j++;
@@ -137,7 +150,8 @@ function lexCore(src: string, quote: string | undefined, pos: number[] | undefin
       let j = i + 1;
       if (ch === '0' && (src[j] === 'x' || src[j] === 'b')) j++;
       while (j < src.length && (isIdent(src.charCodeAt(j)) || src[j] === '.')) j++;
-      push('1', i, j); i = j; continue;
+      const k = glued(src, i, j);
+      push('1', i, k); i = k; continue;
     }
     if (ch === '@') {
       let j = i + 1; if (src[j] === '@') j++;

@@ -13,6 +13,7 @@ export const ssrfDetector: SignatureDetector = tableDetector('ssrf', 'ssrf', com
   { id: 'ssrf-003', score: 4, needles: ['://'], pattern: `(?:^|[^a-z0-9+.-])[a-z][a-z0-9+.-]{1,10}://(?:[^/@\\s]{0,64}@)?${PRIVATE_HOST}`, explanation: 'URL to a loopback, private or encoded address' },
   { id: 'ssrf-004', score: 4, needles: ['nip.io', 'xip.io', 'sslip.io', '1u.ms', 'localtest.me', 'rbndr.us', 'lvh.me', 'vcap.me'], pattern: '\\.(?:nip|xip|sslip)\\.io\\b|\\b1u\\.ms\\b|localtest\\.me|\\.rbndr\\.us|\\blvh\\.me\\b|\\bvcap\\.me\\b', explanation: 'DNS rebinding host shape' },
   { id: 'ssrf-006', score: 5, needles: ['.internal', 'kubernetes.default', 'ip6-', 'ipv6-localhost', 'localhost'], pattern: String.raw`^\s*(?:[a-z][a-z0-9+.-]{1,10}://)?(?:(?:host|gateway|kubernetes)\.docker\.internal|host\.containers\.internal|kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?|ip6-(?:localhost|loopback)|ipv6-localhost|localhost[46](?:\.localdomain[46])?|localhost\.localdomain)\b|^\s*localhost(?::\d{1,5})?/`, explanation: 'value names a container, cluster or loopback host' },
+  { id: 'ssrf-007', score: 5, needles: ['unix:'], kinds: ['query', 'body', 'json', 'multipart', 'xml', 'name', 'path'], pattern: String.raw`\bunix:[^|\s]{0,8192}\|(?:https?|wss?|ftp|fcgi|ajp)://`, explanation: 'Unix-socket proxy URL (mod_proxy unix:…|http:// SSRF)' },
   { id: 'ssrf-005', score: 5, needles: ['burpcollaborator', 'oastify', 'interact.sh', 'oast.', 'dnslog.cn', 'ceye.io', 'requestbin', 'canarytokens'], pattern: 'burpcollaborator\\.net|oastify\\.com|interact\\.sh|\\boast\\.(?:pro|live|site|online|fun|me)\\b|dnslog\\.cn|ceye\\.io|requestbin|canarytokens', explanation: 'out-of-band callback host' },
 ])));
 
@@ -38,6 +39,8 @@ const CRLF_TAIL = '[\\t ]*(?:(?:set-cookie|location|content-(?:type|length|dispo
 export const crlfDetector: SignatureDetector = tableDetector('crlf', 'crlf', compileRules([
   { id: 'crlf-001', score: 5, needles: ['\r', '\n', '%0d', '%0a', '\u560a', '\u560d'], raw: true, flags: 'i', kinds: ['path', 'query', 'name', 'cookie', 'body'], pattern: `(?:\\r|\\n|%0d|%0a|\\u560a|\\u560d)${CRLF_TAIL}`, explanation: 'line break followed by an HTTP header or response' },
   { id: 'crlf-002', score: 5, needles: ['\r', '\n'], raw: true, kinds: ['path'], pattern: '[\\r\\n]', explanation: 'line break in the path' },
+  { id: 'crlf-004', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', kinds: ['query'], pattern: String.raw`^[^\s=&]{0,40}[\r\n]{1,2}[a-z][a-z0-9_.\[\]-]{0,39}=(?!=)`, explanation: 'line break inside a query parameter starting a new parameter (pollution)' },
+  { id: 'crlf-005', score: 5, needles: ['\r', '\n'], raw: true, kinds: ['name'], pattern: String.raw`[\r\n]`, explanation: 'line break in a parameter name' },
   { id: 'crlf-003', score: 5, needles: ['http/'], kinds: ['query', 'body', 'name', 'path'], pattern: '\\b(?:get|post|head|put|delete|options|connect)\\s+(?:https?://|/)[^\\s]{0,200}\\s+http/\\d', explanation: 'HTTP request line inside a value (splitting/smuggling)' },
 ]));
 

@@ -15,7 +15,7 @@ export const nosqliDetector: SignatureDetector = tableDetector('nosqli', 'nosqli
 
 /** LDAP filter injection (`ldapi-*`). */
 export const ldapiDetector: SignatureDetector = tableDetector('ldapi', 'ldapi', compileRules([
-  { id: 'ldapi-001', score: 5, needles: [')(', ')', '(|', '(&', '(!'], pattern: '\\*\\s*\\)\\s*\\(\\s*(?:[|&!]|[a-z]{1,30}\\s*[~<>]?=)|\\)\\s*\\(\\s*[|&!]\\s*\\(|\\)\\s*\\(\\s*[a-z]{1,30}\\s*[~<>]?=|^\\s*\\*\\s*\\)\\s*[|&(]', explanation: 'LDAP filter metacharacters closing and opening filters' },
+  { id: 'ldapi-001', score: 5, needles: [')(', ')', '(|', '(&', '(!'], pattern: '\\*\\s*\\)\\s*\\(\\s*(?:[|&!]|[a-z]{1,30}\\s*[~<>]?=)|\\)\\s*\\(\\s*[|&!]\\s*\\(|\\)\\s*\\(\\s*[a-z]{1,30}\\s*[~<>]?=|^\\s*\\*\\s*\\)\\s*[|&(]|\\)\\s*\\(\\s*[|&!]\\s*$', explanation: 'LDAP filter metacharacters closing and opening filters' },
   { id: 'ldapi-002', score: 5, needles: ['objectclass', 'userpassword', 'samaccountname', 'uid=*', 'cn=*'], pattern: '\\(\\s*(?:objectclass|userpassword|samaccountname|uid|cn|mail)\\s*=\\s*\\*|(?:uid|cn)=\\*\\)', explanation: 'LDAP wildcard filter on an identity attribute' },
 ]));
 

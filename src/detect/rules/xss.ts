@@ -28,6 +28,7 @@ const JS_RULES = compileRules([
   { id: 'xss-015', score: 4, needles: ['fromcharcode', 'atob', 'constructor', 'settimeout', 'setinterval', 'eval('], pattern: '(?:string\\s*\\.\\s*fromcharcode|\\batob|\\.constructor|\\bsettimeout|\\bsetinterval|\\beval)\\s*[(`]', explanation: 'JS code construction call' },
   { id: 'xss-016', score: 5, needles: ['expression', 'binding', 'behavior', '@import'], pattern: '(?:expression\\s*\\(|-moz-binding\\s*:|behavior\\s*:\\s*url|@import\\s)', explanation: 'CSS script execution' },
   { id: 'xss-017', score: 4, needles: ['</script', '</title', '</textarea', '</style', '</noscript', '</xmp', '</iframe'], pattern: '</(?:script|title|textarea|style|noscript|xmp|iframe)', explanation: 'closing tag that breaks out of a raw-text context' },
+  { id: 'xss-022', score: 5, needles: ['.call', '.apply', '.bind', 'on', "'+'", '"+"', '](javascript', '](vbscript'], pattern: String.raw`\b(?:eval|alert|prompt|confirm|unescape|settimeout|function)\s*\.\s*(?:call|apply|bind)\s*\(|\bon[a-z]{3,24}\s*=\s*(?:alert|confirm|prompt|eval)\b|['"]ev['"]\s*\+\s*['"]al['"]|['"]al['"]\s*\+\s*['"]ert['"]|\]\(\s*(?:javascript|vbscript)\s*:`, explanation: 'JS dialog or eval reached indirectly (.call, handler assignment, split names, markdown link)' },
   { id: 'xss-018', score: 5, needles: ['{{', 'constructor'], pattern: '\\{\\{[^}]{0,80}constructor', explanation: 'AngularJS sandbox escape' },
 ]);
 
