@@ -9,7 +9,7 @@ const SCRIPT_TAGS = new Set(['script']);
 const STRONG_TAGS = new Set(['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'isindex', 'xss', 'import', 'handler', 'listener']);
 const WEAK_TAGS = new Set(['svg', 'math', 'style', 'link', 'meta', 'form', 'xml', 'img', 'image', 'video', 'audio',
   'body', 'input', 'button', 'details', 'marquee', 'animate', 'set', 'a', 'div', 'source', 'textarea', 'select',
-  'keygen', 'bgsound', 'layer', 'ilayer', 'template', 'table', 'td', 'object', 'title', 'html', 'head']);
+  'keygen', 'bgsound', 'layer', 'ilayer', 'template', 'table', 'td', 'object', 'title', 'html', 'head', 'plaintext', 'xmp', 'noscript']);
 const URL_ATTRS = /^(?:href|src|action|formaction|data|xlink:href|from|to|values|background|poster|srcdoc|dynsrc|lowsrc|code|codebase|content|by|style|onload|value|http-equiv)$/;
 const SCRIPT_URL = trackPattern(/^(?:javascript|vbscript|livescript|mocha)\s*:|^data\s*:\s*(?:text\/html|image\/svg|application\/(?:x-)?(?:javascript|ecmascript|xhtml))/);
 const STYLE_SCRIPT = trackPattern(/expression\(|url\(['"]?javascript/);
@@ -28,7 +28,7 @@ const JS_RULES = compileRules([
   { id: 'xss-015', score: 4, needles: ['fromcharcode', 'atob', 'constructor', 'settimeout', 'setinterval', 'eval('], pattern: '(?:string\\s*\\.\\s*fromcharcode|\\batob|\\.constructor|\\bsettimeout|\\bsetinterval|\\beval)\\s*[(`]', explanation: 'JS code construction call' },
   { id: 'xss-016', score: 5, needles: ['expression', 'binding', 'behavior', '@import'], pattern: '(?:expression\\s*\\(|-moz-binding\\s*:|behavior\\s*:\\s*url|@import\\s)', explanation: 'CSS script execution' },
   { id: 'xss-017', score: 4, needles: ['</script', '</title', '</textarea', '</style', '</noscript', '</xmp', '</iframe'], pattern: '</(?:script|title|textarea|style|noscript|xmp|iframe)', explanation: 'closing tag that breaks out of a raw-text context' },
-  { id: 'xss-022', score: 5, needles: ['.call', '.apply', '.bind', 'on', "'+'", '"+"', '](javascript', '](vbscript'], pattern: String.raw`\b(?:eval|alert|prompt|confirm|unescape|settimeout|function)\s*\.\s*(?:call|apply|bind)\s*\(|\bon[a-z]{3,24}\s*=\s*(?:alert|confirm|prompt|eval)\b|['"]ev['"]\s*\+\s*['"]al['"]|['"]al['"]\s*\+\s*['"]ert['"]|\]\(\s*(?:javascript|vbscript)\s*:`, explanation: 'JS dialog or eval reached indirectly (.call, handler assignment, split names, markdown link)' },
+  { id: 'xss-022', score: 5, needles: ['.call', '.apply', '.bind', 'on', "'+'", '"+"', '](javascript', '](vbscript', 'alert', 'confirm', 'prompt', 'eval', '.source'], pattern: String.raw`\b(?:eval|alert|prompt|confirm|unescape|settimeout|function)\s*\.\s*(?:call|apply|bind)\s*\(|\bon[a-z]{3,24}\s*=\s*(?:alert|confirm|prompt|eval)\b|['"]ev['"]\s*\+\s*['"]al['"]|['"]al['"]\s*\+\s*['"]ert['"]|\]\(\s*(?:javascript|vbscript)\s*:|\.[a-z]{2,20}\s*\([^()]{0,60}?[,(]\s*(?:alert|confirm|prompt|eval)\s*\)|/[a-z]{1,10}/\s*\.\s*source\s*\+`, explanation: 'JS dialog or eval reached indirectly (.call, handler assignment, split names, markdown link)' },
   { id: 'xss-018', score: 5, needles: ['{{', 'constructor'], pattern: '\\{\\{[^}]{0,80}constructor', explanation: 'AngularJS sandbox escape' },
 ]);
 
