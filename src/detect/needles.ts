@@ -8,7 +8,7 @@ export interface NeedleScan {
   readonly mask: number;
 }
 
-/** One needle: its text (matched as given), its owner bits, and whether it must stand as a whole word. */
+/** One needle: its text (matched as given), its owner bits, and whether it must stand as a whole word (no letter, digit or `_` after it, no letter or `_` before it). */
 export interface NeedleSpec {
   readonly text: string;
   readonly owners: number;
@@ -18,6 +18,11 @@ export interface NeedleSpec {
 
 function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/** A letter or `_`: what may not precede a word needle (a digit may: SQL reads `1union` as 1 UNION). */
+function isWordLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
 
 /**
@@ -111,7 +116,7 @@ export class NeedleAutomaton {
       for (let j = this.outStart[state]!, to = this.outStart[state + 1]!; j < to; j++) {
         const id = this.outIds[j]!;
         if (this.seen[id] === 1) continue;
-        if (this.word[id] === 1 && (isWordChar(text.charCodeAt(i + 1)) || isWordChar(text.charCodeAt(i - this.length[id]!)))) continue;
+        if (this.word[id] === 1 && (isWordChar(text.charCodeAt(i + 1)) || isWordLetter(text.charCodeAt(i - this.length[id]!)))) continue;
         this.seen[id] = 1;
         (hits ??= []).push(id);
         mask |= this.owners[id]!;

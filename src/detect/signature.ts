@@ -93,7 +93,7 @@ function needleId(text: string, bit: number, word: boolean): number {
 
 /**
  * Registers gate needles for a detector that is not a rule table: `bit` is set in a part's scan mask
- * when one occurs (`word`: only as a whole word). Returns the needle ids.
+ * when one occurs (`word`: only as a whole word, which a digit may precede). Returns the needle ids.
  */
 export function addGateNeedles(needles: readonly string[], bit: number, word = false): number[] {
   return needles.map((n) => needleId(n, bit, word));
