@@ -18,7 +18,7 @@ export const ssrfDetector: SignatureDetector = tableDetector('ssrf', 'ssrf', com
 ])));
 
 /** A dotted numeric host in hex, octal or decimal parts (`0xd8.072.54990`, `00330.3856078`, `472.314.470.462`). */
-const NUM_PART = String.raw`(?:0x[0-9a-f]{1,2}|\d{1,5})`;
+const NUM_PART = String.raw`(?:0x[0-9a-f]{1,2}|\d{1,12})`;
 const NUM_HOST = String.raw`${NUM_PART}\.(?:${NUM_PART}\.${NUM_PART}\.${NUM_PART}|${NUM_PART}\.\d{3,6}|\d{5,8})`;
 
 /** Open redirect (`redir-*`). */

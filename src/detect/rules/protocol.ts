@@ -32,7 +32,7 @@ function emitReq(sink: FindingSink, detector: string, rule: string, cls: 'protoc
 function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSink): void {
   if (!ALLOWED_METHODS.has(view.method)) emitReq(sink, 'protocol', 'protocol-001', 'protocol', 5, 'method', view.method, 'method not allowed');
   if (NUL_RE.test(view.path) || NUL_RE.test(view.query)) emitReq(sink, 'protocol', 'protocol-002', 'protocol', 5, 'query', view.query || view.path, 'NUL byte in the request line');
-  if (BAD_UTF8_RE.test(view.path) || BAD_UTF8_RE.test(view.query)) emitReq(sink, 'protocol', 'protocol-003', 'protocol', 5, 'query', view.query || view.path, 'overlong UTF-8 or %u encoding');
+  if (BAD_UTF8_RE.test(view.path) || BAD_UTF8_RE.test(view.query) || BAD_PATH_BYTE_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-003', 'protocol', 5, 'query', view.query || view.path, 'overlong UTF-8 or %u encoding');
   if (ABSOLUTE_URI_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-004', 'protocol', 3, 'path', view.path, 'absolute URI in the request line');
   if (RESTRICTED_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'restricted file extension');
   else if (UNUSUAL_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-012', 'protocol', 3, 'path', parsed.path.path, 'unusual file extension');
@@ -49,16 +49,33 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   for (const [n, v] of view.headers) {
     if (UPLOAD_NAME_HEADERS.has(n) && SCRIPT_FILE_RE.test(v.slice(0, 512))) { emitReq(sink, 'protocol', 'protocol-016', 'protocol', 5, `header:${n}`, v, 'upload of a server-side script or session file name'); break; }
   }
-  for (const part of parsed.parts) {
-    if (part.kind === 'multipart' && part.name.startsWith('body:multipart-filename:') && UPLOAD_SCRIPT_RE.test(part.value.slice(0, 512))) {
-      emitReq(sink, 'protocol', 'protocol-017', 'protocol', 5, part.name, part.value, 'multipart upload of a server-side script or session file'); break;
-    }
-  }
+  inspectMultipartNames(parsed, sink);
   const ct = headerValue(view, 'content-type');
   if (ct !== undefined) inspectContentType(ct, sink);
   const cl = headerValue(view, 'content-length');
   if (cl !== undefined && !DIGITS_RE.test(cl.trim())) emitReq(sink, 'protocol', 'protocol-010', 'protocol', 5, 'header:content-length', cl, 'non-numeric Content-Length');
   if (cl !== undefined && headerValue(view, 'transfer-encoding') !== undefined) emitReq(sink, 'protocol', 'protocol-011', 'protocol', 5, 'header:transfer-encoding', '', 'both Content-Length and Transfer-Encoding');
+}
+
+/** A multipart field name with `;`, `\` or a quote: parsers disagree on where it ends (field smuggling). */
+const MULTIPART_NAME_RE = trackPattern(/[;\\"']/);
+/** An invalid UTF-8 lead byte (F5-FF) escaped in the path. */
+const BAD_PATH_BYTE_RE = trackPattern(/%f[5-9a-f]/i);
+
+/** Multipart file names of server-side scripts (`protocol-017`) and field names that confuse parsers (`protocol-018`). */
+function inspectMultipartNames(parsed: ParsedRequest, sink: FindingSink): void {
+  let script = false, odd = false;
+  for (const part of parsed.parts) {
+    if (part.kind !== 'multipart') continue;
+    if (!script && part.name.startsWith('body:multipart-filename:') && UPLOAD_SCRIPT_RE.test(part.value.slice(0, 512))) {
+      script = true;
+      emitReq(sink, 'protocol', 'protocol-017', 'protocol', 5, part.name, part.value, 'multipart upload of a server-side script or session file');
+    }
+    if (!odd && part.param !== undefined && MULTIPART_NAME_RE.test(part.param)) {
+      odd = true;
+      emitReq(sink, 'protocol', 'protocol-018', 'protocol', 5, part.name, part.param, 'multipart field name with ; \\ or a quote (parser confusion)');
+    }
+  }
 }
 
 /** Headers that name an uploaded file (AJAX upload widgets). */
