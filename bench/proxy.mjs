@@ -2,7 +2,7 @@
 // Side-by-side proxy benchmark: direct upstream vs nginx reverse proxy vs the Jirachi shield
 // (inspection on, block mode, decision log to a file), same wrk requests, fronts interleaved.
 // Usage (root, nginx + wrk installed): node bench/proxy.mjs [--pin|--nopin] [--rounds N] [--duration S]
-//        [--workers N] [--fronts "direct nginx node-tcp node-raw node-undici shield-off shield"] [--workloads "get post c1"] [--out FILE.jsonl]
+//        [--workers N] [--fronts "direct nginx node-tcp node-raw node-raw-spin node-rawsrv node-undici shield-off shield"] [--spin-us N] [--workloads "get post c1"] [--out FILE.jsonl]
 // Reports req/s, p50/p99, and server CPU µs per request (front + upstream processes, from /proc).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, appendFileSync, existsSync } from 'node:fs';
@@ -28,8 +28,9 @@ const WORKERS = opt('--workers', PIN ? '1' : '2');
 const FRONTS = opt('--fronts', 'direct nginx shield shield-off').split(/\s+/);
 const WORKLOADS = opt('--workloads', 'get post c1').split(/\s+/);
 const OUT = opt('--out', null);
+const SPIN_US = Number(opt('--spin-us', 50));
 const LUA = opt('--lua', '/work/shared/bench/proxy/wrk-req.lua');
-const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186, 'node-raw': 18187, 'node-tcp': 18188, 'node-rawsrv': 18189 };
+const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186, 'node-raw': 18187, 'node-tcp': 18188, 'node-rawsrv': 18189, 'node-raw-spin': 18190 };
 const SERVER_CPUS = PIN ? '1' : '0,1';
 const WRK_CPUS = PIN ? '0' : '0,1';
 const dir = mkdtempSync(join(tmpdir(), 'jirachi-bench-'));
@@ -95,6 +96,8 @@ const fronts = {
   'node-tcp': { port: PORTS['node-tcp'] },
   // node-raw without node:http (requests parsed by hand): what node:http's server side costs.
   'node-rawsrv': { port: PORTS['node-rawsrv'] },
+  // node-raw plus a busy wait of --spin-us (default 50) per request: how added CPU per request becomes added latency here.
+  'node-raw-spin': { port: PORTS['node-raw-spin'] },
 };
 
 async function main() {
@@ -120,9 +123,9 @@ async function main() {
     const atk = await fetch(`http://127.0.0.1:${PORTS.shield}/?q=1'%20OR%20'1'='1'%20--`);
     if (atk.status !== 403) throw new Error(`shield did not block the sanity attack (${atk.status})`);
   }
-  for (const [name, file] of [['node-raw', 'node-raw-proxy.mjs'], ['node-tcp', 'node-tcp-pipe.mjs'], ['node-rawsrv', 'node-raw-server-proxy.mjs']]) {
+  for (const [name, file, extra] of [['node-raw', 'node-raw-proxy.mjs', []], ['node-raw-spin', 'node-raw-proxy.mjs', [String(SPIN_US)]], ['node-tcp', 'node-tcp-pipe.mjs', []], ['node-rawsrv', 'node-raw-server-proxy.mjs', []]]) {
     if (!FRONTS.includes(name)) continue;
-    const p = start(name, process.execPath, [join(root, 'bench/ref', file), String(PORTS[name]), String(PORTS.upstream)]);
+    const p = start(name, process.execPath, [join(root, 'bench/ref', file), String(PORTS[name]), String(PORTS.upstream), ...extra]);
     await waitHttp(PORTS[name]);
     fronts[name].pgids = () => [up.pid, p.pid];
   }

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // Reference front for bench/proxy.mjs: the least a Node HTTP proxy can do here — node:http server,
 // raw pooled upstream sockets, Content-Length answers only, no checks, no log. Not for production.
-// Usage: node bench/ref/node-raw-proxy.mjs PORT UPSTREAM_PORT
+// Usage: node bench/ref/node-raw-proxy.mjs PORT UPSTREAM_PORT [SPIN_US]
+// SPIN_US: a busy wait of that many µs per request before forwarding (a stand-in for inspection work
+// with a tiny cache footprint), to measure how added per-request CPU turns into added latency.
 import http from 'node:http';
 import net from 'node:net';
 
-const [port, upPort] = process.argv.slice(2).map(Number);
+const [port, upPort, spinUs = 0] = process.argv.slice(2).map(Number);
+const spin = () => { if (spinUs <= 0) return; const end = process.hrtime.bigint() + BigInt(Math.round(spinUs * 1000)); while (process.hrtime.bigint() < end); };
 const pool = [];
 const CRLF2 = Buffer.from('\r\n\r\n');
 const getUp = (cb) => { const s = pool.pop(); if (s) return cb(s); const u = net.connect(upPort, '127.0.0.1'); u.setNoDelay(true); u.once('connect', () => cb(u)); };
@@ -19,6 +22,7 @@ http.createServer((req, res) => {
     const rh = req.rawHeaders;
     for (let i = 0; i < rh.length; i += 2) { const l = rh[i].toLowerCase(); if (l !== 'connection' && l !== 'keep-alive') head += `${rh[i]}: ${rh[i + 1]}\r\n`; }
     head += `x-forwarded-for: ${req.socket.remoteAddress}\r\n\r\n`;
+    spin();
     getUp((u) => {
       let rb = null;
       const onData = (d) => {
