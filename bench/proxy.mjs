@@ -138,11 +138,13 @@ async function main() {
   for (let r = 1; r <= ROUNDS; r++) for (const w of WORKLOADS) for (const f of FRONTS) {
     const fr = fronts[f];
     wrk(fr.port, w, WARMUP);
+    // Other jobs on this shared box move the numbers (at -c1 most): each row records the 1-minute load.
+    const load1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
     const c0 = cpuTicks(fr.pgids());
     const res = wrk(fr.port, w, DURATION);
     const c1 = cpuTicks(fr.pgids());
     const cpuUs = ((c1 - c0) * 10_000) / Math.max(1, res.requests);
-    const row = { front: f, workload: w, round: r, pin: PIN, workers: f.startsWith('shield') ? WORKERS : f === 'nginx' ? nginxWorkers : 1, rps: Math.round(res.rps), p50_ms: res.lat_p50_us / 1000, p99_ms: res.lat_p99_us / 1000, cpu_us_per_req: Math.round(cpuUs * 10) / 10, errors: res.err_connect + res.err_read + res.err_write + res.err_status + res.err_timeout, requests: res.requests };
+    const row = { front: f, workload: w, round: r, pin: PIN, workers: f.startsWith('shield') ? WORKERS : f === 'nginx' ? nginxWorkers : 1, rps: Math.round(res.rps), p50_ms: res.lat_p50_us / 1000, p99_ms: res.lat_p99_us / 1000, cpu_us_per_req: Math.round(cpuUs * 10) / 10, errors: res.err_connect + res.err_read + res.err_write + res.err_status + res.err_timeout, requests: res.requests, load1 };
     rows.push(row);
     console.error(JSON.stringify(row));
     if (OUT) appendFileSync(OUT, JSON.stringify(row) + '\n');
@@ -162,7 +164,20 @@ function summarize(rows) {
     for (const f of FRONTS) {
       console.log(`| ${f} | ${Math.round(med(f, 'rps'))} | ${(med(f, 'rps') / nginxRps).toFixed(2)} | ${med(f, 'p50_ms').toFixed(3)} | ${med(f, 'p99_ms').toFixed(2)} | ${med(f, 'cpu_us_per_req').toFixed(1)} | ${rows.filter((r) => r.front === f && r.workload === w).reduce((a, r) => a + r.errors, 0)} |`);
     }
-    if (w === 'c1' && FRONTS.includes('shield') && FRONTS.includes('direct')) console.log(`\nadded p50 at c1: shield ${(med('shield', 'p50_ms') - med('direct', 'p50_ms')).toFixed(3)} ms, shield-off ${FRONTS.includes('shield-off') ? (med('shield-off', 'p50_ms') - med('direct', 'p50_ms')).toFixed(3) : 'n/a'} ms, nginx ${FRONTS.includes('nginx') ? (med('nginx', 'p50_ms') - med('direct', 'p50_ms')).toFixed(3) : 'n/a'} ms`);
+    if (w === 'c1' && FRONTS.includes('direct')) {
+      // Added p50 per round (each front minus direct in the same round), then the median and range over rounds.
+      const added = (f) => {
+        const per = [];
+        for (let r = 1; r <= ROUNDS; r++) {
+          const a = rows.find((x) => x.front === f && x.workload === w && x.round === r), d = rows.find((x) => x.front === 'direct' && x.workload === w && x.round === r);
+          if (a && d) per.push(a.p50_ms - d.p50_ms);
+        }
+        return per.length ? `${median(per).toFixed(3)} ms (rounds ${Math.min(...per).toFixed(3)}…${Math.max(...per).toFixed(3)})` : 'n/a';
+      };
+      console.log(`\nadded p50 at c1 over direct: ${FRONTS.filter((f) => f !== 'direct').map((f) => `${f} ${added(f)}`).join(', ')}`);
+    }
+    const loads = rows.filter((r) => r.workload === w).map((r) => r.load1);
+    console.log(`load average (1 min) during these rows: ${Math.min(...loads).toFixed(2)}…${Math.max(...loads).toFixed(2)}`);
   }
 }
 
