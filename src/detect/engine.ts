@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Detector, Finding, InspectContext, RequestView } from '../core/index.js';
 import { parseRequest } from './parts.js';
 import { runSignatures } from './registry.js';
-import { featurizeParsed, inertForModel, loadModelFile, modelScorer, modelThreshold, type ModelFile } from './ml/index.js';
+import { FEATURE_DIM, featurizeParsed, inertForModel, loadModelFile, modelScorer, modelThreshold, type ModelFile } from './ml/index.js';
 import { AttackMemory } from './memory.js';
 
 /** Options of createEngine. */
@@ -69,6 +69,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const score = model ? modelScorer(model) : undefined;
   const memory = new AttackMemory(options.memoryPath);
   const onlyModel = options.onlyModel === true;
+  // Feature buffer reused by every request (inspect is synchronous; the scorer does not keep it).
+  const features = new Float32Array(FEATURE_DIM);
   return {
     id: 'engine',
     modelStatus,
@@ -83,7 +85,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           // An inert request gets at most a 2-point notice from the model, which changes nothing
           // unless the signatures already hold 3 points: skip featurization then.
           if (!inert || onlyModel || sigs.reduce((a, f) => a + f.score, 0) >= 3) {
-            const f = modelFinding(score(featurizeParsed(parsed, sigs)), thr, inert);
+            const f = modelFinding(score(featurizeParsed(parsed, sigs, features)), thr, inert);
             if (f) out.push(f);
           }
         }
@@ -95,7 +97,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
     modelProbability(view: RequestView): number | undefined {
       if (!score) return undefined;
-      try { const parsed = parseRequest(view); return score(featurizeParsed(parsed, runSignatures(parsed, view, 64))); } catch { return undefined; }
+      try { const parsed = parseRequest(view); return score(featurizeParsed(parsed, runSignatures(parsed, view, 64), features)); } catch { return undefined; }
     },
     remember(view: RequestView, label: string): void { try { memory.add(parseRequest(view), label); } catch { /* bounded, best effort */ } },
     saveMemory(): string | undefined { return memory.save(); },
