@@ -44,3 +44,62 @@ test('appends to an existing file; beyond the queue bound lines are dropped and 
   assert.equal(got.length - 1 + b.lost, 2001, 'every line is either on disk or counted as lost');
   assert.ok(accepted >= got.length - 1);
 });
+
+// Pipe tests: child processes write with LineFile(1) (stdout), as `log.decisions: '-'` does.
+const CHILD = (n: number, tag: string, pad: number): string => `import(${JSON.stringify(new URL('./line-file.js', import.meta.url).href)}).then(async ({ LineFile }) => {
+    const f = new LineFile(1, { atomicBytes: 4096, flushMs: 5, maxQueuedBytes: 4 * 1024 * 1024 });
+    for (let i = 0; i < ${n}; i++) {
+      f.append(JSON.stringify({ tag: ${JSON.stringify(tag)}, i, pad: 'x'.repeat(${pad} + (i * 37) % 1500) }));
+      if (i % 200 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await f.close();
+    process.stderr.write('lost=' + f.lost + '\\n');
+  });`.replace(/\n\s*/g, ' ');
+
+test('two writers sharing one stdout pipe never splice each other\'s lines (writes cut at line ends, at most 4 KiB)', async () => {
+  const { spawn } = await import('node:child_process');
+  const script = (tag: string): string => `${JSON.stringify(process.execPath)} -e ${JSON.stringify(CHILD(3000, tag, 500))}`;
+  // A slow reader (reads in small pieces) makes the writers' batches meet in the pipe.
+  const p = spawn('bash', ['-c', `{ ${script('A')} & ${script('B')} & wait; } | ${JSON.stringify(process.execPath)} -e "process.stdin.on('data', (d) => { process.stdout.write(d); process.stdin.pause(); setTimeout(() => process.stdin.resume(), 1); })"`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = ''; let err = '';
+  p.stdout.setEncoding('utf8'); p.stdout.on('data', (d: string) => { out += d; });
+  p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const code = await new Promise<number | null>((r) => p.on('close', r));
+  assert.equal(code, 0, err);
+  const lines = out.split('\n').filter((l) => l !== '');
+  let bad = 0; const seen = { A: 0, B: 0 } as Record<string, number>;
+  for (const l of lines) { try { const j = JSON.parse(l) as { tag: string }; seen[j.tag]!++; } catch { bad++; } }
+  assert.equal(bad, 0, 'spliced lines');
+  assert.deepEqual(seen, { A: 3000, B: 3000 });
+  assert.deepEqual(err.trim().split('\n').sort(), ['lost=0', 'lost=0']);
+});
+
+test('a stdout reader that goes away costs counted lines, never the writer (EPIPE)', async () => {
+  const { spawn } = await import('node:child_process');
+  const p = spawn(process.execPath, ['-e', CHILD(20_000, 'C', 200)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = ''; let got = 0;
+  p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  p.stdout.on('data', (d: Buffer) => { got += d.length; if (got > 64 * 1024) p.stdout.destroy(); });
+  const code = await new Promise<number | null>((r) => p.on('close', r));
+  assert.equal(code, 0, err);
+  const lost = Number(/lost=(\d+)/.exec(err)?.[1] ?? 'NaN');
+  assert.ok(lost > 0 && lost < 20_000, `lost=${lost}`);
+});
+
+test('a stdout reader that stops reading: the queue stays bounded and the overflow is counted', async () => {
+  const { spawn } = await import('node:child_process');
+  // The child appends 40 MB into a 4 MiB queue while nobody reads; then the reader drains everything.
+  const p = spawn(process.execPath, ['-e', CHILD(20_000, 'D', 2000)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = ''; let lines = 0;
+  p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  p.stdout.pause();
+  await new Promise((r) => setTimeout(r, 1500));
+  p.stdout.setEncoding('utf8');
+  p.stdout.on('data', (d: string) => { for (const c of d) if (c === '\n') lines++; });
+  p.stdout.resume();
+  const code = await new Promise<number | null>((r) => p.on('close', r));
+  assert.equal(code, 0, err);
+  const lost = Number(/lost=(\d+)/.exec(err)?.[1] ?? 'NaN');
+  assert.ok(lost > 0, `lost=${lost}`);
+  assert.equal(lines + lost, 20_000);
+});

@@ -11,6 +11,12 @@ export interface LineFileOptions {
   readonly maxQueuedBytes?: number;
   /** Batches go out at least this often (default 20 ms). */
   readonly flushMs?: number;
+  /**
+   * Write at most this many bytes per write(2), cut at line ends (4096 for pipes: writes up to
+   * PIPE_BUF are atomic, so cluster workers sharing stdout never splice lines; a single longer line
+   * still goes out whole, in one write). Default: whole batches.
+   */
+  readonly atomicBytes?: number;
 }
 
 /**
@@ -22,6 +28,10 @@ export interface LineFileOptions {
  */
 export class LineFile {
   private readonly fd: number;
+  private readonly ownsFd: boolean;
+  private readonly atomic: number;
+  /** The last write failed after part of a line: the next batch starts with a newline so no line is glued to the fragment. */
+  private torn = false;
   private readonly size: number;
   private readonly maxQueued: number;
   private readonly flushMs: number;
@@ -38,10 +48,17 @@ export class LineFile {
   /** Lines dropped or failed to write (including lines appended after close). */
   lost = 0;
 
-  /** Opens (creating directories and the file, mode 0640) for appending. Throws if the file cannot be opened. */
-  constructor(path: string, o: LineFileOptions = {}) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'a', 0o640);
+  /**
+   * Opens `target` (creating directories and the file, mode 0640) for appending, or writes to an
+   * already open descriptor (e.g. 1 for stdout; not closed by close()). Throws if the file cannot be opened.
+   */
+  constructor(target: string | number, o: LineFileOptions = {}) {
+    if (typeof target === 'number') { this.fd = target; this.ownsFd = false; } else {
+      mkdirSync(dirname(target), { recursive: true });
+      this.fd = openSync(target, 'a', 0o640);
+      this.ownsFd = true;
+    }
+    this.atomic = o.atomicBytes ?? Infinity;
     this.size = o.bufferBytes ?? 256 * 1024;
     this.maxQueued = o.maxQueuedBytes ?? 64 * 1024 * 1024;
     this.flushMs = o.flushMs ?? 20;
@@ -87,7 +104,7 @@ export class LineFile {
     this.flush();
     this.closed = true;
     if (this.writing) await new Promise<void>((r) => this.idleWaiters.push(r));
-    try { closeSync(this.fd); } catch { /* already closed */ }
+    if (this.ownsFd) try { closeSync(this.fd); } catch { /* already closed */ }
   }
 
   private appendLarge(line: string): boolean {
@@ -113,15 +130,58 @@ export class LineFile {
     }
     this.writing = true;
     let off = 0;
+    const done = (): void => {
+      this.queuedBytes -= item.len;
+      if (item.pooled) { if (this.spare === null) this.spare = item.buf; }
+      this.writeNext();
+    };
     const step = (): void => {
-      write(this.fd, item.buf, off, item.len - off, null, (e, n) => {
-        if (e) this.lost += item.lines;
-        else if ((off += n) < item.len) { step(); return; }
-        this.queuedBytes -= item.len;
-        if (item.pooled) { if (this.spare === null) this.spare = item.buf; }
-        this.writeNext();
+      if (this.torn) {
+        write(this.fd, NEWLINE, 0, 1, null, (e) => {
+          if (e && isFull(e)) { setTimeout(step, 2); return; }
+          if (e) { this.lost += countLines(item.buf, off, item.len); done(); return; }
+          this.torn = false;
+          step();
+        });
+        return;
+      }
+      const end = chunkEnd(item.buf, off, item.len, this.atomic);
+      write(this.fd, item.buf, off, end - off, null, (e, n) => {
+        if (e) {
+          // A non-blocking pipe that is full: try again shortly (the queue bound caps memory meanwhile).
+          if (isFull(e)) { setTimeout(step, 2); return; }
+          this.lost += countLines(item.buf, off, item.len);
+          if (off > 0 && item.buf[off - 1] !== 10) this.torn = true;
+          done();
+          return;
+        }
+        if ((off += n) < item.len) { step(); return; }
+        done();
       });
     };
     step();
   }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** A non-blocking descriptor (a pipe libuv made non-blocking) with no room right now. */
+function isFull(e: NodeJS.ErrnoException): boolean {
+  return e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK';
+}
+
+/** Lines that start in buf[from, to) (a line cut by a failed write counts as lost). */
+function countLines(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (buf[i] === 10) n++;
+  return n;
+}
+
+/** End of the next write from `off`: at most `max` bytes ending at a newline, or one whole longer line. */
+function chunkEnd(buf: Buffer, off: number, len: number, max: number): number {
+  if (len - off <= max) return len;
+  const cut = buf.lastIndexOf(10, off + max - 1);
+  if (cut >= off) return cut + 1;
+  const next = buf.indexOf(10, off + max);
+  return next < 0 || next >= len ? len : next + 1;
 }

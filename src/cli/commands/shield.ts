@@ -19,6 +19,8 @@ const say = (l: string): void => { process.stderr.write(`jirachi: ${l}\n`); };
 
 /** Waits for SIGTERM/SIGINT (then stops) and SIGHUP (then reloads). Resolves to the exit code. */
 function serveUntilSignalled(reload: () => string[] | Promise<string[]>, stop: () => Promise<void>): Promise<number> {
+  // A reader of stdout that goes away (EPIPE) must not take the shield down; the decision log counts its lost lines.
+  process.stdout.on('error', () => { /* reader gone */ });
   process.on('SIGHUP', () => {
     void Promise.resolve(reload()).then((errors) => { for (const e of errors) say(`reload refused: ${e}`); });
   });
