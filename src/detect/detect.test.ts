@@ -36,6 +36,13 @@ for (const c of data.attack) {
   });
 }
 
+test('query-only rules: a line break starting a new query parameter (crlf-004), not a multi-line text', () => {
+  const rules = (q: string): string[] => sigs.inspect(makeRequestView({ path: '/get', query: q, headers: { host: 'a' } }), ctx).map((f) => f.rule);
+  assert.ok(rules('a=test%0Dnext=more').includes('crlf-004'));
+  assert.ok(rules('a=test%0A%0Dnext=more').includes('crlf-004'));
+  assert.ok(!rules('q=For%20example%2C%20if%0D%0A1mu%3D1pt%20is%20used').includes('crlf-004'));
+});
+
 test('benign cases stay below the threshold (signatures and shipped model)', () => {
   const full = createEngine();
   for (const c of data.benign) {
