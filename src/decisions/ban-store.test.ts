@@ -1,7 +1,7 @@
 // BanStore: persistence across instances, TTL sweep, mirrors kept in step, corrupt files refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../core/index.js';
@@ -51,6 +51,42 @@ test('corrupt ban file is refused with a reason', (t) => {
   writeFileSync(file, '{oops');
   const r2 = new BanStore({ file }).load();
   assert.equal(r2.ok, false);
+  if (!r2.ok) assert.ok(r2.error.includes(file), r2.error);
+});
+
+test('a corrupt (e.g. empty) ban file under set-aside is moved away, said, and the store starts empty and writable', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-bans-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'bans.json');
+  writeFileSync(file, '');
+  const said: string[] = [];
+  const s = new BanStore({ file, onCorrupt: 'set-aside', onError: (m) => said.push(m), clock: new ManualClock(1234) });
+  assert.deepEqual(s.load(), { ok: true, value: 0 });
+  assert.match(said.join('\n'), /corrupt.*moved to .*bans\.json\.corrupt-1234/);
+  assert.deepEqual(readdirSync(dir).sort(), ['bans.json.corrupt-1234']);
+  assert.ok(s.add('198.18.0.9', { ttlMs: null, reason: 'manual', source: 'manual' }).ok);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).bans.length, 1);
+  // No temp file is left behind by a write.
+  assert.deepEqual(readdirSync(dir).sort(), ['bans.json', 'bans.json.corrupt-1234']);
+});
+
+test('a large bans.static list is applied with one file write, not one per entry', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-bans-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'bans.json');
+  const s = new BanStore({ file });
+  let writes = 0;
+  const persist = (s as unknown as { persist: () => void }).persist.bind(s);
+  (s as unknown as { persist: () => void }).persist = () => { writes++; persist(); };
+  const targets = Array.from({ length: 3000 }, (_, i) => `198.18.${i >> 8}.${i & 255}`);
+  s.syncConfigBans(targets);
+  assert.equal(writes, 1);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).bans.length, 3000);
+  s.syncConfigBans(targets.slice(0, 10));
+  assert.equal(writes, 2);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).bans.length, 10);
+  s.syncConfigBans(targets.slice(0, 10));
+  assert.equal(writes, 2, 'nothing changed: no write');
 });
 
 test('auto-ban triggers at N blocks inside the window only', () => {

@@ -1,6 +1,7 @@
 // BanStore: the authoritative ban list. TTL, atomic persistence, mirrors (e.g. the kernel) kept in step.
 
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { err, ok, systemClock, type Clock, type Result } from '../core/index.js';
 import { canonicalTarget } from './address.js';
@@ -24,6 +25,12 @@ export interface BanStoreOptions {
    * Default 250 ms; `flush()` writes what is pending (call it on shutdown).
    */
   readonly persistDelayMs?: number;
+  /**
+   * A ban file that does not parse (e.g. emptied by a crash on a filesystem without ordered
+   * writes): 'refuse' (default) makes load() an error naming the file; 'set-aside' renames it to
+   * `<file>.corrupt-<time>`, reports it, and starts without those bans (the shield's fail-open choice).
+   */
+  readonly onCorrupt?: 'refuse' | 'set-aside';
 }
 
 /** What the file holds. */
@@ -71,7 +78,13 @@ export class BanStore {
       return err(`cannot read ban file ${this.opts.file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
     const parsed = parseBanFile(text);
-    if (!parsed.ok) return parsed;
+    if (!parsed.ok) {
+      if (this.opts.onCorrupt !== 'set-aside') return err(`${this.opts.file}: ${parsed.error}`);
+      const aside = `${this.opts.file}.corrupt-${this.clock.now()}`;
+      try { renameSync(this.opts.file, aside); } catch (e) { return err(`${this.opts.file}: ${parsed.error}; cannot set it aside: ${(e as NodeJS.ErrnoException).code ?? String(e)}`); }
+      this.report(`ban file ${this.opts.file} is corrupt (${parsed.error}); moved to ${aside}, starting without its bans`);
+      return ok(0);
+    }
     const now = this.clock.now();
     let n = 0;
     for (const b of parsed.value) if (b.expiresAt === null || b.expiresAt > now) { this.mem.add(b); n++; }
@@ -91,7 +104,7 @@ export class BanStore {
     const r = this.mem.add(ban);
     if (!r.ok) return r;
     for (const m of this.mirrors) { const x = m.add(ban); if (!x.ok) this.report(`ban mirror ${m.name}: ${x.error}`); }
-    if (o.source === 'auto') this.persistSoon(); else this.persist();
+    if (this.batching) this.dirty = true; else if (o.source === 'auto') this.persistSoon(); else this.persist();
     return ok(ban);
   }
 
@@ -100,7 +113,7 @@ export class BanStore {
     const r = this.mem.remove(target);
     if (!r.ok) return r;
     for (const m of this.mirrors) { const x = m.remove(target); if (!x.ok) this.report(`ban mirror ${m.name}: ${x.error}`); }
-    if (r.value) this.persist();
+    if (r.value) { if (this.batching) this.dirty = true; else this.persist(); }
     return r;
   }
 
@@ -126,10 +139,20 @@ export class BanStore {
   syncConfigBans(targets: readonly string[]): void {
     const want = new Set<string>();
     for (const t of targets) { const c = canonicalTarget(t); if (c.ok) want.add(c.value); }
-    for (const b of this.list()) if (b.source === 'config' && !want.has(b.target)) this.remove(b.target);
-    const have = new Set(this.list().filter((b) => b.source === 'config').map((b) => b.target));
-    for (const t of want) if (!have.has(t)) this.add(t, { ttlMs: null, reason: 'config', source: 'config' });
+    // One file write for the whole set (a threat feed of thousands of lines was one rewrite per line).
+    this.batching = true;
+    try {
+      for (const b of this.list()) if (b.source === 'config' && !want.has(b.target)) this.remove(b.target);
+      const have = new Set(this.list().filter((b) => b.source === 'config').map((b) => b.target));
+      for (const t of want) if (!have.has(t)) this.add(t, { ttlMs: null, reason: 'config', source: 'config' });
+    } finally {
+      this.batching = false;
+    }
+    if (this.dirty) { this.dirty = false; this.persist(); }
   }
+
+  private batching = false;
+  private dirty = false;
 
   /** Drops expired bans from memory, mirrors and the file. Returns how many lapsed. */
   sweep(): number {
@@ -152,6 +175,7 @@ export class BanStore {
   flush(): void { if (this.pending) this.persist(); }
 
   private pending: NodeJS.Timeout | null = null;
+  private failures = 0;
 
   private persistSoon(): void {
     if (this.opts.file === null || this.pending) return;
@@ -164,14 +188,35 @@ export class BanStore {
     const file = this.opts.file;
     if (file === null) return;
     const body: BanFile = { format: 'jirachi-bans', version: 1, bans: this.list() };
-    const tmp = `${file}.${process.pid}.tmp`;
+    // A temp name no other process picks (pids repeat across containers sharing a state dir).
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(tmp, JSON.stringify(body, null, 1), { mode: 0o600 });
+      writeDurably(tmp, JSON.stringify(body, null, 1));
       renameSync(tmp, file);
+      syncDir(dirname(file));
+      this.failures = 0;
     } catch (e) {
-      this.report(`cannot persist bans to ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; retrying`);
+      try { unlinkSync(tmp); } catch { /* never created */ }
+      // Said on the first failure and then every 40th retry (~10 s), not every 250 ms.
+      if (this.failures++ % 40 === 0) this.report(`cannot persist bans to ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; retrying`);
       this.persistSoon();
     }
   }
+}
+
+/** Writes `text` to a new file (mode 0600) and fsyncs it, so a rename after it never exposes an empty file. */
+function writeDurably(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    const b = Buffer.from(text, 'utf8');
+    for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+    fsyncSync(fd);
+  } finally { closeSync(fd); }
+}
+
+/** Fsyncs a directory so a rename in it survives a power loss (best effort: some filesystems refuse). */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try { fd = openSync(dir, 'r'); fsyncSync(fd); } catch { /* not supported here */ } finally { if (fd !== undefined) closeSync(fd); }
 }

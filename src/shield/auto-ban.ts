@@ -22,7 +22,7 @@ export function applyAutoBan(ip: string, autoBan: AutoBan, bans: BanStore, auto:
 /**
  * Opens the authoritative ban store: the kernel mirror when `kernel.enabled` (its failure is said and
  * the store runs without it), the ban file under `stateDir`, and the config's static bans.
- * A corrupt ban file is an error value.
+ * A corrupt ban file is an error value under `failMode: closed`; under `open` it is set aside (said).
  */
 export async function openBanStore(cfg: ShieldConfig, kernelFactory: ((cfg: ShieldConfig) => Promise<Result<BlocklistBackend, string>>) | undefined, say: (l: string) => void): Promise<Result<BanStore, string>> {
   const mirrors: BlocklistBackend[] = [];
@@ -31,7 +31,8 @@ export async function openBanStore(cfg: ShieldConfig, kernelFactory: ((cfg: Shie
     if (k.ok) { mirrors.push(k.value); say(`kernel blocklist: bans mirrored to ${cfg.kernel.pinDir}`); }
     else say(`kernel blocklist ${k.error}; running with the user-space blocklist only`);
   }
-  const bans = new BanStore({ file: join(cfg.stateDir, 'bans.json'), mirrors, onError: say });
+  // A corrupt ban file: fail-closed refuses to start (naming the file); fail-open sets it aside and starts.
+  const bans = new BanStore({ file: join(cfg.stateDir, 'bans.json'), mirrors, onError: say, onCorrupt: cfg.failMode === 'open' ? 'set-aside' : 'refuse' });
   const loaded = bans.load();
   if (!loaded.ok) return err(loaded.error);
   bans.syncConfigBans(cfg.bans.static);
