@@ -1,6 +1,6 @@
 // Client IP: the socket peer, or, behind trusted proxies, the first untrusted X-Forwarded-For hop.
 
-import type { Allowlist } from '../decisions/index.js';
+import { canonicalTarget, type Allowlist } from '../decisions/index.js';
 
 /**
  * Returns the client address. If the peer is a trusted proxy, walks X-Forwarded-For from the right,
@@ -20,4 +20,15 @@ export function resolveClientIp(peer: string | undefined, xff: string | undefine
 
 function unmap(a: string): string {
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+/**
+ * The rate-limit key of a client address: an IPv4 address itself, an IPv6 address its /64 (one
+ * subscriber usually holds a whole /64, so per-address buckets would let it rotate through 2^64
+ * fresh buckets and churn the tracked-IP table).
+ */
+export function rateKey(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const c = canonicalTarget(`${ip}/64`);
+  return c.ok ? c.value : ip;
 }

@@ -2,7 +2,7 @@
 export { Shield, type ShieldOptions } from './shield.js';
 export { buildSnapshot, type ShieldSnapshot, type ShieldContext } from './context.js';
 export { checkFraming, type FramingError } from './framing.js';
-export { resolveClientIp } from './client-ip.js';
+export { rateKey, resolveClientIp } from './client-ip.js';
 export { RateAuthority, RateLimiter, type RateResult } from './rate-limit.js';
 export { upstreamHeaders, downstreamRawHeaders } from './headers.js';
 export { redactSecrets, requestSample } from './redact.js';

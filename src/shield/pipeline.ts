@@ -8,7 +8,7 @@ import { headerPairs, type RequestView } from '../core/index.js';
 import { decide, matchRoute, type RoutePolicy } from '../policy/index.js';
 import { isoNow, publishProtocolError, publishVerdict, type VerdictEvent } from '../telemetry/index.js';
 import { bodyEncodingError, continueBody, isInspectableType, readBodyPrefix } from './body.js';
-import { resolveClientIp } from './client-ip.js';
+import { rateKey, resolveClientIp } from './client-ip.js';
 import type { ShieldContext } from './context.js';
 import type { ForwardOutcome } from './forward.js';
 import { applyAutoBan } from './auto-ban.js';
@@ -80,7 +80,7 @@ async function pipeline(ctx: ShieldContext, req: IncomingMessage, res: ServerRes
       return;
     }
     if (cfg.rateLimit.enabled) {
-      const r = ctx.rateLimiter.take(tr.clientIp, Date.now());
+      const r = ctx.rateLimiter.take(rateKey(tr.clientIp), Date.now());
       if (!r.allowed) {
         tr.decision = { ...CLEAN(cfg.mode, 'rate-limited'), verdict: 'RATE_LIMIT' };
         respondError(res, { status: 429, id: tr.id, json: wantsJson(req), code: 'rate_limited', title: 'Too many requests', text: 'Slow down and retry later.', retryAfterS: r.retryAfterS });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Allowlist } from '../decisions/index.js';
-import { checkFraming, resolveClientIp, RateLimiter, RateAuthority, upstreamHeaders, downstreamRawHeaders, redactSecrets, requestSample } from './index.js';
+import { checkFraming, rateKey, resolveClientIp, RateLimiter, RateAuthority, upstreamHeaders, downstreamRawHeaders, redactSecrets, requestSample } from './index.js';
 
 test('framing: only plain chunked TE on HTTP/1.1, one Host, origin-form targets', () => {
   assert.equal(checkFraming('1.1', '/a?b', ['Host', 'x', 'Transfer-Encoding', 'chunked']), null);
@@ -12,6 +12,14 @@ test('framing: only plain chunked TE on HTTP/1.1, one Host, origin-form targets'
   assert.equal(checkFraming('1.1', '/a', ['Host', 'x', 'host', 'y'])?.code, 'host-duplicate');
   assert.equal(checkFraming('1.1', 'http://evil/', ['Host', 'x'])?.code, 'target-form');
   assert.equal(checkFraming('1.1', '*', ['Host', 'x'])?.code, 'target-form');
+});
+
+test('rate-limit keys: an IPv4 address itself, an IPv6 address its /64', () => {
+  assert.equal(rateKey('198.18.0.7'), '198.18.0.7');
+  assert.equal(rateKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(rateKey('2001:db8:1:2:ffff:ffff:ffff:ffff'), rateKey('2001:db8:1:2::9'));
+  assert.notEqual(rateKey('2001:db8:1:3::1'), rateKey('2001:db8:1:2::1'));
+  assert.equal(rateKey('::1'), '::/64');
 });
 
 test('client IP: XFF believed only from trusted proxies, rightmost untrusted hop', () => {

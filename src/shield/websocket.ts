@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { headerPairs, type RequestView } from '../core/index.js';
 import { decide, matchRoute } from '../policy/index.js';
 import { isoNow, publishProtocolError } from '../telemetry/index.js';
-import { resolveClientIp } from './client-ip.js';
+import { rateKey, resolveClientIp } from './client-ip.js';
 import type { ShieldContext } from './context.js';
 import { checkFraming } from './framing.js';
 import { upstreamHeaders } from './headers.js';
@@ -33,7 +33,7 @@ function checkHandshake(ctx: ShieldContext, req: IncomingMessage, ip: string): [
   const snap = ctx.snapshot;
   if (snap.allowlist.has(ip)) return null;
   if (ctx.bans.match(ip)) return [403, 'Forbidden'];
-  if (snap.config.rateLimit.enabled && !ctx.rateLimiter.take(ip, Date.now()).allowed) return [429, 'Too Many Requests'];
+  if (snap.config.rateLimit.enabled && !ctx.rateLimiter.take(rateKey(ip), Date.now()).allowed) return [429, 'Too Many Requests'];
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
