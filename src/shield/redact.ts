@@ -18,8 +18,22 @@ const SECRET_SUBSTRING = /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|a
 /** Short names that are secrets only as a whole word of the name (`key`, `sort_key`, `sig`, but not `design`). */
 const SECRET_WORDS = new Set(['key', 'code', 'sig', 'pin', 'sid', 'pw', 'mfa', 'tan', 'hmac', 'salt', 'iban', 'pan']);
 
+/** Names seen recently and their verdicts (the same few names come with every request). Bounded. */
+const nameMemo = new Map<string, boolean>();
+
 /** True when a parameter, JSON key, XML element or header name looks like it carries a secret. */
 export function isSecretName(name: string): boolean {
+  const known = nameMemo.get(name);
+  if (known !== undefined) return known;
+  const v = classifyName(name);
+  if (name.length <= 128) {
+    if (nameMemo.size >= 4096) nameMemo.clear();
+    nameMemo.set(name, v);
+  }
+  return v;
+}
+
+function classifyName(name: string): boolean {
   const lower = name.toLowerCase();
   if (SECRET_SUBSTRING.test(lower)) return true;
   // Words: split at non-alphanumerics and camelCase humps (`accessKey` → access, key).
@@ -28,17 +42,26 @@ export function isSecretName(name: string): boolean {
 }
 
 function decodeName(raw: string): string {
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
   try { return decodeURIComponent(raw.replace(/\+/g, ' ')); } catch { return raw; }
 }
 
 /** Redacts `name=value` pairs (query strings, form bodies, URL fragments) by name; the whole value goes. */
 export function redactPairs(text: string): string {
-  if (text === '') return text;
-  return text.split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    if (eq < 0) return pair;
-    return isSecretName(decodeName(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
-  }).join('&');
+  let out: string | undefined;
+  let from = 0;
+  // Walks the pairs without splitting; builds a new string only once a secret shows up.
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf('&', start);
+    if (end < 0) end = text.length;
+    const eq = text.indexOf('=', start);
+    if (eq >= 0 && eq < end && isSecretName(decodeName(text.slice(start, eq)))) {
+      out = (out ?? '') + text.slice(from, eq + 1) + REDACTED;
+      from = end;
+    }
+    start = end + 1;
+  }
+  return out === undefined ? text : out + text.slice(from);
 }
 
 // `name = value`, `name: value`, `"name": "value"`: a quoted value (escapes allowed, unterminated at
