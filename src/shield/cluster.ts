@@ -10,19 +10,31 @@ import { Metrics, type MetricsSnapshot } from '../telemetry/index.js';
 import { createAdminServer } from './admin.js';
 import { adminToken, listen } from './listen.js';
 import { applyAutoBan, openBanStore } from './auto-ban.js';
+import { applyBanMessage, BanFeed, Outbox, type BanMessage } from './cluster-bans.js';
 import { RateAuthority } from './rate-limit.js';
 import { Shield, type ShieldOptions } from './shield.js';
 
-/** Messages between primary and workers. */
-type ToWorker = { t: 'bans'; bans: Ban[] } | { t: 'reload' } | { t: 'shutdown' } | { t: 'metrics'; id: number } | { t: 'rate'; shares: Array<[string, number, number]> };
-type ToPrimary = { t: 'want-bans' } | { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; errors: string[] } | { t: 'rate'; used: Array<[string, number]> };
+/** Messages between primary and workers. Rate reports are numbered (`seq`); the answer names the report it answers. */
+type ToWorker = BanMessage | { t: 'reload'; id: number } | { t: 'shutdown' } | { t: 'metrics'; id: number } | { t: 'rate'; seq: number; shares: Array<[string, number, number]> };
+type ToPrimary = { t: 'want-bans' } | { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; id: number; errors: string[] } | { t: 'rate'; seq: number; used: Array<[string, number]> };
 
 /** How often a worker reports the rate-limit tokens it took to the primary. */
 const RATE_SYNC_MS = 50;
+/** Ban changes reach the workers at most this often (coalesced). */
+const BAN_PUSH_MS = 50;
+/**
+ * Messages the primary lets wait per worker before it skips what can be skipped (rate answers, ban
+ * deltas; a fresh ban list follows once the worker has caught up).
+ */
+const MAX_QUEUED = 32;
 
-/** Sends to a worker unless it is gone; a failed send (it died meanwhile) is not an error here. */
-function tell(w: Worker, m: ToWorker): void {
-  if (w.isConnected()) w.send(m, () => {});
+/** A worker's outbox; a send to a worker that died meanwhile is not an error here (its exit is handled). */
+function outboxFor(w: Worker): Outbox<ToWorker> {
+  return new Outbox<ToWorker>((m, done) => {
+    if (!w.isConnected()) return false;
+    try { w.send(m, () => done()); } catch { return false; }
+    return true;
+  }, MAX_QUEUED);
 }
 
 /** Number of workers a config asks for. */
@@ -53,12 +65,12 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
   const metrics = new Metrics();
   metrics.gauge('jirachi_active_bans', () => bans.list().length);
   const rates = new RateAuthority(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst, cfg.rateLimit.maxTrackedIps);
-  const workers = new Set<Worker>();
-  const broadcast = (m: ToWorker): void => { for (const w of workers) tell(w, m); };
-  const pushBans = (): void => broadcast({ t: 'bans', bans: bans.list() });
+  const workers = new Map<Worker, Outbox<ToWorker>>();
+  const broadcast = (m: ToWorker): void => { for (const out of workers.values()) out.send(m); };
+  const feed = new BanFeed(bans, BAN_PUSH_MS);
   let nextId = 1;
   const pending = new Map<number, { snaps: MetricsSnapshot[]; left: number; done: () => void }>();
-  let reloadWait: { left: number; errors: string[]; done: () => void } | null = null;
+  const reloadWaits = new Map<number, { left: number; errors: string[]; done: () => void }>();
   const scrape = (): Promise<string> => new Promise((resolve) => {
     const id = nextId++;
     const entry = { snaps: [] as MetricsSnapshot[], left: workers.size, done: () => { pending.delete(id); resolve(metrics.expose(entry.snaps)); } };
@@ -73,17 +85,20 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
     const w = cluster.fork({ JIRACHI_CLUSTER_WORKER: '1' });
     // A send racing a worker's death fails with EPIPE on the Worker: its exit is handled below.
     w.on('error', () => {});
-    workers.add(w);
+    const out = outboxFor(w);
+    workers.set(w, out);
     w.on('message', (m: ToPrimary) => {
-      // The worker asks for the ban list before it starts serving.
-      if (m.t === 'want-bans') tell(w, { t: 'bans', bans: bans.list() });
+      // The worker asks for the ban list before it starts serving; it gets the changes from then on.
+      if (m.t === 'want-bans') feed.follow(w.id, out);
       else if (m.t === 'ready') resolve();
       else if (m.t === 'blocked') {
-        if (cfg.bans.auto.enabled && applyAutoBan(m.ip, autoBan, bans, cfg.bans.auto, metrics, o.say)) pushBans();
+        if (cfg.bans.auto.enabled && applyAutoBan(m.ip, autoBan, bans, cfg.bans.auto, metrics, o.say)) feed.touched(m.ip);
       } else if (m.t === 'rate') {
-        if (cfg.rateLimit.enabled && Array.isArray(m.used)) tell(w, { t: 'rate', shares: rates.report(w.id, m.used, Date.now()) });
+        // Under backlog the answer is dropped: the worker keeps its share and its unanswered usage.
+        if (cfg.rateLimit.enabled && Array.isArray(m.used)) out.offer({ t: 'rate', seq: m.seq, shares: rates.report(w.id, m.used, Date.now()) });
       } else if (m.t === 'reloaded') {
-        if (reloadWait) { reloadWait.errors.push(...m.errors.map((e) => `worker ${w.process.pid}: ${e}`)); if (--reloadWait.left === 0) reloadWait.done(); }
+        const r = reloadWaits.get(m.id);
+        if (r) { r.errors.push(...m.errors.map((e) => `worker ${w.process.pid}: ${e}`)); if (--r.left === 0) r.done(); }
       } else if (m.t === 'metrics') {
         const p = pending.get(m.id);
         if (p) { p.snaps.push(m.snap); if (--p.left === 0) p.done(); }
@@ -91,6 +106,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
     });
     w.on('exit', (code) => {
       workers.delete(w);
+      feed.unfollow(w.id);
       reject(new Error(`worker exited with code ${code} before serving`));
       if (!stopping) {
         // Back off when replacements keep dying (e.g. the config or model file became invalid).
@@ -107,38 +123,49 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
     await Promise.all(Array.from({ length: workerCount(cfg) }, fork));
   } catch (e) {
     stopping = true;
-    for (const w of workers) w.kill();
+    for (const w of workers.keys()) w.kill();
     return err([(e as Error).message]);
   }
-  const sweep = setInterval(() => { if (bans.sweep() > 0) pushBans(); }, 1000);
+  // Workers drop lapsed bans themselves (each carries its expiry): nothing to send.
+  const sweep = setInterval(() => { if (bans.sweep() > 0) feed.lapsed(); }, 1000);
   sweep.unref();
-  const reload = async (): Promise<string[]> => {
+  const reloadOnce = async (): Promise<string[]> => {
     const n = loadConfig(o.configFile, o.overrides);
     if (!n.ok) return n.error.map(formatIssue);
     if (JSON.stringify(n.value.bans.auto) !== JSON.stringify(cfg.bans.auto)) autoBan = new AutoBan({ threshold: n.value.bans.auto.threshold, windowMs: n.value.bans.auto.windowSeconds * 1000 });
     if (JSON.stringify(n.value.admin) !== JSON.stringify(cfg.admin)) o.say('admin settings (address, token) change only on restart: the old token stays valid until then');
     cfg = n.value;
-    rates.reconfigure(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst);
+    rates.reconfigure(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst, cfg.rateLimit.maxTrackedIps);
     bans.syncConfigBans(cfg.bans.static);
-    pushBans();
-    // Answer only when every worker has swapped its snapshot (or said why it could not).
+    feed.resync();
+    // Answer only when every worker has swapped its snapshot (or said why it could not). Each reload
+    // has its own id, so a late confirmation of an earlier (timed-out) reload is not counted here.
+    const id = nextId++;
     const errors = await new Promise<string[]>((resolve) => {
-      const w = { left: workers.size, errors: [] as string[], done: () => { reloadWait = null; resolve(w.errors); } };
-      reloadWait = w;
+      const w = { left: workers.size, errors: [] as string[], done: () => { reloadWaits.delete(id); resolve(w.errors); } };
+      reloadWaits.set(id, w);
       if (w.left === 0) return w.done();
-      broadcast({ t: 'reload' });
-      setTimeout(() => { if (reloadWait === w) { w.errors.push(`${w.left} worker(s) did not confirm the reload within 10 s`); w.done(); } }, 10_000).unref();
+      broadcast({ t: 'reload', id });
+      setTimeout(() => { if (reloadWaits.get(id) === w) { w.errors.push(`${w.left} worker(s) did not confirm the reload within 10 s`); w.done(); } }, 10_000).unref();
     });
     o.say(errors.length ? `config reload incomplete: ${errors.join('; ')}` : `config reloaded in ${workers.size} workers (mode ${cfg.mode})`);
     return errors;
   };
+  // Reloads run one after another: a second request (SIGHUP, admin API) waits for the first and then
+  // reloads again, so both answer and the last config read wins.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (): Promise<string[]> => {
+    const r = reloading.then(reloadOnce, reloadOnce);
+    reloading = r;
+    return r;
+  };
   const admin = createAdminServer({
-    bans, metrics, say: o.say, reload, bansChanged: pushBans, metricsText: scrape,
+    bans, metrics, say: o.say, reload, bansChanged: () => feed.changed(), metricsText: scrape,
     status: () => ({ listen: cfg.listen, upstream: cfg.upstream, mode: cfg.mode, failMode: cfg.failMode, workers: workers.size, bans: bans.list().length }),
   }, adminToken(cfg, o.say));
   let adminAddr;
   try { adminAddr = await listen(admin, cfg.admin.listen); } catch (e) {
-    stopping = true; for (const w of workers) w.kill();
+    stopping = true; for (const w of workers.keys()) w.kill();
     return err([`cannot listen: ${(e as Error).message}`]);
   }
   return ok({
@@ -147,7 +174,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
       stopping = true;
       clearInterval(sweep);
       admin.close(); admin.closeAllConnections();
-      const exits = [...workers].map((w) => new Promise<void>((r) => { if (w.isDead()) r(); else w.once('exit', () => r()); }));
+      const exits = [...workers.keys()].map((w) => new Promise<void>((r) => { if (w.isDead()) r(); else w.once('exit', () => r()); }));
       broadcast({ t: 'shutdown' });
       await Promise.all(exits);
       bans.flush();
@@ -161,32 +188,45 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
  */
 export async function runWorker(opts: Omit<ShieldOptions, 'worker'>): Promise<number> {
   const send = (m: ToPrimary): void => { if (process.connected) process.send!(m); };
-  // Serve only once the primary's ban list is here, so no banned client slips through at start.
-  const initial = await new Promise<Ban[]>((resolve) => {
-    const onMsg = (m: ToWorker): void => { if (m.t === 'bans') { process.off('message', onMsg); resolve(m.bans); } };
-    process.on('message', onMsg);
-    send({ t: 'want-bans' });
+  // One listener from the start: ban changes that arrive while the shield starts are kept and applied
+  // in order after the first list, so none is lost (each is sent once).
+  let handle: ((m: ToWorker) => void) | null = null;
+  const early: ToWorker[] = [];
+  let initial: Ban[] | null = null;
+  let gotInitial = (): void => {};
+  process.on('message', (m: ToWorker) => {
+    if (handle) handle(m);
+    else if (initial === null && m.t === 'bans') { initial = m.bans; gotInitial(); }
+    else if (initial !== null) early.push(m);
   });
+  // Serve only once the primary's ban list is here, so no banned client slips through at start.
+  await new Promise<void>((resolve) => { gotInitial = resolve; send({ t: 'want-bans' }); });
   const started = await Shield.start({ ...opts, worker: { reportBlocked: (ip) => send({ t: 'blocked', ip }) } });
   if (!started.ok) { for (const l of started.error) process.stderr.write(`${l}\n`); return 1; }
   const s = started.value;
-  s.replaceBans(initial);
-  // Rate limits hold cluster-wide: report the tokens taken here, adopt the primary's balances.
+  s.replaceBans(initial ?? []);
+  // Rate limits hold cluster-wide: report the tokens taken here (numbered), adopt the primary's balances.
   const limiter = s.context.rateLimiter;
   limiter.trackUsage();
-  const rateSync = setInterval(() => { const used = limiter.drainUsage(); if (used.length) send({ t: 'rate', used }); }, RATE_SYNC_MS);
+  const rateSync = setInterval(() => { const r = limiter.drainReport(); if (r) send({ t: 'rate', seq: r.seq, used: r.used }); }, RATE_SYNC_MS);
   rateSync.unref();
   return new Promise((resolve) => {
-    process.on('message', (m: ToWorker) => {
-      if (m.t === 'bans') s.replaceBans(m.bans);
-      else if (m.t === 'rate') { const now = Date.now(); for (const [ip, tokens, share] of m.shares) limiter.applyShared(ip, tokens, now, share); }
-      else if (m.t === 'reload') { const e = s.reload(); send({ t: 'reloaded', errors: e }); }
-      else if (m.t === 'metrics') send({ t: 'metrics', id: m.id, snap: s.context.metrics.snapshot() });
+    handle = (m: ToWorker): void => {
+      if (m.t === 'bans' || m.t === 'ban-delta') applyBanMessage(s.context.bans, m, Date.now());
+      else if (m.t === 'rate') { if (Array.isArray(m.shares)) limiter.applyReply(m.seq, m.shares, Date.now()); }
+      else if (m.t === 'reload') {
+        const e = s.reload();
+        // The shield's own reload keeps the tracked-clients bound; a worker applies the new one here.
+        const rl = s.context.snapshot.config.rateLimit;
+        limiter.reconfigure(rl.ratePerSec, rl.burst, rl.maxTrackedIps);
+        send({ t: 'reloaded', id: m.id, errors: e });
+      } else if (m.t === 'metrics') send({ t: 'metrics', id: m.id, snap: s.context.metrics.snapshot() });
       else if (m.t === 'shutdown') {
         clearInterval(rateSync);
         void s.stop().then(() => { process.disconnect(); resolve(0); });
       }
-    });
+    };
+    for (const m of early.splice(0)) handle(m);
     // The primary going away (crash, SIGKILL) must not leave an orphan serving on its own.
     process.on('disconnect', () => void s.stop(2000).then(() => resolve(0)));
     // The primary handles signals for the whole cluster; a worker ignores its own copies.

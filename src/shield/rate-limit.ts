@@ -7,6 +7,12 @@ export interface RateResult {
   readonly retryAfterS: number;
 }
 
+/**
+ * Reports a cluster worker keeps while unanswered: 64 x 50 ms = 3.2 s of usage in flight. Beyond
+ * that the authority is not answering at all and the oldest usage is forgotten (bounded memory).
+ */
+const MAX_UNANSWERED = 64;
+
 /** `share`: the fraction of the refill rate this process grants (a cluster worker serving a client with others). */
 interface Bucket { tokens: number; at: number; share: number }
 
@@ -18,10 +24,20 @@ interface Bucket { tokens: number; at: number; share: number }
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private used: Map<string, number> | null = null;
-  constructor(private ratePerSec: number, private burst: number, private readonly maxTracked: number) {}
+  private seq = 0;
+  /** Numbered reports not yet answered, oldest first (cluster worker). */
+  private readonly unanswered: Array<{ seq: number; used: Map<string, number> }> = [];
+  constructor(private ratePerSec: number, private burst: number, private maxTracked: number) {}
 
-  /** Changes rate and burst (hot reload); existing buckets keep their tokens, capped at the new burst. */
-  reconfigure(ratePerSec: number, burst: number): void { this.ratePerSec = ratePerSec; this.burst = burst; }
+  /**
+   * Changes rate, burst and (if given) the most clients tracked (hot reload); existing buckets keep
+   * their tokens, capped at the new burst; a smaller bound applies as new clients arrive.
+   */
+  reconfigure(ratePerSec: number, burst: number, maxTracked?: number): void {
+    this.ratePerSec = ratePerSec;
+    this.burst = burst;
+    if (maxTracked !== undefined && maxTracked > 0) this.maxTracked = maxTracked;
+  }
 
   /** Takes one token for `key` at time `nowMs`. */
   take(key: string, nowMs: number): RateResult {
@@ -31,7 +47,8 @@ export class RateLimiter {
       if (this.used) this.used.set(key, (this.used.get(key) ?? 0) + 1);
       return { allowed: true, retryAfterS: 0 };
     }
-    return { allowed: false, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / this.ratePerSec)) };
+    // A cluster worker refills only its share of the rate: the wait is counted at that pace.
+    return { allowed: false, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / (this.ratePerSec * b.share))) };
   }
 
   /** Starts counting the tokens taken per key (a cluster worker reports them to its primary). */
@@ -43,6 +60,37 @@ export class RateLimiter {
     const out = [...this.used];
     this.used.clear();
     return out;
+  }
+
+  /**
+   * Like `drainUsage`, but numbers the report and keeps its usage until the authority's answer to it
+   * (or to a later report) arrives: see `applyReply`. Null when nothing was taken since the last report.
+   * At most MAX_UNANSWERED reports are kept; older ones are forgotten (only if the authority stopped answering).
+   */
+  drainReport(): { seq: number; used: Array<[string, number]> } | null {
+    if (!this.used || this.used.size === 0) return null;
+    const used = this.used;
+    this.used = new Map();
+    const seq = ++this.seq;
+    this.unanswered.push({ seq, used });
+    if (this.unanswered.length > MAX_UNANSWERED) this.unanswered.shift();
+    return { seq, used: [...used] };
+  }
+
+  /**
+   * Adopts the authority's answer to report `seq` ([client, tokens, share] as `RateAuthority.report`
+   * returns). The balance it carries counts the usage up to that report only: the usage of the reports
+   * sent after it (still unanswered) and of the tokens taken since the last report is subtracted, so a
+   * slow authority cannot make this process forget what it let through meanwhile.
+   */
+  applyReply(seq: number, shares: ReadonlyArray<readonly [string, number, number]>, nowMs: number): void {
+    while (this.unanswered.length > 0 && this.unanswered[0]!.seq <= seq) this.unanswered.shift();
+    for (const [key, tokens, share] of shares) {
+      if (typeof key !== 'string' || !Number.isFinite(tokens) || !Number.isFinite(share)) continue;
+      let later = 0;
+      for (const r of this.unanswered) later += r.used.get(key) ?? 0;
+      this.applyShared(key, tokens - later, nowMs, share);
+    }
   }
 
   /**
@@ -59,11 +107,14 @@ export class RateLimiter {
 
   /**
    * Authority side: charges `n` tokens taken elsewhere to `key` after refilling it, and returns the
-   * balance. It may go negative (down to -burst): a client that overspent across workers waits longer.
+   * balance. It goes negative when the workers together let the client overspend (each may spend a
+   * burst before it first hears of the client): the client then waits until the debt is paid. The debt
+   * is kept down to one minute of refill plus one burst, so a faulty report cannot lock a client out
+   * for longer than that; real overspend stays far below (about one burst per worker).
    */
   charge(key: string, n: number, nowMs: number): number {
     const b = this.refilled(key, nowMs);
-    b.tokens = Math.max(-this.burst, b.tokens - n);
+    b.tokens = Math.max(-(this.burst + 60 * this.ratePerSec), b.tokens - n);
     return b.tokens;
   }
 
@@ -98,12 +149,15 @@ export class RateAuthority {
   private readonly limiter: RateLimiter;
   private readonly active = new Map<string, Map<number, number>>();
 
-  constructor(ratePerSec: number, burst: number, private readonly maxTracked: number) {
+  constructor(ratePerSec: number, burst: number, private maxTracked: number) {
     this.limiter = new RateLimiter(ratePerSec, burst, maxTracked);
   }
 
-  /** Changes rate and burst (hot reload). */
-  reconfigure(ratePerSec: number, burst: number): void { this.limiter.reconfigure(ratePerSec, burst); }
+  /** Changes rate, burst and the most clients tracked (hot reload). */
+  reconfigure(ratePerSec: number, burst: number, maxTracked?: number): void {
+    this.limiter.reconfigure(ratePerSec, burst, maxTracked);
+    if (maxTracked !== undefined && maxTracked > 0) this.maxTracked = maxTracked;
+  }
 
   /**
    * Charges a worker's report and returns, per reported client, that worker's share of the balance
