@@ -15,8 +15,8 @@ import { RateAuthority } from './rate-limit.js';
 import { Shield, type ShieldOptions } from './shield.js';
 
 /** Messages between primary and workers. Rate reports are numbered (`seq`); the answer names the report it answers. */
-type ToWorker = BanMessage | { t: 'reload'; id: number } | { t: 'shutdown' } | { t: 'metrics'; id: number } | { t: 'rate'; seq: number; shares: Array<[string, number, number]> };
-type ToPrimary = { t: 'want-bans' } | { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; id: number; errors: string[] } | { t: 'rate'; seq: number; used: Array<[string, number]> };
+type ToWorker = BanMessage | { t: 'reload'; id: number } | { t: 'shutdown' } | { t: 'metrics'; id: number } | { t: 'rate'; seq: number; at: number; shares: Array<[string, number, number]> };
+type ToPrimary = { t: 'want-bans' } | { t: 'ready' } | { t: 'blocked'; ip: string } | { t: 'metrics'; id: number; snap: MetricsSnapshot } | { t: 'reloaded'; id: number; errors: string[] } | { t: 'rate'; seq: number; used: Array<[string, number, number]> };
 
 /** How often a worker reports the rate-limit tokens it took to the primary. */
 const RATE_SYNC_MS = 50;
@@ -95,7 +95,7 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
         if (cfg.bans.auto.enabled && applyAutoBan(m.ip, autoBan, bans, cfg.bans.auto, metrics, o.say)) feed.touched(m.ip);
       } else if (m.t === 'rate') {
         // Under backlog the answer is dropped: the worker keeps its share and its unanswered usage.
-        if (cfg.rateLimit.enabled && Array.isArray(m.used)) out.offer({ t: 'rate', seq: m.seq, shares: rates.report(w.id, m.used, Date.now()) });
+        if (cfg.rateLimit.enabled && Array.isArray(m.used)) { const now = Date.now(); out.offer({ t: 'rate', seq: m.seq, at: now, shares: rates.report(w.id, m.used, now) }); }
       } else if (m.t === 'reloaded') {
         const r = reloadWaits.get(m.id);
         if (r) { r.errors.push(...m.errors.map((e) => `worker ${w.process.pid}: ${e}`)); if (--r.left === 0) r.done(); }
@@ -213,7 +213,7 @@ export async function runWorker(opts: Omit<ShieldOptions, 'worker'>): Promise<nu
   return new Promise((resolve) => {
     handle = (m: ToWorker): void => {
       if (m.t === 'bans' || m.t === 'ban-delta') applyBanMessage(s.context.bans, m, Date.now());
-      else if (m.t === 'rate') { if (Array.isArray(m.shares)) limiter.applyReply(m.seq, m.shares, Date.now()); }
+      else if (m.t === 'rate') { if (Array.isArray(m.shares)) limiter.applyReply(m.seq, m.shares, m.at, Date.now()); }
       else if (m.t === 'reload') {
         const e = s.reload();
         // The shield's own reload keeps the tracked-clients bound; a worker applies the new one here.

@@ -24,6 +24,8 @@ interface Bucket { tokens: number; at: number; share: number }
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private used: Map<string, number> | null = null;
+  /** When the first token counted in `used` was taken, per key (so the authority charges it at that time). */
+  private readonly firstAt = new Map<string, number>();
   private seq = 0;
   /** Numbered reports not yet answered, oldest first (cluster worker). */
   private readonly unanswered: Array<{ seq: number; used: Map<string, number> }> = [];
@@ -44,7 +46,11 @@ export class RateLimiter {
     const b = this.refilled(key, nowMs);
     if (b.tokens >= 1) {
       b.tokens -= 1;
-      if (this.used) this.used.set(key, (this.used.get(key) ?? 0) + 1);
+      if (this.used) {
+        const n = this.used.get(key);
+        this.used.set(key, (n ?? 0) + 1);
+        if (n === undefined) this.firstAt.set(key, nowMs);
+      }
       return { allowed: true, retryAfterS: 0 };
     }
     // A cluster worker refills only its share of the rate: the wait is counted at that pace.
@@ -59,37 +65,44 @@ export class RateLimiter {
     if (!this.used || this.used.size === 0) return [];
     const out = [...this.used];
     this.used.clear();
+    this.firstAt.clear();
     return out;
   }
 
   /**
-   * Like `drainUsage`, but numbers the report and keeps its usage until the authority's answer to it
-   * (or to a later report) arrives: see `applyReply`. Null when nothing was taken since the last report.
+   * Like `drainUsage`, but numbers the report, adds when each client's first token in it was taken
+   * ([client, tokens, firstTakenAtMs]) and keeps its usage until the authority's answer to it (or to a
+   * later report) arrives: see `applyReply`. Null when nothing was taken since the last report.
    * At most MAX_UNANSWERED reports are kept; older ones are forgotten (only if the authority stopped answering).
    */
-  drainReport(): { seq: number; used: Array<[string, number]> } | null {
+  drainReport(): { seq: number; used: Array<[string, number, number]> } | null {
     if (!this.used || this.used.size === 0) return null;
     const used = this.used;
     this.used = new Map();
     const seq = ++this.seq;
     this.unanswered.push({ seq, used });
     if (this.unanswered.length > MAX_UNANSWERED) this.unanswered.shift();
-    return { seq, used: [...used] };
+    const out: Array<[string, number, number]> = [];
+    for (const [k, n] of used) out.push([k, n, this.firstAt.get(k) ?? 0]);
+    this.firstAt.clear();
+    return { seq, used: out };
   }
 
   /**
    * Adopts the authority's answer to report `seq` ([client, tokens, share] as `RateAuthority.report`
-   * returns). The balance it carries counts the usage up to that report only: the usage of the reports
-   * sent after it (still unanswered) and of the tokens taken since the last report is subtracted, so a
-   * slow authority cannot make this process forget what it let through meanwhile.
+   * returns, computed at `atMs`). The balance counts the usage up to that report only: the usage of the
+   * reports sent after it (still unanswered) and of the tokens taken since the last report is
+   * subtracted, so a slow authority cannot make this process forget what it let through meanwhile; the
+   * refill of this share since `atMs` is added (the answer spent that long in transit).
    */
-  applyReply(seq: number, shares: ReadonlyArray<readonly [string, number, number]>, nowMs: number): void {
+  applyReply(seq: number, shares: ReadonlyArray<readonly [string, number, number]>, atMs: number, nowMs: number): void {
     while (this.unanswered.length > 0 && this.unanswered[0]!.seq <= seq) this.unanswered.shift();
+    const transitS = Number.isFinite(atMs) ? Math.min(60, Math.max(0, (nowMs - atMs) / 1000)) : 0;
     for (const [key, tokens, share] of shares) {
-      if (typeof key !== 'string' || !Number.isFinite(tokens) || !Number.isFinite(share)) continue;
+      if (typeof key !== 'string' || !Number.isFinite(tokens) || !(share > 0 && share <= 1)) continue;
       let later = 0;
       for (const r of this.unanswered) later += r.used.get(key) ?? 0;
-      this.applyShared(key, tokens - later, nowMs, share);
+      this.applyShared(key, Math.min(this.burst * share, tokens + transitS * this.ratePerSec * share) - later, nowMs, share);
     }
   }
 
@@ -112,10 +125,12 @@ export class RateLimiter {
    * is kept down to one minute of refill plus one burst, so a faulty report cannot lock a client out
    * for longer than that; real overspend stays far below (about one burst per worker).
    */
-  charge(key: string, n: number, nowMs: number): number {
-    const b = this.refilled(key, nowMs);
+  charge(key: string, n: number, nowMs: number, takenAtMs = nowMs): number {
+    // Charged when taken, then refilled to now: charging at report time would cap at `burst` the
+    // refill that happened in between (a client just under the rate with a small burst would lose it).
+    const b = this.refilled(key, Math.min(nowMs, takenAtMs));
     b.tokens = Math.max(-(this.burst + 60 * this.ratePerSec), b.tokens - n);
-    return b.tokens;
+    return this.refilled(key, nowMs).tokens;
   }
 
   private refilled(key: string, nowMs: number): Bucket {
@@ -127,7 +142,7 @@ export class RateLimiter {
       }
       b = { tokens: this.burst, at: nowMs, share: 1 };
       this.buckets.set(key, b);
-    } else {
+    } else if (nowMs > b.at) {
       b.tokens = Math.min(this.burst, b.tokens + ((nowMs - b.at) / 1000) * this.ratePerSec * b.share);
       b.at = nowMs;
     }
@@ -160,14 +175,15 @@ export class RateAuthority {
   }
 
   /**
-   * Charges a worker's report and returns, per reported client, that worker's share of the balance
-   * and of the refill rate ([client, tokens, share]).
+   * Charges a worker's report ([client, tokens, when the first was taken]; without the time, now) and
+   * returns, per reported client, that worker's share of the balance (or debt) and of the refill rate
+   * ([client, tokens, share]).
    */
-  report(worker: number, used: ReadonlyArray<readonly [string, number]>, nowMs: number): Array<[string, number, number]> {
+  report(worker: number, used: ReadonlyArray<readonly [string, number, number?]>, nowMs: number): Array<[string, number, number]> {
     const out: Array<[string, number, number]> = [];
-    for (const [key, n] of used) {
+    for (const [key, n, at] of used) {
       if (typeof key !== 'string' || !Number.isFinite(n) || n < 0) continue;
-      const balance = this.limiter.charge(key, n, nowMs);
+      const balance = this.limiter.charge(key, n, nowMs, typeof at === 'number' && Number.isFinite(at) ? at : nowMs);
       let seen = this.active.get(key);
       if (!seen) {
         if (this.active.size >= this.maxTracked) for (const k of this.active.keys()) { this.active.delete(k); break; }
@@ -178,7 +194,8 @@ export class RateAuthority {
       let k = 0;
       for (const [w, at] of seen) { if (nowMs - at <= 1000) k++; else seen.delete(w); }
       const share = 1 / Math.max(1, k);
-      out.push([key, balance > 0 ? balance * share : balance, share]);
+      // A debt is split like a balance: each worker pays its part from its part of the refill.
+      out.push([key, balance * share, share]);
     }
     return out;
   }
