@@ -131,7 +131,7 @@ export class Shield {
     if (JSON.stringify(cfg.admin) !== JSON.stringify(old.admin)) notes.push('admin settings (address, token) change only on restart: the old token stays valid until then');
     if (!this.opts.worker) this.ctx.bans.syncConfigBans(cfg.bans.static);
     this.ctx.snapshot = buildSnapshot(cfg, engine.value);
-    this.ctx.rateLimiter.reconfigure(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst);
+    this.ctx.rateLimiter.reconfigure(cfg.rateLimit.ratePerSec, cfg.rateLimit.burst, cfg.rateLimit.maxTrackedIps);
     if (JSON.stringify(cfg.bans.auto) !== JSON.stringify(old.bans.auto)) this.ctx.autoBan = makeLimiters(cfg).autoBan;
     if (cfg.upstream !== old.upstream || cfg.upstreamConnections !== old.upstreamConnections || JSON.stringify(cfg.upstreamTimeouts) !== JSON.stringify(old.upstreamTimeouts)) {
       const prev = this.ctx.upstream;
