@@ -19,14 +19,14 @@ const ABSOLUTE_CONFIG_PATH = String.raw`^\s*(?:[a-z]:)?[\\/]{1,2}(?:[a-z0-9_. -]
  * or Windows drive paths to configuration, data or script files (`c:\xampp\phpmyadmin\config.inc`).
  * Site paths (`/home`, `/blog/post`) start with none of these directories.
  */
-const SYSTEM_DIR_PATH = String.raw`^\s*/(?:var|usr/(?:lib|spool|local|pkg|ports|pkgsrc|etc|adm|sbin|bin|libexec)|opt|srv|tmp|bin|sbin|private|volumes|proc|sys)/[^\s/]{1,60}(?:/[^\s/]{0,60}){1,10}\s*$|^\s*(?:[a-z]:[\\/]{1,2}|\\)(?:[^\\/\n]{1,40}[\\/]{1,2}){0,8}[^\\/\s]{1,40}\.(?:inc|err|ini|inf|log|conf|cnf|cfg|dat|bak|mdb|sql|xml)\s*$`;
+const SYSTEM_DIR_PATH = String.raw`^(?:\s*/(?:var|usr/(?:lib|spool|local|pkg|ports|pkgsrc|etc|adm|sbin|bin|libexec)|opt|srv|tmp|bin|sbin|private|volumes|proc|sys)/[^\s/]{1,60}(?:/[^\s/]{0,60}){1,10}\s*$|\s*(?:[a-z]:[\\/]{1,2}|\\)(?:[^\\/\n]{1,40}[\\/]{1,2}){0,8}[^\\/\s]{1,40}\.(?:inc|err|ini|inf|log|conf|cnf|cfg|dat|bak|mdb|sql|xml)\s*$)`;
 
 /**
  * A value made of traversal fuzz (no spaces) that ends in a classic target: `etc%2%fpasswd`,
  * `..%5%cboot.ini`, `0x2e0x2e0x5cetc0x5cissue`; `e` may have been decoded into a Latin-1 byte
- * (`%2%fetc` → `%2þtc`). Base64 of `../../` too.
+ * (`%2%fetc` → `%2þtc`).
  */
-const TRAVERSAL_TAIL = String.raw`^[^\s]{0,300}?(?:e|[\u00e0-\u00ff])tc[^\s]{1,8}?(?:passwd|shadow|issue|hosts|group)$|^[^\s]{0,300}?(?:boot|[\u00e0-\u00ff]oot|win)\.ini$|^[^\s]{0,300}?windows[^\s]{1,8}?system32[^\s]{0,200}$|(?:li4v|li5c){2}`;
+const TRAVERSAL_TAIL = String.raw`^(?:[^\s]{0,300}?(?:e|[\u00e0-\u00ff])tc[^\s]{1,8}?(?:passwd|shadow|issue|hosts|group)$|[^\s]{0,300}?(?:boot|[\u00e0-\u00ff]oot|win)\.ini$|[^\s]{0,300}?windows[^\s]{1,8}?system32[^\s]{0,200}$)`;
 
 /** Request paths into the configuration directories/** Request paths into the configuration directories of AI coding agents and editors (`/.claude/settings.json`). */
 const AGENT_CONFIG_PATH_RE = trackPattern(/\/\.(?:claude|cursor|cursorignore|junie|cline|clinerules|codex|continue|kiro|n8n|opencode|plandex|roo|rovodev|windsurf|zed|aider[a-z.]{0,20}|aiignore|github\/copilot-instructions\.md)(?:\/|$)/);
@@ -37,9 +37,10 @@ const LFI_RULES = compileRules([
   { id: 'lfi-001', score: 5, needles: ['..'], pattern: '\\.\\.[\\\\/;]+\\s*\\.\\.[\\\\/;]', explanation: 'repeated ../ traversal' },
   { id: 'lfi-005', score: 5, needles: ['passwd', 'shadow', 'sudoers', '/proc/', '.ini', 'web-inf', 'id_rsa', 'system32', 'c:'], pattern: '/etc/(?:passwd|shadow|master\\.passwd|sudoers)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|maps|fd)|\\b(?:boot|win)\\.ini\\b|web-inf[\\\\/]+web\\.xml|\\.htpasswd\\b|\\bid_rsa\\b|windows[\\\\/]+system32|\\bc:[\\\\/]+(?:windows|winnt|boot\\.ini)', explanation: 'well-known target file of file-disclosure attacks' },
   { id: 'lfi-007', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/etc/', '/proc/', '/var/', '/boot/', '/usr/', '/root/', ':\\', ':/'], pattern: '^\\s*(?:/(?:etc|proc|var/log|boot|usr/local|root)/|[a-z]:[\\\\/]+(?:windows|winnt|system32|boot)\\b)', explanation: 'value is an absolute system path' },
-  { id: 'lfi-008', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/', '\\'], pattern: ABSOLUTE_CONFIG_PATH, explanation: 'value is an absolute path to a server configuration, log or shell file' },
+  { id: 'lfi-008', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['.log', '_log', '-log', '.conf', '.cnf', '.ini', '.inf', '.cfg', '.asa', '.dat', 'passwd', '.pwd', '.ht', '.inc', '.err', '.pid', 'config', '/.', '\\.'], pattern: ABSOLUTE_CONFIG_PATH, explanation: 'value is an absolute path to a server configuration, log or shell file' },
   { id: 'lfi-013', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/var/', '/usr/', '/opt/', '/srv/', '/tmp/', '/bin/', '/sbin/', '/private/', '/volumes/', '/proc/', '/sys/', ':\\', ':/'], pattern: SYSTEM_DIR_PATH, explanation: 'value is an absolute path into a system directory or to a server file' },
-  { id: 'lfi-014', score: 5, needles: ['passwd', 'shadow', 'issue', 'hosts', 'group', '.ini', 'system32', 'li4vli4v', 'li5cli5c', 'li4vli5c', 'li5cli4v'], pattern: TRAVERSAL_TAIL, explanation: 'traversal fuzz ending in a classic target file' },
+  { id: 'lfi-015', score: 5, needles: ['li4vli4v', 'li5cli5c', 'li4vli5c', 'li5cli4v'], pattern: '(?:li4v|li5c){2}', explanation: 'base64 of ../../ (encoded traversal)' },
+  { id: 'lfi-014', score: 5, needles: ['passwd', 'shadow', 'issue', 'hosts', 'group', '.ini', 'system32'], pattern: TRAVERSAL_TAIL, explanation: 'traversal fuzz ending in a classic target file' },
   { id: 'lfi-009', score: 5, needles: ['convert.', 'string.rot13', 'string.strip_tags', 'zlib.'], pattern: String.raw`\bconvert\.(?:iconv\.[a-z0-9_:-]{1,30}\.[a-z0-9_:-]{1,30}|base64-(?:en|de)code|quoted-printable-(?:en|de)code)\b|\bstring\.(?:rot13|strip_tags)\b|\bzlib\.(?:deflate|inflate)\b`, explanation: 'PHP stream filter (filter chain for file disclosure or code execution)' },
   { id: 'lfi-002', score: 4, needles: ['/', '\\', 'ini', 'inf'], pattern: SENSITIVE, explanation: 'sensitive system file' },
   { id: 'lfi-003', score: 5, needles: ['..'], pattern: '(?:^|[\\\\/=\\s])\\.\\.[\\\\/;]{1,3}[^/\\\\]{0,80}\\.(?:ini|conf|cfg|log|passwd|xml|yml|yaml|properties|php|asp|aspx|jsp|env|key|pem|db)\\b|^\\.\\.[\\\\/]{1,3}(?:\\.\\.|etc|windows|winnt|boot|proc|var|usr|root|home|\\{file\\})', explanation: 'traversal to a configuration or system file' },

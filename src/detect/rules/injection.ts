@@ -34,13 +34,13 @@ const WHOLE_VALUE_CMDS = String.raw`(?:curl|wget)\s[^\n]{0,120}?(?:https?|ftp):/
 const reconDetector = tableDetector('cmdi', 'cmdi', compileRules([
   { id: 'cmdi-007', score: 5, needles: ['uname', 'whoami', 'ifconfig', 'ipconfig', 'netstat', 'ps ', 'systeminfo', 'tasklist', 'net ', 'netsh', 'which ', 'perl', 'ruby', 'python', 'php', 'sleep', 'cat /', 'curl ', 'wget ', 'alias ', 'ls ', 'll ', 'dir ', 'cd /', 'visudo', 'lastlog', 'cscli', 'ansible', 'chef', 'ssh-copy-id', 'aa-disable', '-wrapper', 'reg '],
     pattern: '^\\s?(?:uname\\s-[a-z]{1,4}|whoami(?:\\s?/[a-z]{1,10})?|ifconfig(?:\\s-a)?|ipconfig(?:\\s?/[a-z]{1,10})?|netstat\\s-[a-z]{1,6}|ps\\s-?(?:aux|ef)|systeminfo|tasklist(?:\\s?/[a-z]{1,4})?|net\\s(?:user|view|localgroup|share|session)\\b[^\\n]{0,40}|netsh\\s[a-z]{3,20}\\b[^\\n]{0,60}|which\\s(?:nc|ncat|netcat|wget|curl|perl|python[23]?|bash|sh|gcc|php|ruby|nmap|socat|telnet)|(?:perl|ruby)\\s-e\\s[^\\n]{1,200}|python[23]?\\s-c\\s[^\\n]{1,200}|php\\s-r\\s[^\\n]{1,200}|sleep\\s\\d{1,3}|cat\\s/etc/[a-z0-9._-]{1,30}|' + WHOLE_VALUE_CMDS + ')\\s?$', explanation: 'value is a reconnaissance or interpreter command' },
-  { id: 'cmdi-013', score: 5, needles: ['for', 'if'], pattern: BATCH, explanation: 'Windows batch FOR loop or IF condition' },
-  { id: 'cmdi-014', score: 5, needles: ['?', '*', '['], pattern: GLOB_CMD, explanation: 'command with wildcard-spelled names or paths (/bin/ca? /e?c/passwd)' },
+  { id: 'cmdi-013', score: 5, needles: ['for %', 'errorlevel', 'cmdextversion', 'defined ', 'exist ', '==', ' equ ', ' neq ', ' lss ', ' leq ', ' gtr ', ' geq '], pattern: BATCH, explanation: 'Windows batch FOR loop or IF condition' },
+  { id: 'cmdi-014', score: 5, needles: ['? /', '?+/', '* /', '*+/', '] /', ']+/', 'cat /', 'cat+/', 'ls /', 'ls+/', 'more /', 'less /', 'head /', 'tail /', 'nl /', 'tac /', 'od /', 'xxd /', 'strings /'], pattern: GLOB_CMD, explanation: 'command with wildcard-spelled names or paths (/bin/ca? /e?c/passwd)' },
 ]), undefined, false, true);
 
 
 /** Short English-word commands count only right after a separator that opens the value (`;who`, `|top`); a quote breakout or a literal `\n` before a command (`' whoami`). */
-const LEADING_SEP_CMDS = String.raw`^\s?(?:[;|\x60]|&&?|\|\|)\s?(?:who|w|top|date|time|last|trap|fold|column|comm|kill|free|df|du|set|export|alias|history|uptime|users|groups|finger|arch|lscpu|lsblk|mount|dmesg|locale)(?:$|\s)|^\s?['"]\s?(?:whoami|uname|ifconfig|ipconfig|netstat|systeminfo|tasklist|nslookup|ping|wget|curl|nc|bash|sh|powershell|cmd|id|sleep)(?:$|\s)|^\\[nr](?:echo|exit|curl|wget|sleep|id|whoami|uname|cat|ls)\b`;
+const LEADING_SEP_CMDS = String.raw`^(?:\s?(?:[;|\x60]|&&?|\|\|)\s?(?:who|w|top|date|time|last|trap|fold|column|comm|kill|free|df|du|set|export|alias|history|uptime|users|groups|finger|arch|lscpu|lsblk|mount|dmesg|locale)(?:$|\s)|\s?['"]\s?(?:whoami|uname|ifconfig|ipconfig|netstat|systeminfo|tasklist|nslookup|ping|wget|curl|nc|bash|sh|powershell|cmd|id|sleep)(?:$|\s)|\\[nr](?:echo|exit|curl|wget|sleep|id|whoami|uname|cat|ls)\b)`;
 
 /** Command wrappers (`time`, `nohup`, `strace`, `flock -u /`, `cpulimit -l 100 -f`) opening a value, followed by a command. */
 const WRAPPED_CMD = String.raw`^\s?(?:[;|&]{1,2}\s?)?(?:time|nohup|strace|ltrace|timeout\s\d{1,4}|nice(?:\s-n\s?-?\d{1,2})?|flock\s(?:-[a-z]{1,2}\s)?[^\s]{1,40}|cpulimit\s-l\s\d{1,4}\s-f|setsid|xargs|unbuffer|doas|sudo)\s(?:who|sh\s-c|`;
@@ -64,7 +64,7 @@ const shellDetector = tableDetector('cmdi', 'cmdi', compileRules([
 const CMD_WORD_RE = trackPattern(new RegExp(`^(?:/(?:usr/)?(?:local/)?s?bin/)?(?:${SHELL_CMDS}|who|time)(?:\\.exe|[\\d.]{0,6})$`));
 const TOKEN_SPLIT_RE = trackPattern(/[\s;|&()<>+,=]+/);
 const OBF_BIT = allocateBit();
-addGateNeedles(['$@', '$*', '$_', '$#', '$?', '$!', '$$', '${', "''", '"', '``', '\\', '^'], OBF_BIT);
+addGateNeedles(['$@', '$*', '$_', '$#', '$?', '$!', '$$', '${', "''", '""', '``', '\\', '^'], OBF_BIT);
 
 function isAlnum(c: string | undefined): boolean {
   return c !== undefined && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
