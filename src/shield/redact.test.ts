@@ -49,6 +49,31 @@ test('what is not secret stays readable; samples are cut to 4 KiB after redactio
   assert.equal(requestSample('/p', '', { 'content-type': 'application/json' }, JSON.stringify({ a: 'x'.repeat(20_000) })).body.length, 4096);
 });
 
+test('second review: secrets inside URL-valued fields, spaced values, odd encodings, path parameters, userinfo', () => {
+  const json = (b: string) => requestSample('/p', '', { 'content-type': 'application/json' }, b);
+  assert.ok(!leaks(json(`{"link":"https://app/reset?token=${SECRET}"}`)));
+  assert.ok(!leaks(json(`{"redirect_uri":"https://app/cb?code=${SECRET}&state=1"}`)));
+  assert.ok(!leaks(requestSample('/p', '', { 'content-type': 'application/x-www-form-urlencoded' }, `next=https%3A%2F%2Fx%2Fcb%3Ftoken%3D${SECRET}&a=1`)));
+  assert.ok(!leaks(requestSample('/p', `next=https://x/cb?token=${SECRET}`, {}, '')));
+  assert.ok(!leaks(requestSample('/p', '', { referer: `https://a.example/?next=%2Fcb%3Ftoken%3D${SECRET}` }, '')));
+  assert.ok(!leaks(requestSample('/p', '', { referer: `https://user:${SECRET}@a.example/x` }, '')));
+  assert.ok(!leaks(requestSample(`/x;jsessionid=${SECRET}/y`, '', {}, '')));
+  for (const t of [`password: ${SECRET} horse battery`, `Authorization: Bearer ${SECRET}`, `mutation { login(input: {password: "${SECRET}"}) }`, `{"otp":[1,2,"${SECRET}"]`, `{"new password":"${SECRET}"`, `{"pa\u0073sword":"${SECRET}"`]) {
+    assert.ok(!leaks(requestSample('/p', '', { 'content-type': 'text/plain' }, t)), t);
+  }
+  assert.ok(!leaks(json(JSON.stringify({ wrapped: JSON.stringify({ password: SECRET }) }))));
+  assert.ok(!leaks(requestSample('/p', `a=1;password=${SECRET}`, {}, '')));
+  assert.ok(!leaks(requestSample('/p', `p%2561ssword=${SECRET}&p%61ssword%ZZ=${SECRET}`, {}, '')));
+  let deep: unknown = { password: SECRET };
+  for (let i = 0; i < 80; i++) deep = { d: deep };
+  assert.ok(!leaks(json(JSON.stringify(deep))));
+  // __proto__ stays an ordinary key of the sample (its payload is not swallowed by the prototype setter).
+  assert.match(json(`{"__proto__":{"q":"' OR 1=1--"}}`).body, /OR 1=1/);
+  assert.equal(loggableExcerpt('body:json.next', 'next', `2${SECRET}&token=x <script>`), '[redacted]');
+  // Linear: a 1 MiB query of separators is handled in a bounded slice.
+  assert.ok(requestSample('/p', 'a&'.repeat(500_000), {}, '').query.length <= 4096);
+});
+
 const name = fc.constantFrom('password', 'api_key', 'token', 'secret', 'otp', 'sessionId', 'private_key', 'X-Api-Key', 'pin');
 const value = fc.string({ unit: fc.constantFrom('a', 'B', '1', ' ', ';', ',', '&', '"', "'", '\\', ':', '=', '}', ']', '<', '%', '+', 'é'), maxLength: 24 }).map((s) => `${SECRET}${s}`);
 

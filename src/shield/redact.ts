@@ -1,9 +1,9 @@
 // Request samples for the decision log: selected headers and a body prefix with secrets redacted.
 //
 // Redaction works on structure where the shield knows it (query and form pairs, JSON keys at any
-// depth, URL query and fragment of the Referer) and falls back to `name=value` / `"name": value` /
-// `<name>value<` shapes in free text. A secret value is replaced whole, whatever its length or
-// type; multipart bodies are not logged at all. Samples are cut to size only after redaction.
+// depth, the Referer's userinfo, query and fragment, path parameters): a value goes whole when its
+// name looks secret or the value itself mentions a secret field (`…?token=…` inside a URL). Text of
+// any other shape is logged only if it mentions no secret-looking field at all; multipart never.
 
 import type { RequestSample } from '../telemetry/index.js';
 
@@ -41,21 +41,51 @@ function classifyName(name: string): boolean {
   return false;
 }
 
-function decodeName(raw: string): string {
-  if (!raw.includes('%') && !raw.includes('+')) return raw;
-  try { return decodeURIComponent(raw.replace(/\+/g, ' ')); } catch { return raw; }
+/** URL-decodes up to three times (double encoding); a bad escape leaves the text as it is. */
+function decodeRepeated(raw: string): string {
+  let t = raw;
+  for (let i = 0; i < 3 && (t.includes('%') || t.includes('+')); i++) {
+    let d: string;
+    // A bad escape (`%ZZ`) makes decodeURIComponent throw: then each valid %XX is decoded on its own.
+    try { d = decodeURIComponent(t.replace(/\+/g, ' ')); } catch { d = t.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))); }
+    if (d === t) break;
+    t = d;
+  }
+  return t;
 }
 
-/** Redacts `name=value` pairs (query strings, form bodies, URL fragments) by name; the whole value goes. */
+// A secret-looking name followed by a separator anywhere in a text (`token=`, `"password": `,
+// `Authorization: Bearer`, `login(password: `), or a bearer credential. Bounded, linear.
+const MENTION_RE = /(?:pass|pwd|secret|token|api[_-]?key|apikey|auth|session|credit|card|cvv|cvc|ssn|otp|private|credential|signature|jwt|cookie|csrf|xsrf|nonce|\b(?:key|code|sig|pin|sid|pw|mfa|tan|hmac|salt|iban|pan))[\w.\-\[\]%]{0,32}\s{0,4}\\?["']?\s{0,4}[=:>]|\bbearer\s/i;
+
+/** True when a text (decoded) mentions a secret-looking field with a value: such a value is never logged. */
+export function mentionsSecret(text: string): boolean {
+  if (MENTION_RE.test(text)) return true;
+  if ((text.includes('%') || text.includes('+')) && MENTION_RE.test(decodeRepeated(text))) return true;
+  // JSON-escaped names (`"pa\u0073sword"`) in text that did not parse as JSON.
+  return text.includes('\\u') && MENTION_RE.test(text.replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))));
+}
+
+/**
+ * Redacts `name=value` pairs (query strings, form bodies, URL fragments; `&` or `;` between pairs):
+ * the whole value goes when its name is secret-looking (decoded) or the value itself mentions a
+ * secret field (a URL with `?token=` inside, percent-encoded or not). Linear in the text.
+ */
 export function redactPairs(text: string): string {
   let out: string | undefined;
   let from = 0;
-  // Walks the pairs without splitting; builds a new string only once a secret shows up.
   for (let start = 0; start <= text.length;) {
-    let end = text.indexOf('&', start);
-    if (end < 0) end = text.length;
+    let end = start;
+    while (end < text.length && text.charCodeAt(end) !== 38 /* & */ && text.charCodeAt(end) !== 59 /* ; */) end++;
     const eq = text.indexOf('=', start);
-    if (eq >= 0 && eq < end && isSecretName(decodeName(text.slice(start, eq)))) {
+    if (eq >= 0 && eq < end && (isSecretName(decodeRepeated(text.slice(start, eq))) || mentionsSecret(text.slice(eq + 1, end)))) {
+      // `password=ab;cd`: a `;` segment without `=` is more of the same value, not a new pair.
+      while (text.charCodeAt(end) === 59) {
+        let next = end + 1;
+        while (next < text.length && text.charCodeAt(next) !== 38 && text.charCodeAt(next) !== 59 && text.charCodeAt(next) !== 61) next++;
+        if (text.charCodeAt(next) === 61) break;
+        end = next;
+      }
       out = (out ?? '') + text.slice(from, eq + 1) + REDACTED;
       from = end;
     }
@@ -64,64 +94,74 @@ export function redactPairs(text: string): string {
   return out === undefined ? text : out + text.slice(from);
 }
 
-// `name = value`, `name: value`, `"name": "value"`: a quoted value (escapes allowed, unterminated at
-// the end of a cut text) or a run up to a separator. Bounded quantifiers; alternatives are disjoint.
-const KV_RE = /(["']?)([\w.\-\[\]%$@]{1,64})\1(\s{0,8}[=:]\s{0,8})("(?:[^"\\]|\\[^]){0,4096}(?:"|$)|'(?:[^'\\]|\\[^]){0,4096}(?:'|$)|\\"(?:[^"\\]|\\[^\\"]){0,4096}(?:\\"|$)|[^\s&;,"'}\])<]{1,4096})/g;
-const XML_RE = /<([\w:.\-]{1,64})((?:\s[^>]{0,256})?)>([^<]{0,4096})/g;
-
-/**
- * Redacts secret-looking values in free text (JSON that did not parse, XML, GraphQL, excerpts):
- * `name=value`, `name: value`, `"name": "value"`, `name: \"value\"`, `<name>value<`.
- */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(KV_RE, (m, q: string, name: string, sep: string, value: string) => {
-      if (!isSecretName(name)) return m;
-      const quote = value.startsWith('\\"') ? '\\"' : value.startsWith('"') ? '"' : value.startsWith("'") ? "'" : '';
-      return `${q}${name}${q}${sep}${quote}${REDACTED}${quote}`;
-    })
-    .replace(XML_RE, (m, name: string, attrs: string) => (isSecretName(name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name) ? `<${name}${attrs}>${REDACTED}` : m));
-}
-
-/** A JSON value with every value under a secret-looking key replaced, and strings redacted as free text. */
+/** A JSON value with every value under a secret-looking key, and every string mentioning a secret field, replaced. */
 function redactJson(v: unknown, depth: number): unknown {
-  if (typeof v === 'string') return redactSecrets(v);
-  if (v === null || typeof v !== 'object' || depth > 64) return v;
+  if (typeof v === 'string') return mentionsSecret(v) ? REDACTED : v;
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > 64) return REDACTED;
   if (Array.isArray(v)) return v.map((x) => redactJson(x, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = isSecretName(k) ? REDACTED : redactJson(x, depth + 1);
+  // A prototype-less object: a `__proto__` key stays an ordinary key in the sample.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = isSecretName(k) || mentionsSecret(k) ? REDACTED : redactJson(x, depth + 1);
   return out;
 }
 
-/** The body as it may be logged: structure-aware redaction by content type, then cut to 4 KiB. */
+/**
+ * The body as it may be logged, at most 4 KiB: urlencoded forms pair by pair and JSON (up to
+ * 16 KiB) value by value; any other body (text, XML, JSON that does not parse, larger JSON) is
+ * logged only if it mentions no secret-looking field at all; multipart bodies never.
+ */
 export function redactBody(body: string, contentType: string): string {
   if (body === '') return body;
   const ct = contentType.toLowerCase();
   if (ct.includes('multipart/')) return `[multipart body not logged: ${body.length} characters]`;
-  const text = body.length > REDACT_INPUT ? body.slice(0, REDACT_INPUT) : body;
-  const trimmed = text.trimStart();
-  if (ct.includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    if (body.length <= REDACT_INPUT) {
-      try { return JSON.stringify(redactJson(JSON.parse(text), 0)).slice(0, BODY_SAMPLE); } catch { /* not JSON after all: free text */ }
-    }
-    return redactSecrets(text).slice(0, BODY_SAMPLE);
+  const trimmed = body.trimStart();
+  if ((ct.includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[')) && body.length <= REDACT_INPUT) {
+    try { return JSON.stringify(redactJson(JSON.parse(body), 0)).slice(0, BODY_SAMPLE); } catch { /* not JSON after all */ }
   }
-  if (ct.includes('x-www-form-urlencoded') || (ct === '' && /^[\w.%\[\]-]{1,64}=/.test(text))) return redactPairs(text).slice(0, BODY_SAMPLE);
-  return redactSecrets(text).slice(0, BODY_SAMPLE);
+  if (ct.includes('x-www-form-urlencoded') || (ct === '' && /^[\w.%\[\]-]{1,64}=/.test(body))) {
+    // Cut first (linear), then redact: a value cut short still has its name, so it is still redacted.
+    return redactPairs(body.length > BODY_SAMPLE * 2 ? body.slice(0, BODY_SAMPLE * 2) : body).slice(0, BODY_SAMPLE);
+  }
+  const head = body.length > REDACT_INPUT ? body.slice(0, REDACT_INPUT) : body;
+  if (mentionsSecret(head)) return `[body not logged: ${body.length} characters mentioning secret-looking fields]`;
+  return body.slice(0, BODY_SAMPLE);
 }
 
-/** A URL with secret-looking query and fragment parameters redacted (Referer, Location). */
+/** A URL with its userinfo and secret-looking query and fragment parameters redacted (Referer, Location). */
 export function redactUrl(url: string): string {
-  const hash = url.indexOf('#');
-  const frag = hash < 0 ? '' : `#${redactPairs(url.slice(hash + 1))}`;
-  const base = hash < 0 ? url : url.slice(0, hash);
+  const u = url.length > QUERY_SAMPLE * 2 ? url.slice(0, QUERY_SAMPLE * 2) : url;
+  const noUser = u.replace(/^([a-z][a-z0-9+.\-]{0,16}:\/\/)[^\/?#@]{0,512}@/i, `$1${REDACTED}@`);
+  const hash = noUser.indexOf('#');
+  const frag = hash < 0 ? '' : `#${redactPairs(noUser.slice(hash + 1))}`;
+  const base = hash < 0 ? noUser : noUser.slice(0, hash);
   const q = base.indexOf('?');
-  return (q < 0 ? base : `${base.slice(0, q)}?${redactPairs(base.slice(q + 1))}`) + frag;
+  return (q < 0 ? redactPathParams(base) : `${redactPathParams(base.slice(0, q))}?${redactPairs(base.slice(q + 1))}`) + frag;
+}
+
+/** Path parameters (`/x;jsessionid=…`) with secret-looking names redacted. */
+export function redactPathParams(path: string): string {
+  if (!path.includes(';')) return path;
+  return path.replace(/;([^\/;=]{1,64})=([^\/;?#]*)/g, (m, n: string) => (isSecretName(decodeRepeated(n)) ? `;${n}=${REDACTED}` : m));
+}
+
+/**
+ * Redacts a text of unknown shape: JSON value by value, `name=value` pairs pair by pair, and any
+ * other text whole when it mentions a secret-looking field. Never throws.
+ */
+export function redactSecrets(text: string): string {
+  const t = text.trimStart();
+  if (t.startsWith('{') || t.startsWith('[')) {
+    try { return JSON.stringify(redactJson(JSON.parse(text), 0)); } catch { /* not JSON */ }
+  }
+  if (/^[\w.%\[\]-]{1,64}=/.test(text) && !/\s/.test(text)) return redactPairs(text);
+  return mentionsSecret(text) ? REDACTED : text;
 }
 
 /**
  * A log-safe sample of a request: headers from a fixed list (never Authorization or Cookie; the
- * Referer's secret parameters redacted), the query and at most 4 KiB of body, secrets redacted.
+ * Referer's userinfo and secret parameters redacted), the path (secret path parameters redacted),
+ * the query and at most 4 KiB of body, secrets redacted (see redactBody).
  */
 export function requestSample(path: string, query: string, headers: Record<string, string | string[] | undefined>, body: string): RequestSample {
   const h: Record<string, string> = {};
@@ -135,8 +175,9 @@ export function requestSample(path: string, query: string, headers: Record<strin
   if (headers['authorization'] !== undefined) h['authorization'] = REDACTED;
   const ct = headers['content-type'];
   return {
-    path: path.slice(0, 2048),
-    query: redactPairs(query).slice(0, QUERY_SAMPLE),
+    path: redactPathParams(path.slice(0, 2048)),
+    // Cut first (so the work is bounded), then redact: a value cut short keeps its name.
+    query: redactPairs(query.length > QUERY_SAMPLE * 2 ? query.slice(0, QUERY_SAMPLE * 2) : query).slice(0, QUERY_SAMPLE),
     headers: h,
     body: redactBody(body, typeof ct === 'string' ? ct : ''),
   };
@@ -144,11 +185,11 @@ export function requestSample(path: string, query: string, headers: Record<strin
 
 /**
  * The excerpt of a finding as it may be logged: `[redacted]` when the finding sits in a cookie, a
- * credential header (Authorization, Proxy-Authorization, X-Api-Key, any secret-looking name) or a
- * secret-looking parameter; otherwise secret-looking values inside it are redacted.
+ * credential header (Authorization, Proxy-Authorization, X-Api-Key, any secret-looking name), a
+ * secret-looking parameter, or when the excerpt itself mentions a secret field.
  */
 export function loggableExcerpt(part: string, param: string | undefined, excerpt: string): string {
   if (part.startsWith('cookie') || (param !== undefined && isSecretName(param))) return REDACTED;
   if (part.startsWith('header:') && isSecretName(part.slice(7))) return REDACTED;
-  return redactSecrets(excerpt);
+  return mentionsSecret(excerpt) ? REDACTED : excerpt;
 }
