@@ -33,6 +33,20 @@ export function isSecretName(name: string): boolean {
   return v;
 }
 
+const rawNameMemo = new Map<string, boolean>();
+
+/** isSecretName of a URL-encoded name (decoded up to three times), memoized by the raw text. */
+function isSecretRawName(raw: string): boolean {
+  const known = rawNameMemo.get(raw);
+  if (known !== undefined) return known;
+  const v = isSecretName(decodeRepeated(raw));
+  if (raw.length <= 128) {
+    if (rawNameMemo.size >= 4096) rawNameMemo.clear();
+    rawNameMemo.set(raw, v);
+  }
+  return v;
+}
+
 function classifyName(name: string): boolean {
   const lower = name.toLowerCase();
   if (SECRET_SUBSTRING.test(lower)) return true;
@@ -58,8 +72,23 @@ function decodeRepeated(raw: string): string {
 // `Authorization: Bearer`, `login(password: `), or a bearer credential. Bounded, linear.
 const MENTION_RE = /(?:pass|pwd|secret|token|api[_-]?key|apikey|auth|session|credit|card|cvv|cvc|ssn|otp|private|credential|signature|jwt|cookie|csrf|xsrf|nonce|\b(?:key|code|sig|pin|sid|pw|mfa|tan|hmac|salt|iban|pan))[\w.\-\[\]%]{0,32}\s{0,4}\\?["']?\s{0,4}[=:>]|\bbearer\s/i;
 
+/** Cheap pre-test: a mention needs a separator (`=`, `:`, `>`, possibly %-encoded, maybe twice) or a bearer credential. */
+function mayMention(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 61 || c === 58 || c === 62) return true;
+    // %3A %3D %3E (an encoded separator) or %25 (double encoding).
+    if (c === 37) {
+      const a = text.charCodeAt(i + 1), b = text.charCodeAt(i + 2) | 0x20;
+      if ((a === 51 && (b === 97 || b === 100 || b === 101)) || (a === 50 && b === 53)) return true;
+    }
+  }
+  return /earer/i.test(text);
+}
+
 /** True when a text (decoded) mentions a secret-looking field with a value: such a value is never logged. */
 export function mentionsSecret(text: string): boolean {
+  if (!mayMention(text)) return false;
   if (MENTION_RE.test(text)) return true;
   if ((text.includes('%') || text.includes('+')) && MENTION_RE.test(decodeRepeated(text))) return true;
   // JSON-escaped names (`"pa\u0073sword"`) in text that did not parse as JSON.
@@ -78,7 +107,7 @@ export function redactPairs(text: string): string {
     let end = start;
     while (end < text.length && text.charCodeAt(end) !== 38 /* & */ && text.charCodeAt(end) !== 59 /* ; */) end++;
     const eq = text.indexOf('=', start);
-    if (eq >= 0 && eq < end && (isSecretName(decodeRepeated(text.slice(start, eq))) || mentionsSecret(text.slice(eq + 1, end)))) {
+    if (eq >= 0 && eq < end && (isSecretRawName(text.slice(start, eq)) || mentionsSecret(text.slice(eq + 1, end)))) {
       // `password=ab;cd`: a `;` segment without `=` is more of the same value, not a new pair.
       while (text.charCodeAt(end) === 59) {
         let next = end + 1;
