@@ -24,7 +24,10 @@ export class DecisionLog {
 
   /** Queues one event. Never throws. */
   write(e: VerdictEvent | (ProtocolErrorEvent & { kind: 'protocol-error' })): void {
-    this.out.append(JSON.stringify(e));
+    const line = JSON.stringify(e);
+    // On a pipe only writes up to PIPE_BUF are atomic: a longer event loses its request sample's
+    // body and query (marked truncated) so that workers sharing stdout never splice lines.
+    this.out.append(this.stdout && Buffer.byteLength(line) > STDOUT_LINE_MAX ? shrink(e) : line);
   }
 
   /** Number of lines lost (dropped under backpressure or failed writes). */
@@ -37,9 +40,21 @@ export class DecisionLog {
   close(): Promise<void> {
     if (!this.stdout) return this.out.close();
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, 5000);
+      const t = setTimeout(() => { this.out.abandon(); resolve(); }, 5000);
       t.unref();
       void this.out.close().then(() => { clearTimeout(t); resolve(); });
     });
   }
+}
+
+/** Longest stdout line (bytes, newline included it is PIPE_BUF, 4096). */
+const STDOUT_LINE_MAX = 4095;
+
+/** The event as a line of at most STDOUT_LINE_MAX bytes: sample body and query dropped, then the whole sample, then excerpts. */
+function shrink(e: VerdictEvent | (ProtocolErrorEvent & { kind: 'protocol-error' })): string {
+  if (!('request' in e)) return JSON.stringify({ ...e, message: e.message.slice(0, 512) });
+  const a = JSON.stringify({ ...e, request: { ...e.request, body: '', query: '', truncated: true } });
+  if (Buffer.byteLength(a) <= STDOUT_LINE_MAX) return a;
+  const b = JSON.stringify({ ...e, findings: e.findings.slice(0, 8).map((f) => ({ ...f, excerpt: f.excerpt.slice(0, 80) })), request: { path: e.request.path.slice(0, 256), query: '', headers: {}, body: '', truncated: true } });
+  return Buffer.byteLength(b) <= STDOUT_LINE_MAX ? b : JSON.stringify({ time: e.time, requestId: e.requestId, clientIp: e.clientIp, verdict: e.verdict, status: e.status, truncated: true });
 }

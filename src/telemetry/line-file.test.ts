@@ -103,3 +103,43 @@ test('a stdout reader that stops reading: the queue stays bounded and the overfl
   assert.ok(lost > 0, `lost=${lost}`);
   assert.equal(lines + lost, 20_000);
 });
+
+test('decision log on a stdout nobody reads: close gives up after ~5 s, counts the rest lost, and the process can exit', async () => {
+  const { spawn } = await import('node:child_process');
+  const src = `import(${JSON.stringify(new URL('./decision-log.js', import.meta.url).href)}).then(async ({ DecisionLog }) => {
+    process.stdout.on('error', () => {});
+    const log = new DecisionLog('-');
+    const ev = { time: 't', requestId: 'r', clientIp: '198.18.0.1', method: 'GET', host: 'h', route: 'default', verdict: 'ALLOW', mode: 'block', wouldBlock: false, score: 0, reason: 'clean', findings: [], status: 200, upstreamStatus: 200, durations: { inspectUs: 1, upstreamMs: 1, totalMs: 1 }, request: { path: '/', query: '', headers: {}, body: 'x'.repeat(9000) } };
+    for (let i = 0; i < 8000; i++) log.write(ev);
+    const t0 = Date.now();
+    await log.close();
+    process.stderr.write('closed-after=' + (Date.now() - t0) + ' lost=' + log.errors + '\\n');
+  });`.replace(/\n\s*/g, ' ');
+  const p = spawn(process.execPath, ['-e', src], { stdio: ['ignore', 'pipe', 'pipe'] });
+  p.stdout.pause(); // nobody reads
+  let err = '';
+  p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = await Promise.race([new Promise<boolean>((r) => p.on('exit', () => r(true))), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+  if (!exited) p.kill('SIGKILL');
+  assert.ok(exited, `the process did not exit: ${err}`);
+  const m = /closed-after=(\d+) lost=(\d+)/.exec(err);
+  assert.ok(m, err);
+  assert.ok(Number(m[1]) >= 4000 && Number(m[1]) < 15_000, err);
+  assert.ok(Number(m[2]) > 0, err);
+});
+
+test('decision-log lines on stdout stay within PIPE_BUF: a long event loses its sample body, marked truncated', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const src = `import(${JSON.stringify(new URL('./decision-log.js', import.meta.url).href)}).then(async ({ DecisionLog }) => {
+    const log = new DecisionLog('-');
+    const ev = { time: 't', requestId: 'r', clientIp: '198.18.0.1', method: 'GET', host: 'h', route: 'default', verdict: 'ALLOW', mode: 'block', wouldBlock: false, score: 0, reason: 'clean', findings: [], status: 200, upstreamStatus: 200, durations: { inspectUs: 1, upstreamMs: 1, totalMs: 1 }, request: { path: '/', query: 'q=' + 'y'.repeat(3000), headers: {}, body: 'x'.repeat(4096) } };
+    log.write(ev); log.write({ ...ev, request: { ...ev.request, body: 'small', query: 'q=1' } });
+    await log.close();
+  });`.replace(/\n\s*/g, ' ');
+  const r = spawnSync(process.execPath, ['-e', src], { encoding: 'utf8' });
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 2, r.stderr);
+  for (const l of lines) assert.ok(Buffer.byteLength(l) < 4096);
+  assert.equal(JSON.parse(lines[0]!).request.truncated, true);
+  assert.equal(JSON.parse(lines[1]!).request.body, 'small');
+});

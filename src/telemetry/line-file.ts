@@ -98,6 +98,17 @@ export class LineFile {
     this.usedLines = 0;
   }
 
+  /**
+   * Gives up on what has not been written (counted in `lost`), for a shutdown that cannot wait for a
+   * stalled reader: pending retries stop, queued batches are dropped, close() resolves.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    for (const item of this.queue.splice(0)) { this.lost += item.lines; this.queuedBytes -= item.len; }
+  }
+
+  private abandoned = false;
+
   /** Flushes, waits for every queued batch, and closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -136,6 +147,7 @@ export class LineFile {
       this.writeNext();
     };
     const step = (): void => {
+      if (this.abandoned) { this.lost += countLines(item.buf, off, item.len); done(); return; }
       if (this.torn) {
         write(this.fd, NEWLINE, 0, 1, null, (e) => {
           if (e && isFull(e)) { setTimeout(step, 2); return; }
