@@ -119,8 +119,11 @@ test('decision log on a stdout nobody reads: close gives up after ~5 s, counts t
   p.stdout.pause(); // nobody reads
   let err = '';
   p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const exited = await Promise.race([new Promise<boolean>((r) => p.on('exit', () => r(true))), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const exited = await Promise.race([new Promise<boolean>((r) => p.on('exit', () => r(true))), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), 20_000); })]);
+  clearTimeout(timer);
   if (!exited) p.kill('SIGKILL');
+  p.stdout.destroy();
   assert.ok(exited, `the process did not exit: ${err}`);
   const m = /closed-after=(\d+) lost=(\d+)/.exec(err);
   assert.ok(m, err);
