@@ -70,6 +70,27 @@ test('a corrupt (e.g. empty) ban file under set-aside is moved away, said, and t
   assert.deepEqual(readdirSync(dir).sort(), ['bans.json', 'bans.json.corrupt-1234']);
 });
 
+test('under set-aside, one invalid entry is skipped and said; the other bans load and the file stays', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jirachi-bans-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'bans.json');
+  writeFileSync(file, JSON.stringify({ format: 'jirachi-bans', version: 1, bans: [
+    { target: '198.18.0.1', reason: 'manual', source: 'manual', createdAt: 1, expiresAt: null },
+    { target: '198.18.0.0/33', reason: 'x', source: 'manual', createdAt: 1, expiresAt: null },
+    { target: '198.18.0.2', reason: 'x', source: { evil: 1 }, createdAt: 1, expiresAt: null },
+  ] }));
+  const said: string[] = [];
+  const s = new BanStore({ file, onCorrupt: 'set-aside', onError: (m) => said.push(m) });
+  assert.deepEqual(s.load(), { ok: true, value: 1 });
+  assert.equal(s.match('198.18.0.1')?.reason, 'manual');
+  assert.match(said.join('\n'), /2 invalid entries skipped/);
+  assert.deepEqual(readdirSync(dir), ['bans.json']);
+  // Under refuse (fail-closed) the same file is an error naming the entry.
+  const r = new BanStore({ file }).load();
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.error, /bans\[1\]/);
+});
+
 test('a large bans.static list is applied with one file write, not one per entry', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'jirachi-bans-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -33,11 +33,16 @@ export interface BanStoreOptions {
   readonly onCorrupt?: 'refuse' | 'set-aside';
 }
 
+const SOURCES: ReadonlySet<unknown> = new Set(['manual', 'auto', 'brain', 'config']);
+
 /** What the file holds. */
 interface BanFile { readonly format: 'jirachi-bans'; readonly version: 1; readonly bans: Ban[] }
 
-/** Parses a ban file's JSON text. Never throws. */
-export function parseBanFile(text: string): Result<Ban[], string> {
+/**
+ * Parses a ban file's JSON text. Never throws. With `skipped`, an entry that does not validate is
+ * left out and described there (e.g. a file a newer version wrote) instead of failing the file.
+ */
+export function parseBanFile(text: string, skipped?: string[]): Result<Ban[], string> {
   let j: unknown;
   try { j = JSON.parse(text); } catch (e) { return err(`ban file is not JSON: ${(e as Error).message}`); }
   const f = j as Partial<BanFile>;
@@ -45,8 +50,13 @@ export function parseBanFile(text: string): Result<Ban[], string> {
   const out: Ban[] = [];
   for (const [i, b] of f.bans.entries()) {
     const t = typeof b?.target === 'string' ? canonicalTarget(b.target) : err('missing target');
-    if (!t.ok) return err(`ban file: bans[${i}]: ${t.error}`);
-    if (typeof b.reason !== 'string' || typeof b.createdAt !== 'number' || !(b.expiresAt === null || typeof b.expiresAt === 'number')) return err(`ban file: bans[${i}]: bad fields`);
+    const bad = !t.ok ? t.error : (typeof b.reason !== 'string' || typeof b.createdAt !== 'number' || !(b.expiresAt === null || typeof b.expiresAt === 'number') || !(b.source === undefined || SOURCES.has(b.source))) ? 'bad fields' : null;
+    if (bad !== null) {
+      if (!skipped) return err(`ban file: bans[${i}]: ${bad}`);
+      skipped.push(`bans[${i}]: ${bad}`);
+      continue;
+    }
+    if (!t.ok) continue;
     out.push({ target: t.value, reason: b.reason.slice(0, 200), source: b.source ?? 'manual', createdAt: b.createdAt, expiresAt: b.expiresAt });
   }
   return ok(out);
@@ -77,7 +87,10 @@ export class BanStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok(0);
       return err(`cannot read ban file ${this.opts.file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
-    const parsed = parseBanFile(text);
+    // Entries that do not validate are skipped and said under set-aside; the file as a whole must parse.
+    const skipped: string[] = [];
+    const parsed = parseBanFile(text, this.opts.onCorrupt === 'set-aside' ? skipped : undefined);
+    if (skipped.length) this.report(`ban file ${this.opts.file}: ${skipped.length} invalid entr${skipped.length === 1 ? 'y' : 'ies'} skipped (${skipped.slice(0, 3).join('; ')})`);
     if (!parsed.ok) {
       if (this.opts.onCorrupt !== 'set-aside') return err(`${this.opts.file}: ${parsed.error}`);
       const aside = `${this.opts.file}.corrupt-${this.clock.now()}`;

@@ -19,7 +19,12 @@ test('rate-limit keys: an IPv4 address itself, an IPv6 address its /64', () => {
   assert.equal(rateKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
   assert.equal(rateKey('2001:db8:1:2:ffff:ffff:ffff:ffff'), rateKey('2001:db8:1:2::9'));
   assert.notEqual(rateKey('2001:db8:1:3::1'), rateKey('2001:db8:1:2::1'));
-  assert.equal(rateKey('::1'), '::/64');
+  assert.equal(rateKey('::1'), '::1');
+  assert.notEqual(rateKey('::2'), rateKey('::1'));
+  assert.equal(rateKey('64:ff9b::c000:201'), '192.0.2.1');
+  assert.equal(rateKey('64:ff9b::192.0.2.9'), '192.0.2.9');
+  assert.equal(rateKey('::ffff:7f00:1'), '127.0.0.1');
+  assert.equal(rateKey('64:ff9b:1::c000:205'), '192.0.2.5');
 });
 
 test('client IP: XFF believed only from trusted proxies, rightmost untrusted hop', () => {
