@@ -104,12 +104,12 @@ test('rate sharing: usage is reported, the authority charges it and splits the b
   // Worker 2 took 2: balance 4, now split between two active workers.
   assert.deepEqual(a.report(2, [['1.2.3.4', 2]], 0), [['1.2.3.4', 2, 0.5]]);
   // Overspending drives the balance negative and nobody gets tokens until the debt is paid: the debt is
-  // split like a balance (-26 / 2) and not forgiven beyond one burst (the floor is one burst plus a
-  // minute of refill: -70 / 2 here).
+  // split like a balance (-26 / 2) and not forgiven beyond one burst per worker (the floor is two
+  // bursts, two workers having reported, plus a minute of refill: -80 / 2 here).
   const [[, b]] = a.report(1, [['1.2.3.4', 30]], 0) as [[string, number, number]];
   assert.equal(b, -13);
   const [[, floor]] = a.report(1, [['1.2.3.4', 1000]], 0) as [[string, number, number]];
-  assert.equal(floor, -35);
+  assert.equal(floor, -40);
   // Junk in a report is ignored.
   assert.deepEqual(a.report(1, [['x', Number.NaN], ['y', -1]] as Array<[string, number]>, 0), []);
   const w = new RateLimiter(1, 10, 1000);

@@ -125,11 +125,11 @@ export class RateLimiter {
    * is kept down to one minute of refill plus one burst, so a faulty report cannot lock a client out
    * for longer than that; real overspend stays far below (about one burst per worker).
    */
-  charge(key: string, n: number, nowMs: number, takenAtMs = nowMs): number {
+  charge(key: string, n: number, nowMs: number, takenAtMs = nowMs, burstsOfDebt = 1): number {
     // Charged when taken, then refilled to now: charging at report time would cap at `burst` the
     // refill that happened in between (a client just under the rate with a small burst would lose it).
     const b = this.refilled(key, Math.min(nowMs, takenAtMs));
-    b.tokens = Math.max(-(this.burst + 60 * this.ratePerSec), b.tokens - n);
+    b.tokens = Math.max(-(burstsOfDebt * this.burst + 60 * this.ratePerSec), b.tokens - n);
     return this.refilled(key, nowMs).tokens;
   }
 
@@ -163,6 +163,8 @@ export class RateLimiter {
 export class RateAuthority {
   private readonly limiter: RateLimiter;
   private readonly active = new Map<string, Map<number, number>>();
+  /** Workers that ever reported (ids are few and reused after restarts). */
+  private readonly workers = new Set<number>();
 
   constructor(ratePerSec: number, burst: number, private maxTracked: number) {
     this.limiter = new RateLimiter(ratePerSec, burst, maxTracked);
@@ -183,7 +185,10 @@ export class RateAuthority {
     const out: Array<[string, number, number]> = [];
     for (const [key, n, at] of used) {
       if (typeof key !== 'string' || !Number.isFinite(n) || n < 0) continue;
-      const balance = this.limiter.charge(key, n, nowMs, typeof at === 'number' && Number.isFinite(at) ? at : nowMs);
+      // The debt floor allows one burst per worker: each idle worker refills a full burst locally, so
+      // a client that drains them all in turn overspends by up to that, and must pay it back.
+      this.workers.add(worker);
+      const balance = this.limiter.charge(key, n, nowMs, typeof at === 'number' && Number.isFinite(at) ? at : nowMs, Math.max(1, this.workers.size));
       let seen = this.active.get(key);
       if (!seen) {
         if (this.active.size >= this.maxTracked) for (const k of this.active.keys()) { this.active.delete(k); break; }
