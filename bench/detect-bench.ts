@@ -9,15 +9,10 @@ import { makeRequestView, type RequestView } from '../src/core/index.js';
 import { createEngine, type Engine } from '../src/detect/index.js';
 import { readCorpusFile, type CorpusRecord } from '../src/detect/corpus.js';
 import { generateBenign } from '../src/detect/benign.js';
+import { argReader } from './args.js';
 
 const args = process.argv.slice(2);
-function opt(name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-}
+const { opt } = argReader(args);
 const reps = Math.max(1, Number(opt('--reps') ?? '1'));
 const only = opt('--sets')?.split(',');
 const dataDir = opt('--data') ?? '../shared/data';

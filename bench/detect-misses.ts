@@ -7,16 +7,10 @@
 import { createEngine } from '../src/detect/index.js';
 import { readCorpusFile, selectRecords, type CorpusRecord } from '../src/detect/corpus.js';
 import { wouldBlock } from '../src/detect/scoring.js';
+import { argReader } from './args.js';
 
 const args = process.argv.slice(2);
-function opt(name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-}
-function flag(name: string): boolean { const i = args.indexOf(name); if (i < 0) return false; args.splice(i, 1); return true; }
+const { opt, flag } = argReader(args);
 
 const split = (opt('--split') ?? 'all') as 'test' | 'train' | 'all';
 const sources = opt('--sources')?.split(',');
