@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../core/index.js';
 import { Allowlist, AutoBan, BanStore, MemoryBlocklist } from './index.js';
+import { coalesceDelayMs } from './ban-store.js';
 
 test('bans persist atomically and survive a new instance; expired ones do not', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'jirachi-bans-'));
@@ -157,4 +158,12 @@ test('automatic bans are written coalesced (one rewrite for a burst), manual one
   s.add('198.19.0.3', { ttlMs: 60_000, reason: 'auto', source: 'auto' });
   s.flush();
   assert.equal(onDisk(), 503);
+});
+
+test('coalesced ban writes stretch with their own cost: at most ~10 % of the time spent writing', () => {
+  assert.equal(coalesceDelayMs(250, 0), 250);
+  assert.equal(coalesceDelayMs(250, 10), 250);
+  assert.equal(coalesceDelayMs(250, 350), 3150);
+  const write = 350, delay = coalesceDelayMs(250, write);
+  assert.ok(write / (write + delay) <= 0.1 + 1e-9);
 });
