@@ -188,8 +188,9 @@ export async function startPrimary(o: { configFile?: string | undefined; overrid
  */
 export async function runWorker(opts: Omit<ShieldOptions, 'worker'>): Promise<number> {
   const send = (m: ToPrimary): void => { if (process.connected) process.send!(m); };
-  // One listener from the start: ban changes that arrive while the shield starts are kept and applied
-  // in order after the first list, so none is lost (each is sent once).
+  // One listener from the start: messages that arrive while the shield starts (ban changes, and a
+  // reload, metrics or shutdown request even before the first list) are kept and handled in order
+  // after the first list, so none is lost (each is sent once) and the primary gets every answer.
   let handle: ((m: ToWorker) => void) | null = null;
   const early: ToWorker[] = [];
   let initial: Ban[] | null = null;
@@ -197,7 +198,7 @@ export async function runWorker(opts: Omit<ShieldOptions, 'worker'>): Promise<nu
   process.on('message', (m: ToWorker) => {
     if (handle) handle(m);
     else if (initial === null && m.t === 'bans') { initial = m.bans; gotInitial(); }
-    else if (initial !== null) early.push(m);
+    else early.push(m);
   });
   // Serve only once the primary's ban list is here, so no banned client slips through at start.
   await new Promise<void>((resolve) => { gotInitial = resolve; send({ t: 'want-bans' }); });
