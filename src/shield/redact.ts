@@ -5,6 +5,7 @@
 // name looks secret or the value itself mentions a secret field (`…?token=…` inside a URL). Text of
 // any other shape is logged only if it mentions no secret-looking field at all; multipart never.
 
+import { urlDecodeRepeated } from '../detect/index.js';
 import type { RequestSample } from '../telemetry/index.js';
 
 const LOGGED_HEADERS = ['host', 'user-agent', 'content-type', 'content-length', 'referer', 'accept', 'origin', 'x-requested-with'];
@@ -18,34 +19,26 @@ const SECRET_SUBSTRING = /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|a
 /** Short names that are secrets only as a whole word of the name (`key`, `sort_key`, `sig`, but not `design`). */
 const SECRET_WORDS = new Set(['key', 'code', 'sig', 'pin', 'sid', 'pw', 'mfa', 'tan', 'hmac', 'salt', 'iban', 'pan']);
 
-/** Names seen recently and their verdicts (the same few names come with every request). Bounded. */
-const nameMemo = new Map<string, boolean>();
+/** A function of short strings memoized in a bounded map (the same few names come with every request). */
+function memoized(f: (s: string) => boolean): (s: string) => boolean {
+  const memo = new Map<string, boolean>();
+  return (s: string): boolean => {
+    const known = memo.get(s);
+    if (known !== undefined) return known;
+    const v = f(s);
+    if (s.length <= 128) {
+      if (memo.size >= 4096) memo.clear();
+      memo.set(s, v);
+    }
+    return v;
+  };
+}
 
 /** True when a parameter, JSON key, XML element or header name looks like it carries a secret. */
-export function isSecretName(name: string): boolean {
-  const known = nameMemo.get(name);
-  if (known !== undefined) return known;
-  const v = classifyName(name);
-  if (name.length <= 128) {
-    if (nameMemo.size >= 4096) nameMemo.clear();
-    nameMemo.set(name, v);
-  }
-  return v;
-}
+export const isSecretName: (name: string) => boolean = memoized(classifyName);
 
-const rawNameMemo = new Map<string, boolean>();
-
-/** isSecretName of a URL-encoded name (decoded up to three times), memoized by the raw text. */
-function isSecretRawName(raw: string): boolean {
-  const known = rawNameMemo.get(raw);
-  if (known !== undefined) return known;
-  const v = isSecretName(decodeRepeated(raw));
-  if (raw.length <= 128) {
-    if (rawNameMemo.size >= 4096) rawNameMemo.clear();
-    rawNameMemo.set(raw, v);
-  }
-  return v;
-}
+/** isSecretName of a URL-encoded name (decoded until stable), memoized by the raw text. */
+const isSecretRawName = memoized((raw) => isSecretName(urlDecodeRepeated(raw)));
 
 function classifyName(name: string): boolean {
   const lower = name.toLowerCase();
@@ -53,19 +46,6 @@ function classifyName(name: string): boolean {
   // Words: split at non-alphanumerics and camelCase humps (`accessKey` → access, key).
   for (const w of name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/)) if (SECRET_WORDS.has(w)) return true;
   return false;
-}
-
-/** URL-decodes up to three times (double encoding); a bad escape leaves the text as it is. */
-function decodeRepeated(raw: string): string {
-  let t = raw;
-  for (let i = 0; i < 3 && (t.includes('%') || t.includes('+')); i++) {
-    let d: string;
-    // A bad escape (`%ZZ`) makes decodeURIComponent throw: then each valid %XX is decoded on its own.
-    try { d = decodeURIComponent(t.replace(/\+/g, ' ')); } catch { d = t.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))); }
-    if (d === t) break;
-    t = d;
-  }
-  return t;
 }
 
 // A secret-looking name followed by a separator anywhere in a text (`token=`, `"password": `,
@@ -90,7 +70,7 @@ function mayMention(text: string): boolean {
 export function mentionsSecret(text: string): boolean {
   if (!mayMention(text)) return false;
   if (MENTION_RE.test(text)) return true;
-  if ((text.includes('%') || text.includes('+')) && MENTION_RE.test(decodeRepeated(text))) return true;
+  if ((text.includes('%') || text.includes('+')) && MENTION_RE.test(urlDecodeRepeated(text))) return true;
   // JSON-escaped names (`"pa\u0073sword"`) in text that did not parse as JSON.
   return text.includes('\\u') && MENTION_RE.test(text.replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))));
 }
@@ -171,7 +151,7 @@ export function redactUrl(url: string): string {
 /** Path parameters (`/x;jsessionid=…`) with secret-looking names redacted. */
 export function redactPathParams(path: string): string {
   if (!path.includes(';')) return path;
-  return path.replace(/;([^\/;=]{1,64})=([^\/;?#]*)/g, (m, n: string) => (isSecretName(decodeRepeated(n)) ? `;${n}=${REDACTED}` : m));
+  return path.replace(/;([^\/;=]{1,64})=([^\/;?#]*)/g, (m, n: string) => (isSecretName(urlDecodeRepeated(n)) ? `;${n}=${REDACTED}` : m));
 }
 
 /**
