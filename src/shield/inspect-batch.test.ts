@@ -38,3 +38,11 @@ test('maxFindings is passed to the engine', async () => {
   await new InspectBatcher(5).inspect(engine, view('/'));
   assert.equal(seen, 5);
 });
+
+test('a batch holds at most maxBatch inspections: continuations of the first batch run before the next batch', async () => {
+  const order: string[] = [];
+  const engine: Detector = { id: 'probe', inspect: (v) => { order.push(`i${v.path}`); return []; } };
+  const b = new InspectBatcher(8, 2);
+  await Promise.all(['1', '2', '3', '4', '5'].map(async (p) => { await b.inspect(engine, view(p)); order.push(`c${p}`); }));
+  assert.deepEqual(order, ['i1', 'i2', 'c1', 'c2', 'i3', 'i4', 'c3', 'c4', 'i5', 'c5']);
+});

@@ -17,7 +17,12 @@ export class InspectBatcher {
   private queue: Job[] = [];
   private scheduled = false;
 
-  constructor(private readonly maxFindings: number) {}
+  /**
+   * @param maxFindings passed to the engine
+   * @param maxBatch inspections per batch: bounds how long the first request of a batch waits for
+   *   the others before it is forwarded; the rest go to the next batch.
+   */
+  constructor(private readonly maxFindings: number, private readonly maxBatch = 16) {}
 
   /** Inspects `view` with `engine` in the next batch. */
   inspect(engine: Detector, view: RequestView): Promise<InspectOutcome> {
@@ -28,9 +33,11 @@ export class InspectBatcher {
   }
 
   private readonly drain = (): void => {
-    const jobs = this.queue;
-    this.queue = [];
-    this.scheduled = false;
+    const all = this.queue;
+    const jobs = all.length > this.maxBatch ? all.splice(0, this.maxBatch) : all;
+    this.queue = jobs === all ? [] : all;
+    this.scheduled = this.queue.length > 0;
+    if (this.scheduled) setImmediate(this.drain);
     for (const j of jobs) j.done(runOne(j.engine, j.view, this.maxFindings));
   };
 }
