@@ -4,7 +4,7 @@ import { trackPattern } from './signature.js';
 import type { RequestView } from '../core/index.js';
 import { lexSql, type SqlLex } from './sqllex.js';
 import type { NeedleScan } from './needles.js';
-import { normalizePath, normalizeValue, urlDecodeRepeated, type NormalizedPath } from './normalize.js';
+import { htmlEntityDecode, normalizePath, normalizeValue, urlDecodeRepeated, type NormalizedPath } from './normalize.js';
 
 /** Where a part came from. Detectors choose which kinds they read. */
 export type PartKind = 'path' | 'query' | 'body' | 'json' | 'multipart' | 'xml' | 'cookie' | 'header' | 'name';
@@ -148,6 +148,8 @@ function addMultipart(list: PartList, body: string, contentType: string, anomali
 }
 
 const XML_TEXT_RE = trackPattern(/>([^<]{1,4096})</g);
+/** Attribute values of XML elements (`<a probe="…">`); namespace declarations are not content. */
+const XML_ATTR_RE = trackPattern(/\s(?!xmlns\b)[a-z_][\w:.-]{0,63}\s?=\s?(?:"([^"<]{1,4096})"|'([^'<]{1,4096})')/gi);
 
 function addBody(list: PartList, view: RequestView, contentType: string, rawContentType: string, anomalies: string[]): void {
   const body = view.body.length > PART_LIMITS.maxBodyChars ? view.body.slice(0, PART_LIMITS.maxBodyChars) : view.body;
@@ -167,6 +169,12 @@ function addBody(list: PartList, view: RequestView, contentType: string, rawCont
       if (list.parts.length >= PART_LIMITS.maxParts) break;
       const t = m[1]!.trim();
       if (t !== '') list.add('xml', 'body:xml-text', t, undefined, true);
+    }
+    for (const m of body.matchAll(XML_ATTR_RE)) {
+      if (list.parts.length >= PART_LIMITS.maxParts) break;
+      // XML character references are the attribute's transport encoding (`&#13;&#10;` is a line break).
+      const a = htmlEntityDecode((m[1] ?? m[2] ?? '').trim());
+      if (a !== '') list.add('xml', 'body:xml-attr', a, undefined, true);
     }
     return;
   }

@@ -14,7 +14,7 @@ const NODE_B64 = ['_$$ND_FUNC$$_', 'child_process', 'require("child'].flatMap((t
 const SHEBANG_RE = trackPattern(/^\s*#!\s*\//);
 
 /** Unambiguous command names (no English word among them) that payload lists put after a separator. */
-const EXTRA_CMDS = String.raw`lastlog|sysinfo|netsh|visudo|ssh-copy-id|ssh-keygen|ansible(?:-[a-z]{3,12})?|chef-[a-z]{3,8}|cscli|cpulimit|strace|ltrace|base32|rmt(?:-tar|-dump)?|pip[23x]?|gcc|c89|c99|aptitude|apt-get|yum|traceroute|tracert|whois|iptables|getent|tcpdump|smbclient|bcdedit|bcdboot|wevtutil|fsutil|diskpart|takeown|reg\s(?:add|query|delete|save|export|import)|sc\s(?:query|create|config|start|stop|delete)`;
+const EXTRA_CMDS = String.raw`lastlog|sysinfo|netsh|visudo|ssh-copy-id|ssh-keygen|ansible(?:-[a-z]{3,12})?|chef-[a-z]{3,8}|cscli|cpulimit|strace|ltrace|base32|rmt(?:-tar|-dump)?|pip[23x]?|gcc|c89|c99|aptitude|apt-get|yum|traceroute|tracert|whois|iptables|getent|tcpdump|smbclient|bcdedit|bcdboot|wevtutil|fsutil|diskpart|takeown|reg\s(?:add|query|delete|save|export|import)|sc\s(?:query|create|config|start|stop|delete)|htop|lastlogin|uconv|irb|zstdcat|zcat|bzcat|xzcat|unxz|gunzip|bsdtar|gdb|regedit|iwr|perf|rmt`;
 
 const SHELL_CMDS = 'pwd|env|uptime|lsof|nmap|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|csh|ping|nslookup|sleep|python[23]?|perl|php|ruby|powershell|pwsh|cmd|ipconfig|ifconfig|systeminfo|tasklist|certutil|bitsadmin|mshta|rundll32|wmic|telnet|id|ls|cat|rm|chmod|echo|dir|nohup|socat|xterm|busybox|tftp|passwd|useradd|crontab|killall|pkill|ps|netstat|printenv|base64|xxd|hostname|grep|awk|sed|mkdir|chown|eval|exec|sudo|tac|ssh|scp|wget|sendmail|schtasks|vssadmin|icacls|net\\s+(?:user|localgroup|view|use)|type\\s+[a-z]:|ifconfig|uname|' + EXTRA_CMDS;
 
@@ -28,12 +28,12 @@ const GLOB_CMD = String.raw`(?:^|[\s;|&])(?:/?(?:usr/)?s?bin/)?(?:[a-z]{0,6}(?:\
  * More whole-value commands: downloads (`curl https://…`), shell aliases (`alias a=id`), directory listings
  * of absolute paths, `cd /;…` chains, configuration-management and admin tools, compiler wrappers.
  */
-const WHOLE_VALUE_CMDS = String.raw`(?:curl|wget)\s[^\n]{0,120}?(?:https?|ftp)://[^\s]{1,300}|alias\s(?:-[a-z]{1,4}\s)*['"]?[a-z0-9_]{1,20}['"]?=[^\n]{1,200}|(?:ls|ll|dir)\s(?:-[a-z]{1,6}\s)?/[a-z][^\s]{0,200}|;?\s?cd\s/\s?;[^\n]{0,200}|visudo|lastlog\s-u\s[a-z0-9_]{1,32}|cscli\s[a-z]{2,20}[^\n]{0,80}|ansible-(?:playbook|pull|inventory|galaxy|doc|console|config|vault|test|lint|runner|connection)(?:\s[^\n]{0,120})?|ansible\s(?:all|localhost|-[a-z])[^\n]{0,120}|chef-(?:shell|run|client|vault|solo|apply|zero)(?:\s[^\n]{0,120})?|chef\s(?:report|client|run|shell|vault|solo|exec)(?:\s[^\n]{0,120})?|ssh-copy-id\s[^\n]{1,120}|aa-disable\s[^\s]{1,60}|[a-z0-9]{2,10}\s-wrapper\s(?:ba)?sh,-c,[^\n]{1,200}|reg\s(?:add|query|delete|save|export|import)\s"?hk(?:lm|cu|cr|u|cc|ey_)[^\n]{0,200}`;
+const WHOLE_VALUE_CMDS = String.raw`(?:curl|wget)\s[^\n]{0,120}?(?:https?|ftp)://[^\s]{1,300}|alias\s(?:-[a-z]{1,4}\s)*['"]?[a-z0-9_]{1,20}['"]?=[^\n]{1,200}|(?:ls|ll|dir)\s(?:-[a-z]{1,6}\s)?/[a-z][^\s]{0,200}|;?\s?cd\s/\s?;[^\n]{0,200}|visudo|lastlog\s-u\s[a-z0-9_]{1,32}|cscli\s[a-z]{2,20}[^\n]{0,80}|ansible-(?:playbook|pull|inventory|galaxy|doc|console|config|vault|test|lint|runner|connection)(?:\s[^\n]{0,120})?|ansible\s(?:all|localhost|-[a-z])[^\n]{0,120}|chef-(?:shell|run|client|vault|solo|apply|zero)(?:\s[^\n]{0,120})?|chef\s(?:report|client|run|shell|vault|solo|exec)(?:\s[^\n]{0,120})?|ssh-copy-id\s[^\n]{1,120}|aa-disable\s[^\s]{1,60}|[a-z0-9]{2,10}\s-wrapper\s(?:ba)?sh,-c,[^\n]{1,200}|reg\s(?:add|query|delete|save|export|import)\s"?hk(?:lm|cu|cr|u|cc|ey_)[^\n]{0,200}|(?:/(?:usr/)?s?bin/)?(?:zstdcat|zcat|bzcat|xzcat|zless|zmore|zgrep|gunzip|unxz|unzstd|bunzip2)\s(?:-[a-z]{1,4}\s)?[^\s]{1,200}|cat\s(?:-[a-z]{1,3}\s)?/[a-z0-9._-]{1,40}(?:/[a-z0-9._-]{1,60}){1,8}|dir\s[a-z]:\\[^\s]{0,200}`;
 
 /** Whole-value commands: letters-and-digits values too (`whoami`, `which wget`), so a table that reads plain values. */
 const reconDetector = tableDetector('cmdi', 'cmdi', compileRules([
-  { id: 'cmdi-007', score: 5, needles: ['uname', 'whoami', 'ifconfig', 'ipconfig', 'netstat', 'ps ', 'systeminfo', 'tasklist', 'net ', 'netsh', 'which ', 'perl', 'ruby', 'python', 'php', 'sleep', 'cat /', 'curl ', 'wget ', 'alias ', 'ls ', 'll ', 'dir ', 'cd /', 'visudo', 'lastlog', 'cscli', 'ansible', 'chef', 'ssh-copy-id', 'aa-disable', '-wrapper', 'reg '],
-    pattern: '^\\s?(?:uname\\s-[a-z]{1,4}|whoami(?:\\s?/[a-z]{1,10})?|ifconfig(?:\\s-a)?|ipconfig(?:\\s?/[a-z]{1,10})?|netstat\\s-[a-z]{1,6}|ps\\s-?(?:aux|ef)|systeminfo|tasklist(?:\\s?/[a-z]{1,4})?|net\\s(?:user|view|localgroup|share|session)\\b[^\\n]{0,40}|netsh\\s[a-z]{3,20}\\b[^\\n]{0,60}|which\\s(?:nc|ncat|netcat|wget|curl|perl|python[23]?|bash|sh|gcc|php|ruby|nmap|socat|telnet)|(?:perl|ruby)\\s-e\\s[^\\n]{1,200}|python[23]?\\s-c\\s[^\\n]{1,200}|php\\s-r\\s[^\\n]{1,200}|sleep\\s\\d{1,3}|cat\\s/etc/[a-z0-9._-]{1,30}|' + WHOLE_VALUE_CMDS + ')\\s?$', explanation: 'value is a reconnaissance or interpreter command' },
+  { id: 'cmdi-007', score: 5, needles: ['uname', 'whoami', 'ifconfig', 'ipconfig', 'netstat', 'ps ', 'systeminfo', 'tasklist', 'net ', 'netsh', 'which ', 'perl', 'ruby', 'python', 'php', 'sleep', 'cat /', 'curl ', 'wget ', 'alias ', 'ls ', 'll ', 'dir ', 'cd /', 'visudo', 'lastlog', 'cscli', 'ansible', 'chef', 'ssh-copy-id', 'aa-disable', '-wrapper', 'reg ', 'zstdcat', 'zcat', 'bzcat', 'xzcat', 'zless', 'zmore', 'zgrep', 'gunzip', 'unxz', 'unzstd', 'bunzip2', 'dir '],
+    pattern: '^\\s?[\'"]?(?:uname\\s-[a-z]{1,4}|whoami(?:\\s?/[a-z]{1,10})?|ifconfig(?:\\s-a)?|ipconfig(?:\\s?/[a-z]{1,10})?|netstat\\s-[a-z]{1,6}|ps\\s-?(?:aux|ef)|systeminfo|tasklist(?:\\s?/[a-z]{1,4})?|net\\s(?:user|view|localgroup|share|session)\\b[^\\n]{0,40}|netsh\\s[a-z]{3,20}\\b[^\\n]{0,60}|which\\s(?:nc|ncat|netcat|wget|curl|perl|python[23]?|bash|sh|gcc|php|ruby|nmap|socat|telnet)|(?:perl|ruby)\\s-e\\s[^\\n]{1,200}|python[23]?\\s-c\\s[^\\n]{1,200}|php\\s-r\\s[^\\n]{1,200}|sleep\\s\\d{1,3}|cat\\s/etc/[a-z0-9._-]{1,30}|' + WHOLE_VALUE_CMDS + ')\\s?[|&;]{0,2}\\s?$', explanation: 'value is a reconnaissance or interpreter command' },
   { id: 'cmdi-013', score: 5, needles: ['for %', 'errorlevel', 'cmdextversion', 'defined ', 'exist ', '==', ' equ ', ' neq ', ' lss ', ' leq ', ' gtr ', ' geq '], pattern: BATCH, explanation: 'Windows batch FOR loop or IF condition' },
   { id: 'cmdi-014', score: 5, needles: ['? /', '?+/', '* /', '*+/', '] /', ']+/', 'cat /', 'cat+/', 'ls /', 'ls+/', 'more /', 'less /', 'head /', 'tail /', 'nl /', 'tac /', 'od /', 'xxd /', 'strings /'], pattern: GLOB_CMD, explanation: 'command with wildcard-spelled names or paths (/bin/ca? /e?c/passwd)' },
 ]), undefined, false, true);
@@ -47,24 +47,31 @@ const WRAPPED_CMD = String.raw`^\s?(?:[;|&]{1,2}\s?)?(?:time|nohup|strace|ltrace
 
 /** Shell command injection (`cmdi-*`). Rules read normalized values, where whitespace runs are one space (`\s?`). */
 const shellDetector = tableDetector('cmdi', 'cmdi', compileRules([
-  { id: 'cmdi-006', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: `^[\\r\\n]\\s*(?:${SHELL_CMDS})(?:$|[\\s;|&<>])`, explanation: 'newline followed by a command' },
+  { id: 'cmdi-006', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: `^['"]?[\\r\\n][\\s+]*(?:/(?:usr/)?s?bin/)?(?:${SHELL_CMDS})(?:$|[\\s+;|&<>'"])`, explanation: 'newline followed by a command' },
   { id: 'cmdi-008', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', pattern: '^(?:[^\\s@]{1,64}@[^\\s]{1,255})?[\\r\\n]\\s*(?:ehlo|helo|quit|retr|list|apop|user|pass|mail\\s+from|rcpt\\s+to|data|stat|dele|capa|noop|rset|vrfy|expn|uidl|starttls)\\b|^[\\r\\n]+[a-z]\\d{1,4}\\s+(?:login|authenticate|select|examine|create|delete|rename|subscribe|unsubscribe|list|lsub|status|append|check|close|expunge|search|fetch|store|copy|uid|capability|logout|starttls|idle)\\b', explanation: 'line break followed by a mail protocol command (SMTP/POP3/IMAP injection)' },
-  { id: 'cmdi-001', score: 5, needles: [';', '|', '&', '`', '$(', '\n'], pattern: `(?:[;|&\\n]|\\$\\()\\s?(?:\\{\\s?)?(?:sudo\\s+)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:${SHELL_CMDS})(?:\\.exe)?(?:$|[\\s;|&<>'"\`)(}+]|\\$\\{?ifs)`, explanation: 'shell separator followed by a command' },
-  { id: 'cmdi-002', score: 5, needles: ['$(', '`', '<(', '>('], pattern: '(?:\\$\\(|`)\\s*(?:(?:whoami|id|uname|cat|ls|wget|curl|sleep|ping|nslookup|echo|bash|sh|pwd|hostname)\\b)|[<>]\\(\\s?(?:' + SHELL_CMDS + ')\\s?\\)', explanation: 'command or process substitution' },
-  { id: 'cmdi-003', score: 5, needles: ['ifs', '/bin/', '/dev/tcp', '/dev/udp', 'cmd', 'powershell', 'nc ', 'bash -', 'sh -c', '$shell', '${shell', 'busybox', '{cat,', '{ls,', '/usr/bin'], pattern: '\\$\\{?ifs|/(?:usr/)?bin/(?:ba|z|k|c|tc|da)?sh\\b|/dev/(?:tcp|udp)/|\\bnc(?:at)?\\s+(?:-[a-z]{1,4}\\s+){0,3}-[el]\\b|\\bbash\\s+-[ci]\\b|(?:\\$\\{?shell\\}?|\\bbusybox|\\b(?:z|k|c|tc|da)?sh)\\s+-c\\s+[\'"]|\\bcmd(?:\\.exe)?\\s*/[ck]\\b|\\bpowershell(?:\\.exe)?\\s+-(?:e|enc|c|command|nop|w|exec)|\\{(?:cat|ls|id|wget|curl|echo),|/usr/bin/(?:id|whoami|wget|curl|perl|python|env)\\b', explanation: 'shell-specific construct' },
+  { id: 'cmdi-001', score: 5, needles: [';', '|', '&', '`', '$(', '\n'], pattern: `(?:[;|&\\n]|\\$\\()\\s?(?:\\{\\s?)?['"]?(?:sudo\\s+)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:${SHELL_CMDS})(?:\\.exe)?(?:$|[\\s;|&<>'"\`)(}+]|\\$\\{?ifs)`, explanation: 'shell separator followed by a command' },
+  { id: 'cmdi-002', score: 5, needles: ['$(', '`', '<(', '>('], pattern: '(?:\\$\\(|`)\\s*(?:(?:whoami|id|uname|cat|ls|wget|curl|sleep|ping|nslookup|echo|bash|sh|pwd|hostname)\\b)|\\$\\(\\s?(?:touch|rm|chmod|nc|python[23]?|perl)\\s|[<>]\\(\\s?(?:' + SHELL_CMDS + ')\\s?\\)', explanation: 'command or process substitution' },
+  { id: 'cmdi-003', score: 5, needles: ['ifs', '/bin/', '/dev/tcp', '/dev/udp', 'cmd', 'powershell', 'nc ', 'bash -', 'sh -c', '$shell', '${shell', 'busybox', '{cat,', '{ls,', '/usr/bin', '-wrapper', '-exec', '{nc,', '{bash,', '{sh,', '{wget,', '{curl,', '{echo,', '{id,'], pattern: '\\s-wrapper\\s(?:/bin/)?(?:ba)?sh,-c,|\\bfind\\s[^\\n|;&]{0,80}\\s-exec(?:dir)?\\s[^\\n]{1,80}?(?:\\{\\s?\\}|\\\\;)|\\$\\{?ifs|/(?:usr/)?bin/(?:ba|z|k|c|tc|da)?sh\\b|/dev/(?:tcp|udp)/|\\bnc(?:at)?\\s+(?:-[a-z]{1,4}\\s+){0,3}-[el]\\b|\\bbash\\s+-[ci]\\b|(?:\\$\\{?shell\\}?|\\bbusybox|\\b(?:z|k|c|tc|da)?sh)\\s+-c\\s+[\'"]|\\bcmd(?:\\.exe)?\\s*/[ck]\\b|\\bpowershell(?:\\.exe)?\\s+-(?:e|enc|c|command|nop|w|exec)|\\{(?:cat|ls|id|wget|curl|echo|nc|ncat|bash|sh|python[23]?|perl|ping|whoami|uname),|/usr/bin/(?:id|whoami|wget|curl|perl|python|env)\\b', explanation: 'shell-specific construct' },
   { id: 'cmdi-010', score: 5, needles: [';', '|', '&', '`', "'", '"', '\\n', '\\r'], pattern: LEADING_SEP_CMDS, explanation: 'value opens with a shell separator and a command' },
   { id: 'cmdi-015', score: 5, needles: ['whoami', 'uname -', 'ifconfig', 'ipconfig', 'systeminfo', 'netstat -'], pattern: String.raw`[;|&\x60]\s?[^\s;|&]{0,12}\s(?:whoami|uname\s-[a-z]{1,4}|ifconfig|ipconfig|systeminfo|netstat\s-[a-z]{1,6})(?:$|[\s;|&])`, explanation: 'separator, one word, then a reconnaissance command' },
   { id: 'cmdi-011', score: 5, needles: ['time ', 'nohup', 'strace', 'ltrace', 'timeout ', 'nice ', 'flock ', 'cpulimit', 'setsid', 'xargs', 'unbuffer', 'doas ', 'sudo '], pattern: WRAPPED_CMD + SHELL_CMDS + ')(?:$|[\\s;|&<>])', explanation: 'value is a command run through a wrapper (time, nohup, strace, …)' },
   { id: 'cmdi-012', score: 5, needles: ['invoke-', 'iex', 'net.webclient', 'downloadstring', 'downloadfile', 'start-process', 'set-mppreference'], pattern: String.raw`\binvoke-(?:webrequest|expression|restmethod|command|wmimethod)\b|\biex\s?\(|new-object\s+(?:system\.)?net\.webclient|\.download(?:string|file)\s?\(|\bstart-process\s|\bset-mppreference\b`, explanation: 'PowerShell download or execution cmdlet' },
   { id: 'cmdi-004', score: 5, needles: ['for', 'if', '%comspec', '%systemroot', 'exist', ' gtr ', ' geq ', ' lss ', ' leq ', ' equ ', ' neq '], pattern: '\\bfor\\s+/[fdlr]\\s|\\bif\\s+(?:/i\\s+)?(?:not\\s+)?exist\\s|%(?:comspec|systemroot|windir|programfiles|userprofile)%', explanation: 'Windows shell construct' },
   { id: 'cmdi-005', score: 5, needles: ['etc/pa', 'etc/sh', 'ping', 'sleep'], pattern: '(?:^|[;|&`\\n]|\\$\\()\\s?(?:cat|more|less|head|tail|nl|tac)\\s+[^;|&]{0,40}/etc/|\\bping\\s+-[nc]\\s*\\d|\\bsleep\\s+\\d{1,3}\\s*(?:$|[;|&`#])', explanation: 'command with attack-typical arguments' },
+  { id: 'cmdi-016', score: 5, needles: ['\\!', ':!', 'ex !', "'!", '"!', ' !sh', ' !bash'], pattern: String.raw`\b(?:n?vim|ex|view|gdb|less|more|man|ftp|mysql|sqlite3)\s[^;|&]{0,60}?\\?!\s?(?:${SHELL_CMDS})(?:$|[\s;|&\\'"])`, explanation: 'shell escape from an editor, pager or debugger (vi -c:!id, gdb -ex !whoami)' },
+  { id: 'cmdi-017', score: 5, needles: [';$', '&$', '|$', '; $', '& $', '| $'], pattern: String.raw`(?:^|[\s;|&^])[a-z_][a-z0-9_]{0,20}=(?:\$?'[^'\n]{0,40}'|\$?"[^"\n]{0,40}"|[^\s;|&'"]{0,40})\s?(?:;|&&|\|\|?)\s?(?:[a-z_][a-z0-9_]{0,20}=(?:'[^'\n]{0,40}'|"[^"\n]{0,40}"|[^\s;|&'"]{0,40})\s?(?:;|&&)\s?){0,16}\$\{?[a-z_]`, explanation: 'shell variable assigned and then expanded as a command (CMD=…;$CMD)' },
+  { id: 'cmdi-018', score: 5, needles: [';$', '&$', '|$', '; $', '& $', '| $'], pattern: `(?:^|[;|&])\\s?\\$[a-z_][a-z0-9_]{0,15}\\s(?:${SHELL_CMDS})(?:$|\\s)`, explanation: 'unset shell variable in front of a command after a separator (;$u cat …)' },
+  { id: 'cmdi-019', score: 5, needles: ['@{['], pattern: '@\\{\\s?\\[\\s?(?:system|exec|qx|readpipe|`)', explanation: 'Perl interpolation running a command (@{[system …]})' },
 ]), SHEBANG_RE);
 
 /** A command word after removing shell-evasion insertions (`c$_at`, `w\ho\am\i`, `ti''me`, `"w"get`, `c^a^t`). */
 const CMD_WORD_RE = trackPattern(new RegExp(`^(?:/(?:usr/)?(?:local/)?s?bin/)?(?:${SHELL_CMDS}|who|time)(?:\\.exe|[\\d.]{0,6})$`));
 const TOKEN_SPLIT_RE = trackPattern(/[\s;|&()<>+,=]+/);
 const OBF_BIT = allocateBit();
-addGateNeedles(['$@', '$*', '$_', '$#', '$?', '$!', '$$', '${', "''", '""', '``', '\\', '^'], OBF_BIT);
+addGateNeedles(['$@', '$*', '$_', '$#', '$?', '$!', '$$', '${', "''", '""', '``', '\\', '^', '$()', '<()', '>()', '$[]'], OBF_BIT);
+/** Empty command, process or arithmetic substitutions (`pi$()ng`, `pi<()ng`, `ping$[]`); each becomes one marker character before splitting. */
+const EMPTY_SUBST_RE = trackPattern(/\$\(\)|[<>]\(\)|\$\[\]/g);
+const SUBST_MARK = '\u0001';
 
 function isAlnum(c: string | undefined): boolean {
   return c !== undefined && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
@@ -73,7 +80,7 @@ function isAlnum(c: string | undefined): boolean {
 /** Length of the evasion insertion starting at `i` of `tok` (0 when none): quotes, `\x`/`^x` escapes, `$@ $* $_ $# $? $! $$`, `${name}`. */
 function insertionAt(tok: string, i: number): number {
   const c = tok[i];
-  if (c === '"' || c === "'" || c === '`') return 1;
+  if (c === '"' || c === "'" || c === '`' || c === SUBST_MARK) return 1;
   if ((c === '\\' || c === '^') && isAlnum(tok[i + 1])) return 1;
   if (c !== '$') return 0;
   const n = tok[i + 1];
@@ -92,7 +99,7 @@ function pairedQuotes(tok: string): boolean {
 
 /**
  * The token without evasion insertions, when one sits between two letters or digits (a lone `'`
- * does not count: English apostrophes, `I'd`); undefined otherwise. Pure, linear.
+ * does not count: English apostrophes, `I'd`) or an empty substitution follows one (`ping$()`); undefined otherwise. Pure, linear.
  */
 export function stripShellEvasion(tok: string): string | undefined {
   let out = '';
@@ -102,7 +109,7 @@ export function stripShellEvasion(tok: string): string | undefined {
     const start = i;
     for (let n = insertionAt(tok, i); n > 0; n = insertionAt(tok, i)) i += n;
     if (i === start) { out += tok[i]; i++; continue; }
-    if (start > 0 && i < tok.length && isAlnum(tok[start - 1]) && isAlnum(tok[i]) && (tok.slice(start, i) !== "'" || pairedQuotes(tok))) inside = true;
+    if (start > 0 && isAlnum(tok[start - 1]) && ((i < tok.length && isAlnum(tok[i]) && (tok.slice(start, i) !== "'" || pairedQuotes(tok))) || tok.slice(start, i).includes(SUBST_MARK))) inside = true;
   }
   return inside ? out : undefined;
 }
@@ -114,7 +121,8 @@ const obfuscationDetector: SignatureDetector = Object.freeze({
   inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
     for (const part of activeParts(parsed)) {
       if (part.plain || (partScan(part).mask & OBF_BIT) === 0 || !ruleReads(undefined, part)) continue;
-      const v = part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm;
+      const v0 = part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm;
+      const v = v0.includes('()') || v0.includes('$[]') ? v0.replace(EMPTY_SUBST_RE, SUBST_MARK) : v0;
       for (const tok of v.split(TOKEN_SPLIT_RE)) {
         if (tok.length < 3 || tok.length > 80) continue;
         const w = stripShellEvasion(tok);
@@ -138,14 +146,7 @@ export const cmdiDetector: SignatureDetector = Object.freeze({
   },
 });
 
-/** PHP code injection (`php-*`); reported as class cmdi. */
-export const phpDetector: SignatureDetector = tableDetector('php', 'cmdi', compileRules([
-  { id: 'php-001', score: 5, needles: ['<?'], pattern: '<\\?(?:php\\b|=)', explanation: 'PHP open tag' },
-  { id: 'php-002', score: 5, needles: ['exec', 'passthru', 'popen', 'proc_open', 'phpinfo', 'system', 'assert', 'create_function', 'gzinflate', 'str_rot13', 'base64_decode', 'call_user_func', 'file_put_contents', 'file_get_contents', 'fopen', 'readfile', 'show_source', 'highlight_file', 'move_uploaded', 'unserialize', 'include', 'require', 'preg_replace'], pattern: '\\b(?:shell_exec|passthru|popen|proc_open|pcntl_exec|phpinfo|system|assert|create_function|gzinflate|gzuncompress|str_rot13|base64_decode|call_user_func(?:_array)?|file_put_contents|file_get_contents|fopen|readfile|show_source|highlight_file|move_uploaded_file|unserialize|(?:include|require)(?:_once)?|preg_replace|exec)\\s*\\(', explanation: 'PHP function call' },
-  { id: 'php-003', score: 5, needles: ['$_'], pattern: '\\$_(?:get|post|request|cookie|server|files|env|session)\\b', explanation: 'PHP superglobal' },
-  { id: 'php-004', score: 5, needles: ['o:', 'a:'], pattern: '\\bo:\\d{1,4}:"[a-z0-9_\\\\]{1,100}":\\d{1,4}:\\{', explanation: 'PHP serialized object' },
-  { id: 'php-005', score: 4, needles: ['[php]', '[/php]', '(string)', '"."', "'.'"], pattern: '\\[/?php\\]|\\(\\s*string\\s*\\)\\s*["\']|["\']\\s*\\.\\s*["\'][a-z]{1,8}["\']\\s*\\.\\s*["\']', explanation: 'PHP obfuscation' },
-]));
+export { phpDetector } from './php.js';
 
 /** Server-side template injection (`ssti-*`). */
 export const sstiDetector: SignatureDetector = tableDetector('ssti', 'ssti', compileRules([
