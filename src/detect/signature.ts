@@ -33,8 +33,10 @@ export interface RegexRule {
   readonly id: string;
   /** Indexes of this rule's needles in the global needle index. */
   readonly needleIds: readonly number[];
-  /** The same ids as a set (for the test against a part's hits). */
+  /** The same ids as a set. */
   readonly needleSet: ReadonlySet<number>;
+  /** `needleMember[id] === 1` when needle `id` is one of this rule's (the test against a part's hits: an index, not a hash lookup). */
+  readonly needleMember: Uint8Array;
   /** The table's needle-mask bit; 0 for raw rules (gated by their raw needles). */
   readonly bit: number;
   readonly score: number;
@@ -154,11 +156,18 @@ export function compileRules(specs: readonly RegexRuleSpec[]): readonly RegexRul
     if (s.raw) rawNeedleList.push(...s.needles);
     const needleIds = s.raw ? [] : s.needles.map((n) => needleId(n, bit, false));
     return Object.freeze({
-      id: s.id, needleIds, needleSet: new Set(needleIds), bit: s.raw ? 0 : bit, score: s.score,
+      id: s.id, needleIds, needleSet: new Set(needleIds), needleMember: memberTable(needleIds), bit: s.raw ? 0 : bit, score: s.score,
       re: trackPattern(new RegExp(s.pattern, s.flags ?? '')), needles: s.needles,
       explanation: s.explanation, ...(s.kinds ? { kinds: s.kinds } : {}), ...(s.raw ? { raw: true } : {}),
     });
   }));
+}
+
+/** A table with 1 at each of `ids` (needle ids registered later are past its end: not members). */
+function memberTable(ids: readonly number[]): Uint8Array {
+  const t = new Uint8Array(ids.length === 0 ? 0 : Math.max(...ids) + 1);
+  for (const id of ids) t[id] = 1;
+  return t;
 }
 
 const DEFAULT_KINDS: ReadonlySet<PartKind> = new Set(['path', 'query', 'body', 'json', 'multipart', 'xml', 'cookie', 'name']);
@@ -175,7 +184,8 @@ function needlesPresent(rule: RegexRule, part: Part): boolean {
   if (rule.raw) return partRawGate(part);
   const scan = partScan(part);
   if ((scan.mask & rule.bit) === 0) return false;
-  for (const id of scan.hits) if (rule.needleSet.has(id)) return true;
+  const member = rule.needleMember;
+  for (const id of scan.hits) if (member[id] === 1) return true;
   return false;
 }
 

@@ -55,6 +55,32 @@ WORD_KIND.set('union', 'U');
 /** Length of the longest word in WORD_KIND or KEYWORD_KIND. */
 const MAX_WORD = Math.max(...[...WORD_KIND.keys(), ...KEYWORD_KIND.keys()].map((w) => w.length));
 
+/** Class of a word's first or second character for WORD_KEYS: a-z, `_`, anything else (28: none, a one-letter word). */
+function keyClass(c: number): number {
+  return c >= 97 && c <= 122 ? c - 97 : c === 95 ? 26 : 27;
+}
+/**
+ * (first char class, second char class, length) of every word in WORD_KIND or KEYWORD_KIND: a word
+ * whose triple is absent is in neither map, so it is a name or a call, known without slicing it out
+ * and looking it up (most words of prose and identifiers).
+ */
+const WORD_KEYS = (() => {
+  const t = new Uint8Array(29 * 29 * (MAX_WORD + 1));
+  for (const w of [...WORD_KIND.keys(), ...KEYWORD_KIND.keys()]) {
+    t[(keyClass(w.charCodeAt(0)) * 29 + (w.length > 1 ? keyClass(w.charCodeAt(1)) : 28)) * (MAX_WORD + 1) + w.length] = 1;
+  }
+  return t;
+})();
+
+/** Kind of the word `src[i, j)`, followed by the character `next` (−1: none). */
+function wordAt(src: string, i: number, j: number, next: number): SqlTokenKind {
+  const len = j - i;
+  if (len > MAX_WORD || WORD_KEYS[(keyClass(src.charCodeAt(i)) * 29 + (len > 1 ? keyClass(src.charCodeAt(i + 1)) : 28)) * (MAX_WORD + 1) + len] !== 1) {
+    return next === 40 ? 'f' : 'n';
+  }
+  return wordKind(src.slice(i, j), next);
+}
+
 function wordKind(w: string, next: number): SqlTokenKind {
   const k = WORD_KIND.get(w);
   if (k !== undefined) return k;
@@ -161,8 +187,7 @@ function lexCore(src: string, quote: string | undefined, pos: number[] | undefin
     if (isIdentStart(c)) {
       let j = i + 1;
       while (j < src.length && isIdent(src.charCodeAt(j))) j++;
-      // No keyword is longer than MAX_WORD: longer words are names or calls without a lookup.
-      push(j - i > MAX_WORD ? (nextNonSpace(src, j) === 40 ? 'f' : 'n') : wordKind(src.slice(i, j), nextNonSpace(src, j)), i, j); i = j; continue;
+      push(wordAt(src, i, j, nextNonSpace(src, j)), i, j); i = j; continue;
     }
     if (ch === '(' || ch === ')' || ch === ',' || ch === ';' || ch === '.') { push(ch, i, i + 1); i++; continue; }
     if ((ch === '&' && src[i + 1] === '&') || (ch === '|' && src[i + 1] === '|')) { push('&', i, i + 2); i += 2; continue; }
