@@ -61,7 +61,7 @@ const shellDetector = tableDetector('cmdi', 'cmdi', compileRules([
   { id: 'cmdi-016', score: 5, needles: ['\\!', ':!', 'ex !', "'!", '"!', ' !sh', ' !bash'], pattern: String.raw`\b(?:n?vim|ex|view|gdb|less|more|man|ftp|mysql|sqlite3)\s[^;|&]{0,60}?\\?!\s?(?:${SHELL_CMDS})(?:$|[\s;|&\\'"])`, explanation: 'shell escape from an editor, pager or debugger (vi -c:!id, gdb -ex !whoami)' },
   { id: 'cmdi-017', score: 5, needles: [';$', '&$', '|$', '; $', '& $', '| $'], pattern: String.raw`(?:^|[\s;|&^])[a-z_][a-z0-9_]{0,20}=(?:\$?'[^'\n]{0,40}'|\$?"[^"\n]{0,40}"|[^\s;|&'"]{0,40})\s?(?:;|&&|\|\|?)\s?(?:[a-z_][a-z0-9_]{0,20}=(?:'[^'\n]{0,40}'|"[^"\n]{0,40}"|[^\s;|&'"]{0,40})\s?(?:;|&&)\s?){0,16}\$\{?[a-z_]`, explanation: 'shell variable assigned and then expanded as a command (CMD=…;$CMD)' },
   { id: 'cmdi-018', score: 5, needles: [';$', '&$', '|$', '; $', '& $', '| $'], pattern: `(?:^|[;|&])\\s?\\$[a-z_][a-z0-9_]{0,15}\\s(?:${SHELL_CMDS})(?:$|\\s)`, explanation: 'unset shell variable in front of a command after a separator (;$u cat …)' },
-  { id: 'cmdi-019', score: 5, needles: ['@{['], pattern: '@\\{\\s?\\[\\s?(?:system|exec|qx|readpipe|`)', explanation: 'Perl interpolation running a command (@{[system …]})' },
+  { id: 'cmdi-019', score: 5, needles: ['@{[', '@{ '], pattern: '@\\{\\s?\\[', explanation: 'Perl expression interpolation (@{[ … ]}: runs code inside a string)' },
 ]), SHEBANG_RE);
 
 /** A command word after removing shell-evasion insertions (`c$_at`, `w\ho\am\i`, `ti''me`, `"w"get`, `c^a^t`). */

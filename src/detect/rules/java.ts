@@ -37,7 +37,8 @@ const JAVA_PACKAGES = 'java\\.(?:lang|io|net|nio|util\\.(?:scanner|zip)|beans|rm
 export const javaDetector: SignatureDetector = tableDetector('java', 'cmdi', compileRules([
   { id: 'java-001', score: 5, needles: ['java.', 'javax.', 'getruntime', 'processbuilder', 'classloader', 'forname', 'com.sun.', 'org.apache.', 'org.omg.', 'com.opensymphony', 'org.springframework.', 'jshell', 'scriptengine', 'objectinputstream', 'getclass'],
     pattern: `\\b(?:${JAVA_PACKAGES})|getruntime\\s*\\(|processbuilder|classloader|class\\s*\\.\\s*forname|com\\.sun\\.|jdk\\.jshell|scriptenginemanager|objectinputstream|\\.getclass\\s*\\(`, explanation: 'Java class or reflection reference' },
-  { id: 'java-002', score: 5, needles: ['aced0005', ...MAGIC_B64], pattern: `aced0005|${MAGIC_B64.join('|')}`, explanation: 'serialized Java object (raw, hex or base64)' },
+  // At the alignment where only 4 characters are fixed, the edge characters are written out (`KztAAU`: k/a/q/6 before, u-x after).
+  { id: 'java-002', score: 5, needles: ['aced0005', 'ztaa', ...MAGIC_B64], pattern: `aced0005|[kaq6]ztaa[u-x]|${MAGIC_B64.join('|')}`, explanation: 'serialized Java object (raw, hex or base64)' },
   { id: 'java-005', score: 5, needles: GADGETS, pattern: GADGETS.join('|'), explanation: 'Java deserialization gadget class name' },
   { id: 'java-004', score: 5, needles: GADGET_B64, pattern: GADGET_B64.join('|'), explanation: 'base64 of a Java gadget class name (processbuilder, invokertransformer, …)' },
   { id: 'java-006', score: 5, needles: RUNTIME_B64, pattern: `^[a-z0-9+/]{0,3}(?:${RUNTIME_B64.join('|')})[a-z0-9+/]{0,3}=*$`, explanation: 'value is base64 of "runtime"' },

@@ -6,11 +6,17 @@ import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan,
 
 const PRIVATE_HOST = '(?:localhost|127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|0\\.0\\.0\\.0|0+(?=[:/]|$)|\\[[0:]{0,20}1?\\]|\\[::ffff:[^\\]]{1,40}\\]|10\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|192\\.168\\.\\d{1,3}\\.\\d{1,3}|172\\.(?:1[6-9]|2\\d|3[01])\\.\\d{1,3}\\.\\d{1,3}|\\d{8,10}(?=[:/]|$)|0x[0-9a-f]{1,8}(?=[:/.]|$)|0[0-7]{1,4}\\.\\d{1,8}|\\d{1,3}\\.\\d{1,8}(?=[:/]|$))';
 
+/** An IPv4 host spelled in hex, octal, as one number or with merged octets: no real link is written that way (SSRF filter evasion). */
+const ENCODED_IPV4 = String.raw`(?:0x[0-9a-f]{1,8}(?:\.(?:0x[0-9a-f]{1,2}|\d{1,3})){0,3}|0[0-7]{1,3}(?:\.\d{1,4}){1,3}|0[0-7]{9,11}|[1-9]\d{7,9}|\d{1,3}\.\d{5,8}|\d{1,3}\.\d{1,3}\.\d{4,5})(?=[:/?#\\]|$)`;
+/** Non-web schemes that reach a service when pointed at loopback (mail, chat, databases, caches). */
+const SERVICE_SCHEMES = 'pop3|imap|smtp|irc|acap|rtmp|ssh|telnet|redis|mysql|postgres(?:ql)?|mongodb|memcached?|netdoc|jar|ldap|nntp';
+
 /** Server-side request forgery (`ssrf-*`). */
 export const ssrfDetector: SignatureDetector = tableDetector('ssrf', 'ssrf', compileRules(withKinds([
   { id: 'ssrf-001', score: 5, needles: ['169.254', 'metadata', '100.100.100.200', 'instance-data', 'fd00:ec2'], pattern: '169\\.254\\.\\d{1,3}\\.\\d{1,3}|\\b169\\.254\\.\\d{4,5}\\b|metadata\\.(?:google\\.internal|packet\\.net|azure\\.com)|\\bmetadata/v1|100\\.100\\.100\\.200|instance-data|fd00:ec2::254|/latest/meta-data', explanation: 'cloud metadata endpoint' },
   { id: 'ssrf-002', score: 5, needles: ['gopher:', 'dict:', 'ldap:', 'tftp:', 'sftp:', 'ldaps:'], pattern: '\\b(?:gopher|dict|ldaps?|tftp|sftp)://', explanation: 'URL scheme used for SSRF' },
   { id: 'ssrf-003', score: 4, needles: ['://'], pattern: `(?:^|[^a-z0-9+.-])[a-z][a-z0-9+.-]{1,10}://(?:[^/@\\s]{0,64}@)?${PRIVATE_HOST}`, explanation: 'URL to a loopback, private or encoded address' },
+  { id: 'ssrf-008', score: 5, needles: ['://'], pattern: `(?:^|[^a-z0-9+.-])(?:[a-z][a-z0-9+.-]{1,10}://(?:[^/@\\s]{0,64}@)?${ENCODED_IPV4}|(?:${SERVICE_SCHEMES})s?://(?:[^/@\\s]{0,64}@)?(?:localhost|127\\.\\d|0\\.0\\.0\\.0|\\[[0:]{0,20}1?\\]))`, explanation: 'URL to an encoded IPv4 address, or a service scheme to loopback' },
   { id: 'ssrf-004', score: 4, needles: ['nip.io', 'xip.io', 'sslip.io', '1u.ms', 'localtest.me', 'rbndr.us', 'lvh.me', 'vcap.me'], pattern: '\\.(?:nip|xip|sslip)\\.io\\b|\\b1u\\.ms\\b|localtest\\.me|\\.rbndr\\.us|\\blvh\\.me\\b|\\bvcap\\.me\\b', explanation: 'DNS rebinding host shape' },
   { id: 'ssrf-006', score: 5, needles: ['.internal', 'kubernetes.default', 'ip6-', 'ipv6-localhost', 'localhost'], pattern: String.raw`^\s*(?:(?:[a-z][a-z0-9+.-]{1,10}://)?(?:(?:host|gateway|kubernetes)\.docker\.internal|host\.containers\.internal|kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?|ip6-(?:localhost|loopback)|ipv6-localhost|localhost[46](?:\.localdomain[46])?|localhost\.localdomain)\b|localhost(?::\d{1,5})?/)`, explanation: 'value names a container, cluster or loopback host' },
   { id: 'ssrf-007', score: 5, needles: ['unix:'], kinds: ['query', 'body', 'json', 'multipart', 'xml', 'name', 'path'], pattern: String.raw`\bunix:[^|\s]{0,8192}\|(?:https?|wss?|ftp|fcgi|ajp)://`, explanation: 'Unix-socket proxy URL (mod_proxy unix:…|http:// SSRF)' },

@@ -17,19 +17,22 @@ const HANDLER = /^on[a-z]{3,}$/;
 // eslint-disable-next-line no-control-regex
 const CTRL_WS = /[\u0000-\u0020]+/g;
 
+/** JS and CSS rules, in order: the first that matches a value is its one JS finding (so 5-point rules come before the 4-point ones they overlap). */
 const JS_RULES = compileRules([
   { id: 'xss-020', score: 5, needles: ['+adw-', '+ad4-', '+adw', '+ad4'], pattern: String.raw`\+ad[w4]-|\+adw[a-z0-9+/]{0,8}-`, explanation: 'UTF-7 encoded angle bracket (+ADw-)' },
   { id: 'xss-021', score: 5, needles: ['phnjcmlwd', 'pglmcmftz', 'pgltzybzcm', 'phn2zybvbm', 'pgjvzhkgb25', 'pg9iamvjd', 'pgvtymvk', 'pgegahjlzj0iamf2yxnjcmlwd'], pattern: String.raw`(?:^\s*|base64[^,\s]{0,12},\s*)(?:phnjcmlwd|pglmcmftz|pgltzybzcm|phn2zybvbm|pgjvzhkgb25|pg9iamvjd|pgvtymvk|pgegahjlzj0iamf2yxnjcmlwd)`, explanation: 'base64-encoded script, frame or handler markup' },
   { id: 'xss-010', score: 5, needles: ['javascript', 'vbscript', 'livescript', 'script:', 'script :'], pattern: '^[\\s"\'(]{0,4}(?:j\\s?a\\s?v\\s?a\\s?s\\s?c\\s?r\\s?i\\s?p\\s?t|vbscript|livescript)\\s*:', explanation: 'value is a script URL' },
   { id: 'xss-011', score: 5, needles: ['on'], pattern: '["\'`][\\s/]*on[a-z]{3,24}\\s*=', explanation: 'attribute breakout into an event handler' },
   { id: 'xss-012', score: 5, needles: ['alert', 'prompt', 'confirm', 'eval', 'print'], pattern: '["\'`;)][\\s+\\-*/%|&,;)(]{0,6}(?:top|self|window|parent|frames)?(?:\\[[^\\]]{1,30}\\]|\\.)?(?:alert|prompt|confirm|eval|print)\\s*[(`]', explanation: 'string breakout into a JS call' },
-  { id: 'xss-013', score: 4, needles: ['alert', 'prompt', 'confirm'], pattern: '(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm)\\s*(?:\\(|`)', explanation: 'JS dialog call' },
-  { id: 'xss-014', score: 5, needles: ['document', 'window', 'location', 'cookie'], pattern: '(?:document\\s*\\.\\s*(?:cookie|write(?:ln)?|domain|location)|window\\s*\\.\\s*(?:location|open|name)|location\\s*\\.\\s*(?:href|replace|assign)|\\.innerhtml)\\s*[=(]', explanation: 'DOM sink assignment or call' },
-  { id: 'xss-015', score: 4, needles: ['fromcharcode', 'atob', 'constructor', 'settimeout', 'setinterval', 'eval('], pattern: '(?:string\\s*\\.\\s*fromcharcode|\\batob|\\.constructor|\\bsettimeout|\\bsetinterval|\\beval)\\s*[(`]', explanation: 'JS code construction call' },
-  { id: 'xss-016', score: 5, needles: ['expression', 'binding', 'behavior', '@import'], pattern: '(?:expression\\s*\\(|-moz-binding\\s*:|behavior\\s*:\\s*url|@import\\s)', explanation: 'CSS script execution' },
-  { id: 'xss-017', score: 4, needles: ['</script', '</title', '</textarea', '</style', '</noscript', '</xmp', '</iframe'], pattern: '</(?:script|title|textarea|style|noscript|xmp|iframe)', explanation: 'closing tag that breaks out of a raw-text context' },
   { id: 'xss-022', score: 5, needles: ['.call', '.apply', '.bind', "'+'", '"+"', '](javascript', '](vbscript', 'alert', 'confirm', 'prompt', 'eval', '.source'], pattern: String.raw`\b(?:eval|alert|prompt|confirm|unescape|settimeout|function)\s*\.\s*(?:call|apply|bind)\s*\(|\bon[a-z]{3,24}\s*=\s*(?:alert|confirm|prompt|eval)\b|['"]ev['"]\s*\+\s*['"]al['"]|['"]al['"]\s*\+\s*['"]ert['"]|\]\(\s*(?:javascript|vbscript)\s*:|\.[a-z]{2,20}\s*\([^()]{0,60}?[,(]\s*(?:alert|confirm|prompt|eval)\s*\)|/[a-z]{1,10}/\s*\.\s*source\s*\+`, explanation: 'JS dialog or eval reached indirectly (.call, handler assignment, split names, markdown link)' },
+  { id: 'xss-023', score: 5, needles: ['javascript:', 'vbscript:', 'livescript:'], pattern: String.raw`(?:^|[^a-z0-9_.-])(?:javascript|vbscript|livescript):(?:(?:javascript|vbscript):){0,4}[;!+~(\['"\x60]{0,4}(?:top|self|window|parent|this|document|location|alert|confirm|prompt|eval|msgbox|settimeout|setinterval|fetch|import|history|constructor)\b`, explanation: 'script URL running code, anywhere in a value (?cb=javascript:alert(1))' },
+  { id: 'xss-024', score: 5, needles: ['-->]]>'], pattern: String.raw`["'\x60]{1,3}\s?-->\s?\]\]>`, explanation: 'context-breaking polyglot (quotes, comment and CDATA closers)' },
+  { id: 'xss-014', score: 5, needles: ['document', 'window', 'location', 'cookie'], pattern: '(?:document\\s*\\.\\s*(?:cookie|write(?:ln)?|domain|location)|window\\s*\\.\\s*(?:location|open|name)|location\\s*\\.\\s*(?:href|replace|assign)|\\.innerhtml)\\s*[=(]', explanation: 'DOM sink assignment or call' },
+  { id: 'xss-016', score: 5, needles: ['expression', 'binding', 'behavior', '@import'], pattern: '(?:expression\\s*\\(|-moz-binding\\s*:|behavior\\s*:\\s*url|@import\\s)', explanation: 'CSS script execution' },
   { id: 'xss-018', score: 5, needles: ['{{', 'constructor'], pattern: '\\{\\{[^}]{0,80}constructor', explanation: 'AngularJS sandbox escape' },
+  { id: 'xss-013', score: 4, needles: ['alert', 'prompt', 'confirm'], pattern: '(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm)\\s*(?:\\(|`)', explanation: 'JS dialog call' },
+  { id: 'xss-015', score: 4, needles: ['fromcharcode', 'atob', 'constructor', 'settimeout', 'setinterval', 'eval('], pattern: '(?:string\\s*\\.\\s*fromcharcode|\\batob|\\.constructor|\\bsettimeout|\\bsetinterval|\\beval)\\s*[(`]', explanation: 'JS code construction call' },
+  { id: 'xss-017', score: 4, needles: ['</script', '</title', '</textarea', '</style', '</noscript', '</xmp', '</iframe'], pattern: '</(?:script|title|textarea|style|noscript|xmp|iframe)', explanation: 'closing tag that breaks out of a raw-text context' },
 ]);
 
 /** Bare event-handler names: letters only, so they are checked on plain values too. */
@@ -59,7 +62,8 @@ function inspectTags(part: Part, sink: FindingSink): boolean {
     if (tag.name === '!--' || tag.name.startsWith('!')) continue;
     if (WEAK_TAGS.has(tag.name)) weak++;
   }
-  if (weak > 0) return emit(sink, 'xss', 'xss-005', 'xss', 3, part, v.indexOf('<'), 'active HTML markup in a value');
+  // Weak markup alone is a notice; the JS rules still read the value (a script URL in an attribute the lexer does not treat as one).
+  if (weak > 0) emit(sink, 'xss', 'xss-005', 'xss', 3, part, v.indexOf('<'), 'active HTML markup in a value');
   return false;
 }
 
