@@ -20,6 +20,14 @@ const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'da
 const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
   pattern: 'information_schema|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
   explanation: 'database metadata or command object referenced' }])[0]!;
+/**
+ * sqli-031: data-extraction idioms of automated injection: a hex marker string concatenated into the result
+ * (`concat(0x7176…,`), the duplicate-key error (`floor(rand(0)*2)`), strings spelled by chained `char()` calls,
+ * and `case when (n=n)` oracles. None occurs in hand-written application input.
+ */
+const EXTRACT_RULE = compileRules([{ id: 'sqli-031', score: 5, needles: ['concat', 'rand(0', 'rand (0', 'char(', 'chr(', 'char (', 'chr (', 'case when'],
+  pattern: String.raw`\bconcat(?:_ws)?\s?\(\s?0x[0-9a-f]{4,}|\bfloor\s?\(\s?rand\s?\(\s?0\s?\)\s?\*\s?2\s?\)|\bch(?:a)?r\s?\(\s?\d{1,3}\s?\)\s?(?:\|\||\+|,)?\s?ch(?:a)?r\s?\(\s?\d{1,3}\s?\)\s?(?:\|\||\+|,)?\s?ch(?:a)?r\s?\(|\bcase\s(?:when\s)?\(?\s?\d{1,6}\s?=\s?\d{1,6}\s?\)?\s?then\b`,
+  explanation: 'automated SQL injection extraction idiom (hex marker concat, floor(rand(0)*2), chained char(), case-when oracle)' }])[0]!;
 
 /**
  * The SQL gate: a value none of whose gate needles occurs cannot match a fingerprint rule. It has no
@@ -120,11 +128,11 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
       if (fi >= 0) { const name = tokenText(lex, fi); emit(sink, 'sqli', 'sqli-020', 'sqli', 5, part, v.indexOf(name), `attack-only SQL function ${name}()`); fired = true; return; }
     }
   }
-  if (metaRule(part, sink)) return;
+  if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 
-const SQLI_BITS = SQL_BIT | META_RULE.bit;
+const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit;
 
 /** The SQLi detector (`sqli-*`). Reads parameters, cookies, path and the content headers. */
 export const sqliDetector: SignatureDetector = Object.freeze({
