@@ -2,6 +2,7 @@
 
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
+import { base64Forms } from './java.js';
 import { activeParts, compileRules, emit, partScan, runRule, tableDetector, withKinds, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 const SENSITIVE = '/etc/(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|hostname|resolv\\.conf|my\\.cnf|httpd|apache2|nginx|ssh|security|profile|environment|master\\.passwd)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|fd|maps|status|mem|exe|cwd|root)|\\b(?:boot|win|system)\\.ini\\b|windows[\\\\/]+(?:system32|win\\.ini|repair)|\\.ht(?:access|passwd)\\b|web-inf[\\\\/]|\\bweb\\.config\\b|\\bid_(?:rsa|dsa|ecdsa|ed25519)\\b|\\.ssh[\\\\/]|/var/log/|\\.bash_history|\\bc:[\\\\/]+(?:windows|winnt|boot|inetpub|users)|/root/|\\.git[\\\\/](?:config|head|index)|wp-config\\.php|/usr/local/(?:apache|etc)|\\bauthorized_keys\\b|/dev/(?:null|zero|random|urandom|stdin)\\b';
@@ -31,20 +32,25 @@ const TRAVERSAL_TAIL = String.raw`^(?:[^\s]{0,300}?(?:e|[\u00e0-\u00ff])tc[^\s]{
 /** Request paths into the configuration directories/** Request paths into the configuration directories of AI coding agents and editors (`/.claude/settings.json`). */
 const AGENT_CONFIG_PATH_RE = trackPattern(/\/\.(?:claude|cursor|cursorignore|junie|cline|clinerules|codex|continue|kiro|n8n|opencode|plandex|roo|rovodev|windsurf|zed|aider[a-z.]{0,20}|aiignore|github\/copilot-instructions\.md)(?:\/|$)/);
 
+/** `/etc/passwd` and `/etc/shadow` in base64 at any alignment (`L2V0Yy9wYXNzd2Q=`). */
+const PASSWD_B64 = ['/etc/passwd', '/etc/shadow'].flatMap((t) => base64Forms(Buffer.from(t)));
+
 const DOTDOT_RAW_RE = trackPattern(/(?:^|\/)\.\.(?:\/|$)/);
 
 const LFI_RULES = compileRules([
-  { id: 'lfi-001', score: 5, needles: ['..'], pattern: '\\.\\.[\\\\/;]+\\s*\\.\\.[\\\\/;]', explanation: 'repeated ../ traversal' },
+  // Also with `.` segments or doubled separators between the steps (`..\\.\\..\\`, `..//.//..//`) and Windows' `...` steps.
+  { id: 'lfi-001', score: 5, needles: ['..'], pattern: String.raw`\.{2,4}[\\/;]+(?:\.[\\/;]+){0,8}\s?\.{2,4}[\\/;]`, explanation: 'repeated ../ traversal' },
   { id: 'lfi-005', score: 5, needles: ['passwd', 'shadow', 'sudoers', '/proc/', '.ini', 'web-inf', 'id_rsa', 'system32', 'c:'], pattern: '/etc/(?:passwd|shadow|master\\.passwd|sudoers)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|maps|fd)|\\b(?:boot|win)\\.ini\\b|web-inf[\\\\/]+web\\.xml|\\.htpasswd\\b|\\bid_rsa\\b|windows[\\\\/]+system32|\\bc:[\\\\/]+(?:windows|winnt|boot\\.ini)', explanation: 'well-known target file of file-disclosure attacks' },
   { id: 'lfi-007', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/etc/', '/proc/', '/var/', '/boot/', '/usr/', '/root/', ':\\', ':/'], pattern: '^\\s*(?:/(?:etc|proc|var/log|boot|usr/local|root)/|[a-z]:[\\\\/]+(?:windows|winnt|system32|boot)\\b)', explanation: 'value is an absolute system path' },
   { id: 'lfi-008', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['.log', '_log', '-log', '.conf', '.cnf', '.ini', '.inf', '.cfg', '.asa', '.dat', 'passwd', '.pwd', '.ht', '.inc', '.err', '.pid', 'config', '/.', '\\.'], pattern: ABSOLUTE_CONFIG_PATH, explanation: 'value is an absolute path to a server configuration, log or shell file' },
   { id: 'lfi-013', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/var/', '/usr/', '/opt/', '/srv/', '/tmp/', '/bin/', '/sbin/', '/private/', '/volumes/', '/proc/', '/sys/', ':\\', ':/'], pattern: SYSTEM_DIR_PATH, explanation: 'value is an absolute path into a system directory or to a server file' },
+  { id: 'lfi-016', score: 5, needles: PASSWD_B64, pattern: PASSWD_B64.join('|'), explanation: 'base64 of /etc/passwd or /etc/shadow (encoded file path)' },
   { id: 'lfi-015', score: 5, needles: ['li4vli4v', 'li5cli5c', 'li4vli5c', 'li5cli4v'], pattern: '(?:li4v|li5c){2}', explanation: 'base64 of ../../ (encoded traversal)' },
   { id: 'lfi-014', score: 5, needles: ['passwd', 'shadow', 'issue', 'hosts', 'group', '.ini', 'system32'], pattern: TRAVERSAL_TAIL, explanation: 'traversal fuzz ending in a classic target file' },
   { id: 'lfi-009', score: 5, needles: ['convert.', 'string.rot13', 'string.strip_tags', 'zlib.'], pattern: String.raw`\bconvert\.(?:iconv\.[a-z0-9_:-]{1,30}\.[a-z0-9_:-]{1,30}|base64-(?:en|de)code|quoted-printable-(?:en|de)code)\b|\bstring\.(?:rot13|strip_tags)\b|\bzlib\.(?:deflate|inflate)\b`, explanation: 'PHP stream filter (filter chain for file disclosure or code execution)' },
   { id: 'lfi-002', score: 4, needles: ['/', '\\', 'ini', 'inf'], pattern: SENSITIVE, explanation: 'sensitive system file' },
   { id: 'lfi-003', score: 5, needles: ['..'], pattern: '(?:^|[\\\\/=\\s])\\.\\.[\\\\/;]{1,3}[^/\\\\]{0,80}\\.(?:ini|conf|cfg|log|passwd|xml|yml|yaml|properties|php|asp|aspx|jsp|env|key|pem|db)\\b|^\\.\\.[\\\\/]{1,3}(?:\\.\\.|etc|windows|winnt|boot|proc|var|usr|root|home|\\{file\\})', explanation: 'traversal to a configuration or system file' },
-  { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}|(?:\\.\\.(?:%?2%?f|%?5%?c)){2}|^\\.\\.(?:2f|5c)[a-z]{2}', explanation: 'traversal with hex-spelled, half-decoded or unusual separators' },
+  { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}|(?:\\.\\.(?:%?2%?f|%?5%?c)){2}|^\\.\\.(?:2f|5c)[a-z]{2}|(?:0x2e){2}0x(?:2f|5c)|\\.\\.0x(?:2f|5c)', explanation: 'traversal with hex-spelled, half-decoded or unusual separators' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
 
