@@ -137,7 +137,6 @@ export function jsUnescape(s: string): string {
 const NON_ASCII_RE = trackPattern(/[^\u0000-\u007f]/);
 /** Anything a decoding step could change: escapes, entities, non-ASCII, controls, tabs. */
 const NEEDS_WORK_RE = trackPattern(/[^\x20-\x24\x27-\x5b\x5d-\x7e]/);
-const WS_RE = trackPattern(/[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/g);
 
 /** Unicode compatibility folding (NFKC: fullwidth and styled letters become ASCII). Never throws. */
 export function unicodeFold(s: string): string {
@@ -145,9 +144,16 @@ export function unicodeFold(s: string): string {
   try { return s.normalize('NFKC'); } catch { return s; }
 }
 
+/**
+ * The whitespace runs collapseWhitespace changes: a run of whitespace variants that starts with one
+ * other than a space, or a space followed by more. A lone space matches nothing, so prose is
+ * scanned instead of having each of its spaces matched and rewritten (~5 µs per 500 characters).
+ */
+const WS_RUN_RE = trackPattern(/[\t-\r\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff][\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]*| [\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/g);
+
 /** Collapses every run of whitespace variants (incl. NBSP, zero-width, ideographic) to one space. */
 export function collapseWhitespace(s: string): string {
-  return s.replace(WS_RE, ' ');
+  return s.replace(WS_RUN_RE, ' ');
 }
 
 /**
