@@ -72,7 +72,7 @@ export class Upstream {
       const attempt = (retried: boolean): void => {
         this.pool.acquire((err, conn, reused) => {
           if (err || !conn) { resolve({ kind: 'error', status: err?.timeout ? 504 : 502, error: `${err?.code}: ${err?.message}`.slice(0, 200), responded: false }); return; }
-          if (res.destroyed) { this.pool.release(conn, true); resolve({ kind: 'error', status: 502, error: 'client closed the connection', responded: true }); return; }
+          if (res.destroyed) { this.pool.release(conn, true); resolve({ kind: 'error', status: 502, error: 'client closed the connection', responded: true, clientGone: true }); return; }
           runExchange(conn, reused, job, (r: ExchangeResult, reusable, bodySent) => {
             this.pool.release(conn, reusable);
             if (!bodySent && stream) abandonBody(req, res, stream);

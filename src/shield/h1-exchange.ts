@@ -24,7 +24,7 @@ export interface ExchangeJob {
 /** How a forward ended (what the pipeline sees). */
 export type ForwardOutcome =
   | { readonly kind: 'ok'; readonly status: number }
-  | { readonly kind: 'error'; readonly status: 502 | 504 | 413 | 408; readonly error: string; readonly responded: boolean };
+  | { readonly kind: 'error'; readonly status: 502 | 504 | 413 | 408; readonly error: string; readonly responded: boolean; readonly clientGone?: true };
 
 /** How an exchange ended. `retry`: the reused connection was dead before any answer; safe to resend. */
 export type ExchangeResult = ForwardOutcome | { readonly kind: 'retry'; readonly error: string };
@@ -181,7 +181,7 @@ class Exchange implements ConnHandler {
   }
 
   private readonly onResClose = (): void => {
-    if (!this.job.res.writableFinished) this.finish({ kind: 'error', status: 502, error: 'client closed the connection', responded: true }, false);
+    if (!this.job.res.writableFinished) this.finish({ kind: 'error', status: 502, error: 'client closed the connection', responded: true, clientGone: true }, false);
   };
 
   private readonly onBodyData = (c: Buffer): void => {

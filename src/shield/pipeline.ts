@@ -2,72 +2,73 @@
 // decide → forward / block / deceive, then one verdict event.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import type { Decision, Finding } from '../core/index.js';
-import { headerPairs, type RequestView } from '../core/index.js';
+import type { Readable } from 'node:stream';
+import { headerPairs, type Mode, type RequestView } from '../core/index.js';
 import { decide, matchRoute, type RoutePolicy } from '../policy/index.js';
-import { isoNow, publishProtocolError, publishVerdict, type VerdictEvent } from '../telemetry/index.js';
-import { bodyEncodingError, continueBody, isInspectableType, readBodyPrefix } from './body.js';
+import { isoNow, publishProtocolError } from '../telemetry/index.js';
+import { continueBody, readBodyPrefix } from './body.js';
+import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyRefusal } from './body-stage.js';
 import { rateKey, resolveClientIp } from './client-ip.js';
-import type { ShieldContext } from './context.js';
+import type { ShieldContext, ShieldSnapshot } from './context.js';
 import type { ForwardOutcome } from './forward.js';
 import { applyAutoBan } from './auto-ban.js';
 import { checkFraming } from './framing.js';
 import { upstreamHeaders } from './headers.js';
-import { loggableExcerpt, requestSample } from './redact.js';
 import { respondBlocked, respondDecoy, respondError } from './respond.js';
 import { InspectBatcher } from './inspect-batch.js';
+import { CLEAN, engineErrorDecision, isEngineError, newTrace, recordVerdict, type Trace } from './verdict.js';
 
 /** Inspections of requests that become ready in one event-loop turn run back to back (engine stays cache-warm). */
 const batcher = new InspectBatcher(32);
 
-/** What the pipeline learned about one request, for its verdict event. */
-interface Trace {
-  readonly id: string;
-  readonly t0: bigint;
-  clientIp: string;
-  route: string;
-  decision: Decision;
-  inspectUs: number;
-  upstreamMs: number | null;
-  upstreamStatus: number | null;
-  bodyText: string;
-  /** The request target split once, for routing, inspection and the verdict event. */
-  readonly path: string;
-  readonly query: string;
-}
-
-const CLEAN = (mode: Decision['mode'], reason: string): Decision => ({ verdict: 'ALLOW', mode, wouldBlock: false, score: 0, findings: [], reason });
-
-function splitUrl(url: string): { path: string; query: string } {
-  const q = url.indexOf('?');
-  return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
+/** Options of one request's handling. */
+export interface RequestOptions {
+  /** The client sent `Expect: 100-continue`: answer 100 only once its body is wanted (never to a refused request). */
+  readonly expectContinue?: boolean;
 }
 
 /**
- * Handles one request end to end. Never throws; every exit publishes one verdict event and
- * answers the client (or destroys the socket if the response had already started).
+ * Handles one request end to end. Never throws; every exit answers the client (or destroys the
+ * socket if the response had already started) and publishes one verdict event, written once both
+ * the response has closed and the pipeline has settled (so a client that leaves mid-inspection
+ * still gets the verdict the engine reached, not a premature "clean").
  */
-export async function handleRequest(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRequest(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, opts: RequestOptions = {}): Promise<void> {
   const snap = ctx.snapshot;
-  const id = randomUUID();
-  const tr: Trace = { id, t0: process.hrtime.bigint(), clientIp: '', route: 'default', decision: CLEAN(snap.config.mode, 'clean'), inspectUs: 0, upstreamMs: null, upstreamStatus: null, bodyText: '', ...splitUrl(req.url ?? '/') };
+  const tr = newTrace(req.url ?? '/', snap.config.mode);
   ctx.inFlight++;
-  res.once('close', () => { ctx.inFlight--; finish(ctx, req, res, tr); });
+  let closed = false, settled = false;
+  const done = (): void => { ctx.inFlight--; recordVerdict(ctx, tr, { method: req.method ?? '', headers: req.headers, status: res.headersSent ? res.statusCode : 0 }); };
+  res.once('close', () => { closed = true; if (settled) done(); });
   try {
-    await pipeline(ctx, req, res, tr);
+    await pipeline(ctx, snap, req, res, tr, opts.expectContinue === true);
   } catch (e) {
-    ctx.say(`internal error on request ${id}: ${(e as Error).message}`);
+    ctx.say(`internal error on request ${tr.id}: ${(e as Error).message}`);
     tr.decision = { ...tr.decision, reason: 'internal-error' };
-    respondError(res, { status: 500, id, json: true, code: 'internal', title: 'Internal error', text: 'The shield failed on this request.' });
+    respondError(res, { status: 500, id: tr.id, json: true, code: 'internal', title: 'Internal error', text: 'The shield failed on this request.' });
   }
+  settled = true;
+  if (closed) done();
 }
 
-async function pipeline(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace): Promise<void> {
-  const snap = ctx.snapshot;
+/** The request still has body bytes on the wire (refusing it must close the connection, not drain them). */
+function bodyPending(req: IncomingMessage): boolean {
+  return !req.complete && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
+}
+
+/** Lets a client that sent `Expect: 100-continue` send its body (once: Node ignores a second call's effect). */
+function allowBody(res: ServerResponse, expectContinue: boolean): void {
+  if (expectContinue && !res.headersSent && !res.destroyed) res.writeContinue();
+}
+
+async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, res: ServerResponse, tr: Trace, expectContinue: boolean): Promise<void> {
   const cfg = snap.config;
   const url = req.url ?? '/';
-  tr.clientIp = resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined, snap.trusted);
+  // Node knows the peer only if it was read while the socket was connected (the server reads it on
+  // accept): a client that resets at once leaves no address, and must not pass as some other one.
+  const peer = req.socket.remoteAddress;
+  if (peer === undefined) { tr.decision = { ...CLEAN(cfg.mode, 'protocol:no-peer'), verdict: 'BLOCK' }; res.destroy(); return; }
+  tr.clientIp = resolveClientIp(peer, req.headers['x-forwarded-for'] as string | undefined, snap.trusted);
   const bad = checkFraming(req.httpVersion, url, req.rawHeaders);
   if (bad) {
     tr.decision = { ...CLEAN(cfg.mode, `protocol:${bad.code}`), verdict: 'BLOCK' };
@@ -80,81 +81,74 @@ async function pipeline(ctx: ShieldContext, req: IncomingMessage, res: ServerRes
     const ban = ctx.bans.match(tr.clientIp);
     if (ban) {
       tr.decision = { ...CLEAN(cfg.mode, 'banned'), verdict: 'BLOCK', wouldBlock: true };
-      respondBlocked(res, tr.id, wantsJson(req), 'banned');
+      respondBlocked(res, tr.id, wantsJson(req), 'banned', bodyPending(req));
       return;
     }
     if (cfg.rateLimit.enabled) {
       const r = ctx.rateLimiter.take(rateKey(tr.clientIp), Date.now());
       if (!r.allowed) {
         tr.decision = { ...CLEAN(cfg.mode, 'rate-limited'), verdict: 'RATE_LIMIT' };
-        respondError(res, { status: 429, id: tr.id, json: wantsJson(req), code: 'rate_limited', title: 'Too many requests', text: 'Slow down and retry later.', retryAfterS: r.retryAfterS });
+        respondError(res, { status: 429, id: tr.id, json: wantsJson(req), code: 'rate_limited', title: 'Too many requests', text: 'Slow down and retry later.', retryAfterS: r.retryAfterS, close: bodyPending(req) });
         return;
       }
     }
   }
-  const { path, query } = tr;
-  const route = matchRoute(snap.policy, req.method ?? 'GET', path);
+  const route = matchRoute(snap.policy, req.method ?? 'GET', tr.path);
   tr.route = route.name;
   if (allowlisted || route.mode === 'off') {
     tr.decision = CLEAN(route.mode, allowlisted ? 'allowlisted' : 'mode-off');
-    await forwardAndRecord(ctx, req, res, tr, null, false);
+    await forwardAndRecord(ctx, snap, req, res, tr, null, false, expectContinue);
     return;
   }
-  await inspectAndAct(ctx, req, res, tr, route, path, query);
+  await inspectAndAct(ctx, snap, req, res, tr, route, expectContinue);
 }
 
-async function inspectAndAct(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace, route: RoutePolicy, path: string, query: string): Promise<void> {
-  const cfg = ctx.snapshot.config;
+async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, res: ServerResponse, tr: Trace, route: RoutePolicy, expectContinue: boolean): Promise<void> {
+  const cfg = snap.config;
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > cfg.limits.maxBodyBytes) return tooLarge(res, tr, route.api, cfg.mode);
   const hasBody = req.headers['transfer-encoding'] !== undefined || declared > 0;
-  const encodingError = hasBody ? bodyEncodingError(req.rawHeaders) : null;
-  if (encodingError) {
-    tr.decision = { ...CLEAN(cfg.mode, `protocol:${encodingError.code}`), verdict: 'BLOCK' };
-    publishProtocolError({ time: isoNow(), clientIp: tr.clientIp, code: encodingError.code, status: encodingError.status, message: encodingError.message });
-    respondError(res, { status: encodingError.status, id: tr.id, json: route.api, code: encodingError.code, title: 'Unsupported request body', text: encodingError.message, close: true });
-    return;
-  }
-  const inspectBody = hasBody && isInspectableType(req.headers['content-type']);
+  const headRefusal = bodyHeadCheck(cfg.limits, req.rawHeaders, declared, hasBody);
+  if (headRefusal) return refuseBody(res, tr, route.api, cfg.mode, headRefusal);
   let prefix: Buffer = Buffer.alloc(0);
   let complete = !hasBody;
   if (hasBody) {
-    const limit = inspectBody ? cfg.limits.inspectBodyBytes : 0;
-    const b = await readBodyPrefix(req, limit, cfg.limits.maxBodyBytes);
+    allowBody(res, expectContinue);
+    const b = await readBodyPrefix(req, cfg.limits.inspectBodyBytes, cfg.limits.maxBodyBytes);
     if (b.failed) { tr.decision = { ...CLEAN(cfg.mode, 'protocol:body'), verdict: 'BLOCK' }; res.destroy(); return; }
-    if (b.tooLarge) return tooLarge(res, tr, route.api, cfg.mode);
-    if (!b.complete && inspectBody && cfg.limits.overInspectLimit === 'reject') return tooLarge(res, tr, route.api, cfg.mode);
+    if (b.tooLarge) return refuseBody(res, tr, route.api, cfg.mode, TOO_LARGE);
     prefix = b.prefix; complete = b.complete;
   }
-  const bodyText = inspectBody ? prefix.toString('utf8', 0, Math.min(prefix.length, cfg.limits.inspectBodyBytes)) : '';
-  tr.bodyText = bodyText;
-  const view: RequestView = { method: req.method ?? 'GET', path, query, headers: headerPairs(req.rawHeaders), body: bodyText, bodyTruncated: !complete, clientIp: tr.clientIp };
-  const o = await batcher.inspect(ctx.snapshot.engine, view);
-  let findings: Finding[] = [];
-  if (o.ok) findings = o.findings;
+  const forInspection = bodyPrefixCheck(cfg.limits, req.headers['content-type'], prefix, complete);
+  if (isRefusal(forInspection)) return refuseBody(res, tr, route.api, cfg.mode, forInspection);
+  tr.bodyText = forInspection.text;
+  const view: RequestView = { method: req.method ?? 'GET', path: tr.path, query: tr.query, headers: headerPairs(req.rawHeaders), body: forInspection.text, bodyTruncated: forInspection.truncated, clientIp: tr.clientIp };
+  const o = await batcher.inspect(snap.engine, view);
+  tr.inspectUs = o.us;
+  if (o.ok) tr.decision = decide(o.findings, route);
   else {
     ctx.say(`detection failed on request ${tr.id}: ${o.error.message}`);
-    tr.decision = cfg.failMode === 'closed'
-      ? { verdict: 'BLOCK', mode: route.mode, wouldBlock: true, score: 0, findings: [], reason: 'engine-error:fail-closed' }
-      : CLEAN(route.mode, 'engine-error:fail-open');
+    tr.decision = engineErrorDecision(cfg.failMode, route.mode);
   }
-  tr.inspectUs = o.us;
-  if (!tr.decision.reason.startsWith('engine-error')) tr.decision = decide(findings, route);
   const d = tr.decision;
   if (d.verdict === 'BLOCK' || d.verdict === 'DECEIVE') {
     req.resume();
-    countForAutoBan(ctx, tr.clientIp);
+    if (!isEngineError(d)) countForAutoBan(ctx, tr.clientIp);
     if (d.verdict === 'DECEIVE') respondDecoy(res, route.api);
-    else respondBlocked(res, tr.id, route.api, 'attack');
+    else respondBlocked(res, tr.id, route.api, 'attack', !complete);
     return;
   }
+  // The client may have left while its request waited for inspection: nothing to forward it for.
+  if (res.destroyed) return;
   const body = !hasBody ? null : complete ? prefix : continueBody(req, prefix, cfg.limits.maxBodyBytes);
-  await forwardAndRecord(ctx, req, res, tr, body, route.api);
+  await forwardAndRecord(ctx, snap, req, res, tr, body, route.api, false);
 }
 
-function tooLarge(res: ServerResponse, tr: Trace, json: boolean, mode: Decision['mode']): void {
-  tr.decision = { ...CLEAN(mode, 'body-too-large'), verdict: 'BLOCK' };
-  respondError(res, { status: 413, id: tr.id, json, code: 'too_large', title: 'Request too large', text: 'The request body is over the size limit.', close: true });
+/** Answers a body the shield will not forward (413, 415, 400), closing the connection (its body is not drained), and records why. */
+function refuseBody(res: ServerResponse, tr: Trace, json: boolean, mode: Mode, r: BodyRefusal): void {
+  tr.decision = { ...CLEAN(mode, r.reason), verdict: 'BLOCK' };
+  if (r.status !== 413) publishProtocolError({ time: isoNow(), clientIp: tr.clientIp, code: r.code, status: r.status, message: r.message });
+  const title = r.status === 413 ? 'Request too large' : 'Unsupported request body';
+  respondError(res, { status: r.status, id: tr.id, json, code: r.code, title, text: r.message, close: true });
 }
 
 /** Counts a blocked request towards its source's automatic ban (here, or at the cluster primary). */
@@ -165,20 +159,21 @@ export function countForAutoBan(ctx: ShieldContext, ip: string): void {
   applyAutoBan(ip, ctx.autoBan, ctx.bans, auto, ctx.metrics, ctx.say);
 }
 
-async function forwardAndRecord(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace, body: Buffer | import('node:stream').Readable | null, json: boolean): Promise<void> {
+async function forwardAndRecord(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, res: ServerResponse, tr: Trace, body: Buffer | Readable | null, json: boolean, expectContinue: boolean): Promise<void> {
   if (body === null && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)) {
     // Uninspected route or allowlisted client: a body that fits the inspection limit is forwarded as
-    // one buffer (cheaper for undici than a stream); a longer one is streamed behind its prefix.
-    const limits = ctx.snapshot.config.limits;
-    if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) return tooLarge(res, tr, json, tr.decision.mode);
+    // one buffer; a longer one is streamed behind its prefix.
+    const limits = snap.config.limits;
+    if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) return refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE);
+    allowBody(res, expectContinue);
     const b = await readBodyPrefix(req, limits.inspectBodyBytes, limits.maxBodyBytes);
     if (b.failed) { res.destroy(); return; }
-    if (b.tooLarge) return tooLarge(res, tr, json, tr.decision.mode);
+    if (b.tooLarge) return refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE);
     body = b.complete ? b.prefix : continueBody(req, b.prefix, limits.maxBodyBytes);
   }
   const headers = upstreamHeaders(req.rawHeaders, {
     clientIp: tr.clientIp, proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', host: req.headers.host,
-    appendXff: !ctx.snapshot.trusted.empty && ctx.snapshot.trusted.has(req.socket.remoteAddress ?? ''),
+    appendXff: !snap.trusted.empty && snap.trusted.has(req.socket.remoteAddress ?? ''),
   });
   const t = process.hrtime.bigint();
   // Recorded when the upstream's head arrives: the verdict event is written when the response
@@ -188,8 +183,9 @@ async function forwardAndRecord(ctx: ShieldContext, req: IncomingMessage, res: S
     tr.upstreamMs = Number(process.hrtime.bigint() - t) / 1e6;
   });
   if (out.kind === 'ok') return;
-  // 408 and 413 are the client's doing (stalled or oversized upload), not upstream failures.
-  if (out.status !== 408 && out.status !== 413) ctx.metrics.inc('jirachi_upstream_errors_total', { kind: out.status === 504 ? 'timeout' : 'unavailable' });
+  // 408 and 413 are the client's doing (stalled or oversized upload), and so is a client that left:
+  // none of them is an upstream failure.
+  if (out.status !== 408 && out.status !== 413 && out.clientGone !== true) ctx.metrics.inc('jirachi_upstream_errors_total', { kind: out.status === 504 ? 'timeout' : 'unavailable' });
   if (out.responded) return;
   const page = ERROR_PAGES[out.status];
   respondError(res, { status: out.status, id: tr.id, json, code: page.code, title: page.title, text: page.text, close: out.status === 413 || out.status === 408 });
@@ -206,28 +202,4 @@ const ERROR_PAGES: Record<408 | 413 | 502 | 504, { code: string; title: string; 
 function wantsJson(req: IncomingMessage): boolean {
   const a = req.headers.accept;
   return a !== undefined && a.includes('application/json') && !a.includes('text/html');
-}
-
-function finish(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, tr: Trace): void {
-  const d = tr.decision;
-  const totalMs = Number(process.hrtime.bigint() - tr.t0) / 1e6;
-  const m = ctx.metrics;
-  m.inc('jirachi_requests_total', { verdict: d.verdict, mode: d.mode, route: tr.route });
-  if (d.wouldBlock && d.mode === 'detect') m.inc('jirachi_would_block_total', { route: tr.route });
-  for (const f of d.findings) m.inc('jirachi_findings_total', { class: f.class, detector: f.detector });
-  m.observe('jirachi_request_duration_seconds', { verdict: d.verdict }, totalMs / 1000);
-  if (tr.inspectUs > 0) m.observe('jirachi_inspect_duration_seconds', {}, tr.inspectUs / 1e6);
-  if (tr.upstreamMs !== null) m.observe('jirachi_upstream_duration_seconds', {}, tr.upstreamMs / 1000);
-  if (ctx.log === null && !d.findings.length) return;
-  const { path, query } = tr;
-  const ev: VerdictEvent = {
-    time: isoNow(), requestId: tr.id, clientIp: tr.clientIp, method: req.method ?? '', host: String(req.headers.host ?? ''),
-    route: tr.route, verdict: d.verdict, mode: d.mode, wouldBlock: d.wouldBlock, score: d.score, reason: d.reason,
-    findings: d.findings.map((f) => ({ detector: f.detector, rule: f.rule, class: f.class, score: f.score, part: f.part, ...(f.param !== undefined ? { param: f.param } : {}), excerpt: loggableExcerpt(f.part, f.param, f.excerpt) })),
-    status: res.statusCode, upstreamStatus: tr.upstreamStatus,
-    durations: { inspectUs: Math.round(tr.inspectUs), upstreamMs: tr.upstreamMs === null ? null : Math.round(tr.upstreamMs * 1000) / 1000, totalMs: Math.round(totalMs * 1000) / 1000 },
-    request: requestSample(path, query, req.headers, tr.bodyText),
-  };
-  ctx.log?.write(ev);
-  publishVerdict(ev);
 }

@@ -29,10 +29,10 @@ export function respondError(res: ServerResponse, o: { status: number; id: strin
   res.end(body);
 }
 
-/** The 403 block page. */
-export function respondBlocked(res: ServerResponse, id: string, json: boolean, why: 'attack' | 'banned'): void {
+/** The 403 block page. `close`: the request's body is still unread, so the connection closes instead of draining it. */
+export function respondBlocked(res: ServerResponse, id: string, json: boolean, why: 'attack' | 'banned', close = false): void {
   respondError(res, {
-    status: 403, id, json, code: why === 'banned' ? 'banned' : 'blocked', title: 'Request blocked',
+    status: 403, id, json, code: why === 'banned' ? 'banned' : 'blocked', title: 'Request blocked', close,
     text: why === 'banned' ? 'Your address is blocked from this service.' : 'This request was blocked by the web application firewall.',
   });
 }

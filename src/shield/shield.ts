@@ -71,6 +71,12 @@ export class Shield {
       requestTimeout: cfg.limits.requestTimeoutMs, headersTimeout: cfg.limits.headersTimeoutMs, keepAliveTimeout: cfg.limits.idleTimeoutMs,
       maxHeaderSize: cfg.limits.maxHeaderBytes, connectionsCheckingInterval: 500, insecureHTTPParser: false, requireHostHeader: true,
     }, (req, res) => { void handleRequest(ctx, req, res); });
+    // With this listener Node sends no automatic `100 Continue`: the pipeline sends it only once the
+    // request has passed bans, rate limit and size checks and its body is wanted.
+    server.on('checkContinue', (req, res) => { void handleRequest(ctx, req, res, { expectContinue: true }); });
+    // Reading the peer address on accept makes Node keep it: a client that resets right after its
+    // request would otherwise leave the request without an address (and the pipeline drops those).
+    server.on('connection', (s: Socket) => { void s.remoteAddress; });
     server.on('upgrade', (req, socket, head) => handleUpgrade(ctx, req, socket, head));
     server.on('connect', (req, socket) => {
       publishProtocolError({ time: isoNow(), clientIp: req.socket.remoteAddress ?? '', code: 'connect', status: 405, message: 'CONNECT is not proxied' });

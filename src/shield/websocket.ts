@@ -9,15 +9,19 @@ import { headerPairs, type RequestView } from '../core/index.js';
 import { decide, matchRoute } from '../policy/index.js';
 import { isoNow, publishProtocolError } from '../telemetry/index.js';
 import { rateKey, resolveClientIp } from './client-ip.js';
-import type { ShieldContext } from './context.js';
+import type { ShieldContext, ShieldSnapshot } from './context.js';
 import { checkFraming } from './framing.js';
 import { upstreamHeaders } from './headers.js';
 import { countForAutoBan } from './pipeline.js';
+import { BodyReader, parseResponseHead, type BodyFraming } from './h1-response.js';
+import { runOne } from './inspect-batch.js';
+import { CLEAN, engineErrorDecision, isEngineError, newTrace, recordVerdict, type Trace } from './verdict.js';
 
 const HEAD_MAX = 16_384;
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+/** Answers the handshake itself (with the request id) and closes the socket. */
+function refuse(socket: Duplex, status: number, text: string, id: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\nx-jirachi-request-id: ${id}\r\n\r\n`);
 }
 
 /** Why an upgrade request is refused before any check of its content, or null. */
@@ -28,86 +32,121 @@ function upgradeShapeError(req: IncomingMessage): string | null {
   return null;
 }
 
-/** Runs allowlist, bans, rate limit and inspection on the handshake; returns the refusal or null. */
-function checkHandshake(ctx: ShieldContext, req: IncomingMessage, ip: string): [number, string] | null {
-  const snap = ctx.snapshot;
-  if (snap.allowlist.has(ip)) return null;
-  if (ctx.bans.match(ip)) return [403, 'Forbidden'];
-  if (snap.config.rateLimit.enabled && !ctx.rateLimiter.take(rateKey(ip), Date.now()).allowed) return [429, 'Too Many Requests'];
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const route = matchRoute(snap.policy, 'GET', path);
-  if (route.mode === 'off') return null;
-  const view: RequestView = { method: 'GET', path, query: q < 0 ? '' : url.slice(q + 1), headers: headerPairs(req.rawHeaders), body: '', bodyTruncated: false, clientIp: ip };
-  let verdict: string;
-  try { verdict = decide(snap.engine.inspect(view, { maxFindings: 32 }), route).verdict; } catch { verdict = snap.config.failMode === 'closed' ? 'BLOCK' : 'ALLOW'; }
-  ctx.metrics.inc('jirachi_requests_total', { verdict, mode: route.mode, route: 'websocket' });
-  if (verdict === 'ALLOW') return null;
-  countForAutoBan(ctx, ip);
+/**
+ * Runs allowlist, bans, rate limit and inspection on the handshake, deciding `tr.decision` as the
+ * request pipeline does; returns the refusal or null.
+ */
+function checkHandshake(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, tr: Trace): [number, string] | null {
+  const ip = tr.clientIp;
+  const cfg = snap.config;
+  if (snap.allowlist.has(ip)) { tr.decision = CLEAN(cfg.mode, 'allowlisted'); return null; }
+  if (ctx.bans.match(ip)) { tr.decision = { ...CLEAN(cfg.mode, 'banned'), verdict: 'BLOCK', wouldBlock: true }; return [403, 'Forbidden']; }
+  if (cfg.rateLimit.enabled && !ctx.rateLimiter.take(rateKey(ip), Date.now()).allowed) { tr.decision = { ...CLEAN(cfg.mode, 'rate-limited'), verdict: 'RATE_LIMIT' }; return [429, 'Too Many Requests']; }
+  const route = matchRoute(snap.policy, 'GET', tr.path);
+  tr.route = route.name;
+  if (route.mode === 'off') { tr.decision = CLEAN(route.mode, 'mode-off'); return null; }
+  const view: RequestView = { method: 'GET', path: tr.path, query: tr.query, headers: headerPairs(req.rawHeaders), body: '', bodyTruncated: false, clientIp: ip };
+  const o = runOne(snap.engine, view, 32);
+  tr.inspectUs = o.us;
+  if (o.ok) tr.decision = decide(o.findings, route);
+  else {
+    ctx.say(`detection failed on WebSocket handshake ${tr.id}: ${o.error.message}`);
+    tr.decision = engineErrorDecision(cfg.failMode, route.mode);
+  }
+  if (tr.decision.verdict === 'ALLOW') return null;
+  if (!isEngineError(tr.decision)) countForAutoBan(ctx, ip);
   return [403, 'Forbidden'];
 }
 
 /**
  * Handles an `upgrade` event. Only `GET` with `Upgrade: websocket` and no body is accepted; the
- * handshake passes framing, allowlist, bans, rate limit and inspection. Client bytes are held until
- * the upstream's response head is read: on 101 both sides are piped (with an idle timeout); on
- * anything else the response is relayed and both sockets close. Never throws.
+ * handshake passes framing, allowlist, bans, rate limit and inspection, and gets one verdict event
+ * like any request (status: the shield's refusal, or the upstream's answer). Client bytes are held
+ * until the upstream's response head is read: on 101 both sides are piped (with an idle timeout); on
+ * anything else the whole response is relayed and both sockets close. Never throws.
  */
 export function handleUpgrade(ctx: ShieldContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
   const snap = ctx.snapshot;
-  const ip = resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined, snap.trusted);
+  // As in the request pipeline: no peer address (the client reset at once) means no request.
+  const peer = req.socket.remoteAddress;
+  if (peer === undefined) { socket.destroy(); return; }
+  const tr = newTrace(req.url ?? '/', snap.config.mode);
+  tr.clientIp = resolveClientIp(peer, req.headers['x-forwarded-for'] as string | undefined, snap.trusted);
+  const record = (status: number): void => recordVerdict(ctx, tr, { method: req.method ?? '', headers: req.headers, status });
   const shape = checkFraming(req.httpVersion, req.url ?? '/', req.rawHeaders)?.message ?? upgradeShapeError(req);
   if (shape) {
-    publishProtocolError({ time: isoNow(), clientIp: ip, code: 'upgrade', status: 400, message: shape });
-    return refuse(socket, 400, 'Bad Request');
+    tr.decision = { ...CLEAN(snap.config.mode, 'protocol:upgrade'), verdict: 'BLOCK' };
+    publishProtocolError({ time: isoNow(), clientIp: tr.clientIp, code: 'upgrade', status: 400, message: shape });
+    refuse(socket, 400, 'Bad Request', tr.id);
+    record(400);
+    return;
   }
-  const refusal = checkHandshake(ctx, req, ip);
-  if (refusal) return refuse(socket, refusal[0], refusal[1]);
-  tunnel(ctx, req, socket, head, ip);
+  const refusal = checkHandshake(ctx, snap, req, tr);
+  if (refusal) { refuse(socket, refusal[0], refusal[1], tr.id); record(refusal[0]); return; }
+  tunnel(ctx, snap, req, socket, head, tr, record);
 }
 
-function tunnel(ctx: ShieldContext, req: IncomingMessage, socket: Duplex, head: Buffer, ip: string): void {
-  const cfg = ctx.snapshot.config;
+function tunnel(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, socket: Duplex, head: Buffer, tr: Trace, record: (status: number) => void): void {
+  const cfg = snap.config;
   const up = ctx.upstream.o.url;
   const tlsUp = up.protocol === 'https:';
   const port = Number(up.port || (tlsUp ? 443 : 80));
   const upstream = tlsUp ? tls.connect({ host: up.hostname, port, servername: up.hostname }) : net.connect({ host: up.hostname, port });
   ctx.tunnels.add(socket);
-  const close = (): void => { ctx.tunnels.delete(socket); socket.destroy(); upstream.destroy(); };
+  // One verdict event per handshake: the upstream's status, the shield's 502/504, or 0 if the client left first.
+  let recorded = false;
+  const once = (status: number): void => { if (!recorded) { recorded = true; record(status); } };
+  const close = (): void => { ctx.tunnels.delete(socket); socket.destroy(); upstream.destroy(); once(0); };
+  // After a relayed non-101 answer the client socket ends gracefully (its last bytes still flush)
+  // while the upstream is dropped; the socket's own close then finishes the cleanup.
+  let relayed = false;
+  const endRelay = (): void => { relayed = true; socket.end(); upstream.destroy(); };
+  const fail = (status: 502 | 504, text: string): void => { if (!socket.destroyed && socket.writable) refuse(socket, status, text, tr.id); once(status); close(); };
   socket.pause();
   (socket as net.Socket).setTimeout(cfg.limits.tunnelIdleTimeoutMs, close);
-  upstream.setTimeout(cfg.upstreamTimeouts.connectMs, () => { if (!socket.destroyed) refuse(socket, 504, 'Gateway Timeout'); close(); });
-  upstream.once('error', () => { if (!socket.destroyed && socket.writable) refuse(socket, 502, 'Bad Gateway'); close(); });
+  upstream.setTimeout(cfg.upstreamTimeouts.connectMs, () => fail(504, 'Gateway Timeout'));
+  upstream.once('error', () => fail(502, 'Bad Gateway'));
   socket.once('close', close);
-  upstream.once('close', close);
+  upstream.once('close', () => { if (!relayed) close(); });
+  const t = process.hrtime.bigint();
   upstream.once(tlsUp ? 'secureConnect' : 'connect', () => {
-    upstream.setTimeout(cfg.upstreamTimeouts.headersMs, () => { if (!socket.destroyed) refuse(socket, 504, 'Gateway Timeout'); close(); });
+    upstream.setTimeout(cfg.upstreamTimeouts.headersMs, () => fail(504, 'Gateway Timeout'));
     const headers = upstreamHeaders(req.rawHeaders, {
-      clientIp: ip, proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', host: req.headers.host,
-      appendXff: !ctx.snapshot.trusted.empty && ctx.snapshot.trusted.has(req.socket.remoteAddress ?? ''),
+      clientIp: tr.clientIp, proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', host: req.headers.host,
+      appendXff: !snap.trusted.empty && snap.trusted.has(req.socket.remoteAddress ?? ''),
     });
     headers.push('Connection', 'Upgrade', 'Upgrade', 'websocket');
     const lines = [`GET ${ctx.upstream.target(req.url ?? '/')} HTTP/1.1`];
     for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`);
     upstream.write(lines.join('\r\n') + '\r\n\r\n');
-    awaitSwitch(upstream, socket, head, cfg.limits.tunnelIdleTimeoutMs, close);
+    awaitSwitch(upstream, socket, head, cfg.limits.tunnelIdleTimeoutMs, close, endRelay, (status) => {
+      if (status === null) { fail(502, 'Bad Gateway'); return; }
+      tr.upstreamStatus = status;
+      tr.upstreamMs = Number(process.hrtime.bigint() - t) / 1e6;
+      once(status);
+    });
   });
 }
 
-/** Reads the upstream's response head; pipes both ways only on 101, else relays it and closes. */
-function awaitSwitch(upstream: net.Socket, socket: Duplex, head: Buffer, idleMs: number, close: () => void): void {
-  let buf = Buffer.alloc(0);
+/**
+ * Reads the upstream's response head and reports its status (null: not a usable HTTP/1.1 answer).
+ * On 101 both ways are piped; on anything else the whole response (as its framing delimits it) is
+ * relayed and both sockets close.
+ */
+function awaitSwitch(upstream: net.Socket, socket: Duplex, head: Buffer, idleMs: number, close: () => void, endRelay: () => void, onHead: (status: number | null) => void): void {
+  let buf: Buffer = Buffer.alloc(0);
   const onData = (d: Buffer): void => {
-    buf = Buffer.concat([buf, d]);
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
     const end = buf.indexOf('\r\n\r\n');
-    if (end < 0) { if (buf.length > HEAD_MAX) close(); return; }
+    if (end < 0) { if (buf.length > HEAD_MAX) onHead(null); return; }
     upstream.off('data', onData);
     upstream.pause();
-    const switched = /^HTTP\/1\.1 101 /.test(buf.subarray(0, 16).toString('latin1'));
+    const parsed = parseResponseHead(buf.toString('latin1', 0, end), 'GET');
+    if (!parsed.ok) { onHead(null); return; }
+    onHead(parsed.head.status);
+    if (parsed.head.status !== 101) { relayAnswer(upstream, socket, buf, end + 4, parsed.head.framing, close, endRelay); return; }
     socket.write(buf);
-    if (!switched) { upstream.unpipe(); socket.end(); upstream.destroy(); return; }
     upstream.setTimeout(idleMs, close);
     if (head.length) upstream.write(head);
     upstream.pipe(socket);
@@ -116,4 +155,23 @@ function awaitSwitch(upstream: net.Socket, socket: Duplex, head: Buffer, idleMs:
     socket.resume();
   };
   upstream.on('data', onData);
+}
+
+/** Relays a non-101 answer (head and body, raw) to the client, then closes both sides. */
+function relayAnswer(upstream: net.Socket, socket: Duplex, first: Buffer, bodyAt: number, framing: BodyFraming, close: () => void, end: () => void): void {
+  const reader = new BodyReader(framing, () => {});
+  const pass = (b: Buffer): boolean => {
+    const r = reader.feed(b);
+    if (r.error) { close(); return true; }
+    const ok = socket.write(r.extra ? b.subarray(0, b.length - r.extra) : b);
+    if (r.done) { end(); return true; }
+    if (!ok) { upstream.pause(); socket.once('drain', () => upstream.resume()); }
+    return false;
+  };
+  socket.write(first.subarray(0, bodyAt));
+  if (reader.done) { end(); return; }
+  if (first.length > bodyAt && pass(first.subarray(bodyAt))) return;
+  upstream.on('data', pass);
+  upstream.once('end', end);
+  upstream.resume();
 }

@@ -53,6 +53,14 @@ export async function startEcho(): Promise<Echo> {
     e.upgrades.push(req.url ?? '');
     // /plain acts like an upstream without WebSocket support: a normal answer on a kept-alive socket,
     // counting every further request it parses there (which the shield must never let through).
+    // /bigplain answers 404 with a 200 kB body in several writes, and keeps the socket open.
+    if ((req.url ?? '').startsWith('/bigplain')) {
+      socket.write(`HTTP/1.1 404 Not Found\r\ncontent-length: ${200_000}\r\n\r\n`);
+      for (let i = 0; i < 4; i++) socket.write(Buffer.alloc(50_000, 0x61 + i));
+      socket.on('error', () => {});
+      socket.on('end', () => socket.end());
+      return;
+    }
     if ((req.url ?? '').startsWith('/plain')) {
       socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
       socket.on('data', (d: Buffer) => { e.hits += (d.toString('latin1').match(/ HTTP\/1\.1\r\n/g) ?? []).length; });
