@@ -41,7 +41,9 @@ function isV4Mapped(b: Uint8Array): boolean {
 
 /**
  * Parses one address (`1.2.3.4`, `::1`, `::ffff:1.2.3.4` → IPv4) or CIDR (`10.0.0.0/8`, `2001:db8::/32`).
- * Host bits beyond the prefix are cleared. Never throws; the error names what is wrong.
+ * An IPv4-mapped prefix `::ffff:a.b.c.d/n` (n >= 96) becomes the IPv4 prefix `a.b.c.d/(n-96)`, as a
+ * mapped address becomes its IPv4 address; a mapped prefix shorter than /96 is an error. Host bits
+ * beyond the prefix are cleared. Never throws; the error names what is wrong.
  */
 export function parsePrefix(text: string): Result<Prefix, string> {
   const s = text.trim();
@@ -53,13 +55,17 @@ export function parsePrefix(text: string): Result<Prefix, string> {
   if (isIPv4(addr)) { family = 4; bytes = v4Bytes(addr); }
   else if (isIPv6(addr) && !addr.includes('%')) {
     bytes = v6Bytes(addr); family = 6;
-    if (isV4Mapped(bytes) && lenText === undefined) { family = 4; bytes = bytes.slice(12); }
   } else return err(`not an IP address or CIDR: ${JSON.stringify(s.slice(0, 60))}`);
   const max = family === 4 ? 32 : 128;
   let prefixLen = max;
   if (lenText !== undefined) {
     if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > max) return err(`bad prefix length /${lenText.slice(0, 10)} for IPv${family} (0..${max})`);
     prefixLen = Number(lenText);
+  }
+  // Clients on IPv4-mapped addresses are matched as IPv4, so a mapped prefix must become an IPv4 one.
+  if (family === 6 && isV4Mapped(bytes)) {
+    if (prefixLen < 96) return err(`IPv4-mapped prefix ${JSON.stringify(s.slice(0, 60))} is shorter than /96: it would cover more than the mapped IPv4 range; write the IPv4 range (a.b.c.d/n) instead`);
+    family = 4; bytes = bytes.slice(12); prefixLen -= 96;
   }
   return ok({ family, bytes: maskBytes(bytes, prefixLen), prefixLen });
 }

@@ -167,3 +167,26 @@ test('coalesced ban writes stretch with their own cost: at most ~10 % of the tim
   const write = 350, delay = coalesceDelayMs(250, write);
   assert.ok(write / (write + delay) <= 0.1 + 1e-9);
 });
+
+test('a ban or allowlist entry on an IPv4-mapped CIDR matches the IPv4 clients it names', () => {
+  const s = new BanStore({ file: null });
+  const r = s.add('::ffff:127.0.0.0/120', { ttlMs: 100_000, reason: 'x', source: 'manual' });
+  assert.ok(r.ok);
+  assert.equal(r.ok && r.value.target, '127.0.0.0/24');
+  for (const ip of ['127.0.0.3', '::ffff:127.0.0.3', '::ffff:7f00:3']) assert.equal(s.match(ip)?.target, '127.0.0.0/24', ip);
+  assert.equal(s.match('127.0.1.3'), undefined);
+  const refused = s.add('::ffff:127.0.0.0/80', { ttlMs: null, reason: 'x', source: 'manual' });
+  assert.ok(!refused.ok && /shorter than \/96/.test(refused.error));
+  assert.equal(s.list().length, 1, 'nothing added for a refused target');
+  const al = new Allowlist(['::ffff:10.1.0.0/112']);
+  assert.ok(al.has('10.1.2.3') && al.has('::ffff:10.1.2.3') && !al.has('10.2.0.1'));
+});
+
+test('a ban TTL that is not a finite positive number is refused, nothing added', () => {
+  const s = new BanStore({ file: null });
+  for (const ttlMs of [Infinity, NaN, 0, -5]) {
+    const r = s.add('198.18.0.1', { ttlMs, reason: 'x', source: 'manual' });
+    assert.equal(r.ok, false, String(ttlMs));
+  }
+  assert.equal(s.list().length, 0);
+});

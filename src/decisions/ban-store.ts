@@ -109,7 +109,7 @@ export class BanStore {
   add(target: string, o: { ttlMs: number | null; reason: string; source: BanSource }): Result<Ban, string> {
     const t = canonicalTarget(target);
     if (!t.ok) return t;
-    if (o.ttlMs !== null && !(o.ttlMs > 0)) return err('ttl must be positive');
+    if (o.ttlMs !== null && !(o.ttlMs > 0 && Number.isFinite(o.ttlMs))) return err('ttl must be a positive finite number of milliseconds (null for a permanent ban)');
     const st = this.mem.stats();
     if (o.source === 'auto' && st.exact + st.cidr >= (this.opts.maxBans ?? 100_000)) return err(`ban list full (${st.exact + st.cidr} entries): automatic ban refused`);
     const now = this.clock.now();

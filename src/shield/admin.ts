@@ -2,6 +2,7 @@
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { err, ok, type Result } from '../core/index.js';
 import type { BanStore } from '../decisions/index.js';
 import type { Metrics } from '../telemetry/index.js';
 
@@ -27,11 +28,45 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/**
+ * The credentials of an `Authorization: Bearer <token>` header, or null for any other scheme. The
+ * scheme is matched case-insensitively (RFC 9110 §11.1); one or more spaces may follow it. Pure.
+ */
+export function bearerToken(header: string | undefined): string | null {
+  if (header === undefined || header.length < 7 || header.slice(0, 6).toLowerCase() !== 'bearer' || header[6] !== ' ') return null;
+  let i = 7;
+  while (header[i] === ' ') i++;
+  return header.slice(i);
+}
+
 function authorized(req: IncomingMessage, tokenDigest: Buffer): boolean {
-  const h = req.headers.authorization ?? '';
-  if (!h.startsWith('Bearer ')) return false;
-  const given = createHash('sha256').update(h.slice(7)).digest();
-  return timingSafeEqual(given, tokenDigest);
+  const given = bearerToken(req.headers.authorization);
+  if (given === null) return false;
+  // Digests of equal length, compared in constant time: neither the token nor its length leaks.
+  return timingSafeEqual(createHash('sha256').update(given).digest(), tokenDigest);
+}
+
+/** The longest TTL a ban added through the API may have: 10 years, in seconds. */
+export const MAX_BAN_TTL_SECONDS = 315_360_000;
+
+/** A validated POST /admin/bans body. */
+export interface BanRequest { readonly target: string; readonly ttlMs: number | null; readonly reason: string }
+
+/**
+ * Validates a POST /admin/bans body: `target` a string, `ttlSeconds` absent (permanent) or a
+ * positive finite number up to MAX_BAN_TTL_SECONDS, `reason` absent or a string. Pure; the error
+ * names the field. The target itself is parsed by the ban store.
+ */
+export function parseBanRequest(body: unknown): Result<BanRequest, string> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return err('expected a JSON object {target, ttlSeconds?, reason?}');
+  const b = body as { target?: unknown; ttlSeconds?: unknown; reason?: unknown };
+  if (typeof b.target !== 'string') return err('target: expected an IP address or CIDR string');
+  const ttl = b.ttlSeconds;
+  if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || !(ttl > 0) || ttl > MAX_BAN_TTL_SECONDS)) {
+    return err(`ttlSeconds: expected a positive number of seconds up to ${MAX_BAN_TTL_SECONDS} (10 years); omit it for a permanent ban`);
+  }
+  if (b.reason !== undefined && typeof b.reason !== 'string') return err('reason: expected a string');
+  return ok({ target: b.target, ttlMs: ttl === undefined ? null : ttl * 1000, reason: b.reason ?? 'manual' });
 }
 
 async function readJson(req: IncomingMessage, max = 16_384): Promise<unknown> {
@@ -69,11 +104,9 @@ async function route(ctx: AdminBackend, req: IncomingMessage, res: ServerRespons
   if (url.pathname === '/admin/reload' && req.method === 'POST') { const errors = await hooks.reload(); return send(res, errors.length ? 400 : 200, { ok: errors.length === 0, errors }); }
   if (url.pathname === '/admin/bans' && req.method === 'GET') return send(res, 200, { bans: ctx.bans.list() });
   if (url.pathname === '/admin/bans' && req.method === 'POST') {
-    const b = (await readJson(req)) as { target?: unknown; ttlSeconds?: unknown; reason?: unknown };
-    if (typeof b.target !== 'string') return send(res, 400, { error: 'target: expected an IP address or CIDR string' });
-    if (b.ttlSeconds !== undefined && (typeof b.ttlSeconds !== 'number' || !(b.ttlSeconds > 0))) return send(res, 400, { error: 'ttlSeconds: expected a positive number' });
-    if (b.reason !== undefined && typeof b.reason !== 'string') return send(res, 400, { error: 'reason: expected a string' });
-    const r = ctx.bans.add(b.target, { ttlMs: b.ttlSeconds === undefined ? null : b.ttlSeconds * 1000, reason: b.reason ?? 'manual', source: 'manual' });
+    const b = parseBanRequest(await readJson(req));
+    if (!b.ok) return send(res, 400, { error: b.error });
+    const r = ctx.bans.add(b.value.target, { ttlMs: b.value.ttlMs, reason: b.value.reason, source: 'manual' });
     if (!r.ok) return send(res, 400, { error: r.error });
     ctx.metrics.inc('jirachi_bans_total', { source: 'manual' });
     ctx.bansChanged?.();

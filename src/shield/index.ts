@@ -7,3 +7,4 @@ export { RateAuthority, RateLimiter, type RateResult } from './rate-limit.js';
 export { upstreamHeaders, downstreamRawHeaders } from './headers.js';
 export { redactSecrets, requestSample } from './redact.js';
 export { startPrimary, runWorker, workerCount, type ClusterPrimary } from './cluster.js';
+export { inspectsBody, looksLikeText, multipartEncodingError, bodyEncodingError, isInspectableType, type BodyEncodingError } from './body.js';

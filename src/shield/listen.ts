@@ -21,16 +21,28 @@ export function listen(server: http.Server, where: string): Promise<AddressInfo>
   });
 }
 
+/** The shortest admin token accepted (config, env var or token file). */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
 /**
  * The admin token: from the config, else the env var it names, else the token file in the state
- * dir, else a new random one written there with mode 600. The token itself is never logged.
+ * dir, else a new random one written there with mode 600. A given token shorter than
+ * MIN_ADMIN_TOKEN_LENGTH is rejected and `say` is told so in one line, naming where it came from
+ * (never the token). The token itself is never logged.
  */
-export function adminToken(cfg: ShieldConfig, say: (l: string) => void): string {
-  if (cfg.admin.token) return cfg.admin.token;
-  const env = process.env[cfg.admin.tokenEnv];
-  if (env && env.length >= 16) return env;
+export function adminToken(cfg: ShieldConfig, say: (l: string) => void, env: NodeJS.ProcessEnv = process.env): string {
+  const short = (where: string, t: string): void => say(`admin token from ${where} rejected: ${t.length} characters, at least ${MIN_ADMIN_TOKEN_LENGTH} required`);
+  const fromConfig = cfg.admin.token;
+  if (fromConfig !== undefined && fromConfig.length >= MIN_ADMIN_TOKEN_LENGTH) return fromConfig;
+  if (fromConfig) short('config admin.token', fromConfig);
+  const fromEnv = env[cfg.admin.tokenEnv];
+  if (fromEnv && fromEnv.length >= MIN_ADMIN_TOKEN_LENGTH) return fromEnv;
+  if (fromEnv) short(`environment variable ${cfg.admin.tokenEnv}`, fromEnv);
   const file = join(cfg.stateDir, 'admin-token');
-  try { const t = readFileSync(file, 'utf8').trim(); if (t.length >= 16) return t; } catch { /* make one */ }
+  let fromFile: string | undefined;
+  try { fromFile = readFileSync(file, 'utf8').trim(); } catch { /* make one */ }
+  if (fromFile !== undefined && fromFile.length >= MIN_ADMIN_TOKEN_LENGTH) return fromFile;
+  if (fromFile) short(`file ${file}`, fromFile);
   const t = randomBytes(24).toString('base64url');
   mkdirSync(cfg.stateDir, { recursive: true });
   writeFileSync(file, t + '\n', { mode: 0o600 });
