@@ -46,3 +46,13 @@ test('a batch holds at most maxBatch inspections: continuations of the first bat
   await Promise.all(['1', '2', '3', '4', '5'].map(async (p) => { await b.inspect(engine, view(p)); order.push(`c${p}`); }));
   assert.deepEqual(order, ['i1', 'i2', 'c1', 'c2', 'i3', 'i4', 'c3', 'c4', 'i5', 'c5']);
 });
+
+test('a batch also stops once its inspections took maxBatchUs; the rest run next, in order', async () => {
+  const order: string[] = [];
+  const spin = (ms: number): void => { const end = Date.now() + ms; while (Date.now() < end) { /* busy */ } };
+  const engine: Detector = { id: 'slow', inspect: (v) => { order.push(`i${v.path}`); spin(2); return []; } };
+  // Every inspection takes longer than the budget, so every batch holds exactly one.
+  const b = new InspectBatcher(8, 16, 1000);
+  await Promise.all(['1', '2', '3'].map(async (p) => { await b.inspect(engine, view(p)); order.push(`c${p}`); }));
+  assert.deepEqual(order, ['i1', 'c1', 'i2', 'c2', 'i3', 'c3']);
+});

@@ -19,10 +19,12 @@ export class InspectBatcher {
 
   /**
    * @param maxFindings passed to the engine
-   * @param maxBatch inspections per batch: bounds how long the first request of a batch waits for
-   *   the others before it is forwarded; the rest go to the next batch.
+   * @param maxBatch inspections per batch, and
+   * @param maxBatchUs the time after which a batch stops taking more (a few large bodies can cost
+   *   milliseconds each): both bound how long the first request of a batch waits for the others
+   *   before it is forwarded; the rest go to the next batch.
    */
-  constructor(private readonly maxFindings: number, private readonly maxBatch = 16) {}
+  constructor(private readonly maxFindings: number, private readonly maxBatch = 16, private readonly maxBatchUs = 2000) {}
 
   /** Inspects `view` with `engine` in the next batch. */
   inspect(engine: Detector, view: RequestView): Promise<InspectOutcome> {
@@ -33,12 +35,19 @@ export class InspectBatcher {
   }
 
   private readonly drain = (): void => {
-    const all = this.queue;
-    const jobs = all.length > this.maxBatch ? all.splice(0, this.maxBatch) : all;
-    this.queue = jobs === all ? [] : all;
+    const jobs = this.queue;
+    this.queue = [];
+    let n = 0, spentUs = 0;
+    while (n < jobs.length && n < this.maxBatch && spentUs < this.maxBatchUs) {
+      const j = jobs[n++]!;
+      const o = runOne(j.engine, j.view, this.maxFindings);
+      spentUs += o.us;
+      j.done(o);
+    }
+    // Jobs left over go first in the next batch (ahead of any queued meanwhile).
+    if (n < jobs.length) this.queue = jobs.slice(n).concat(this.queue);
     this.scheduled = this.queue.length > 0;
     if (this.scheduled) setImmediate(this.drain);
-    for (const j of jobs) j.done(runOne(j.engine, j.view, this.maxFindings));
   };
 }
 
