@@ -28,6 +28,18 @@ const CHAR_SLOT = (() => {
   return t;
 })();
 
+/** Math.log1p(n) for the counts 0…4096 (every count of a request's first 4 KiB of text fits), computed once. */
+const LOG1P = Float64Array.from({ length: 4097 }, (_, n) => Math.log1p(n));
+
+/**
+ * Math.log1p(n), read from a table when n is an integer count 0…4096 (a library call otherwise, and
+ * ~200 of them per request: the largest part of featurization).
+ */
+function log1pCount(n: number): number {
+  const v = LOG1P[n];
+  return v !== undefined ? v : Math.log1p(n);
+}
+
 /** Part kinds the model reads. Headers and cookies are left to the signatures (their presence must not look benign). */
 const MODEL_KINDS = new Set(['path', 'query', 'body', 'json', 'multipart', 'xml', 'name']);
 
@@ -46,9 +58,9 @@ function addStats(x: Float32Array, text: string, parts: readonly Part[]): void {
     const r = p.norm.length > 0 ? odd / Math.min(512, p.norm.length) : 0;
     if (r > maxOdd) maxOdd = r;
   }
-  x[STATS] = Math.log1p(text.length);
-  x[STATS + 1] = Math.log1p(maxLen);
-  x[STATS + 2] = Math.log1p(parts.length);
+  x[STATS] = log1pCount(text.length);
+  x[STATS + 1] = log1pCount(maxLen);
+  x[STATS + 2] = log1pCount(parts.length);
   x[STATS + 3] = maxOdd;
   const counts = new Uint16Array(CHAR_CLASSES.length + 6);
   for (let i = 0; i < text.length; i++) {
@@ -56,7 +68,7 @@ function addStats(x: Float32Array, text: string, parts: readonly Part[]): void {
     const k = c < 128 ? CHAR_SLOT[c]! : CHAR_CLASSES.length + 2;
     if (k >= 0) counts[k]!++;
   }
-  for (let k = 0; k < counts.length && 4 + k < 48; k++) x[STATS + 4 + k] = Math.log1p(counts[k]!);
+  for (let k = 0; k < counts.length && 4 + k < 48; k++) x[STATS + 4 + k] = log1pCount(counts[k]!);
 }
 
 /** Bucket of the SQL fingerprint bigram (previous kind or context mark, kind): fnv(prev + kind) % 32, tabulated. */
@@ -88,7 +100,7 @@ function addSql(x: Float32Array, parts: readonly Part[]): void {
       }
     }
   }
-  for (let i = SQLK; i < HTML; i++) x[i] = Math.log1p(x[i]!);
+  for (let i = SQLK; i < HTML; i++) x[i] = log1pCount(x[i]!);
 }
 
 function addHtml(x: Float32Array, parts: readonly Part[]): void {
@@ -105,7 +117,7 @@ function addHtml(x: Float32Array, parts: readonly Part[]): void {
       }
     }
   }
-  for (let i = HTML; i < CHAR; i++) x[i] = Math.log1p(x[i]!);
+  for (let i = HTML; i < CHAR; i++) x[i] = log1pCount(x[i]!);
 }
 
 const FNV_PRIME = 16777619;
@@ -131,7 +143,7 @@ function addGrams(x: Float32Array, text: string): void {
     if (len >= 2) { const b = WORD + ((h >>> 0) % WORD_N); x[b] = x[b]! + 1; }
     len = 0;
   }
-  for (let i = CHAR; i < FEATURE_DIM; i++) if (x[i]! > 0) x[i] = Math.log1p(x[i]!);
+  for (let i = CHAR; i < FEATURE_DIM; i++) if (x[i]! > 0) x[i] = log1pCount(x[i]!);
 }
 
 const INERT_VALUE_RE = trackPattern(/^[a-z0-9._\-@+]*$/);
