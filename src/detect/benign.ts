@@ -52,6 +52,28 @@ function headers(r: Rng, extra: Record<string, string> = {}): Record<string, str
   return h;
 }
 
+/** A small JSON document the way API clients embed it in a form field or query value (Slack `payload=`, Reddit `json=`). */
+function smallJson(r: Rng): unknown {
+  const text = pick(r, [...SEARCH, ...COMMENTS.slice(0, 6)]);
+  const shapes: (() => unknown)[] = [
+    () => ({ type: 'block_actions', user: { id: `U${hex(r, 8).toUpperCase()}`, name: pick(r, FIRST).toLowerCase() }, actions: [{ action_id: pick(r, ['approve', 'select_plan', 'open_modal']), value: text, type: 'button' }], trigger_id: `${r.int(1e9)}.${r.int(1e9)}.${hex(r, 32)}` }),
+    () => ({ ids: [r.int(999), r.int(999), r.int(999)], q: text, limit: 10 + r.int(90), include_archived: r.next() < 0.5 }),
+    () => ({ id: `widget_${hex(r, 12)}`, kind: pick(r, ['button', 'textarea', 'community-list']), styles: { headerColor: `#${hex(r, 6)}`, backgroundColor: `#${hex(r, 6)}` }, description: text, shortName: pick(r, SEARCH).slice(0, 20) }),
+    () => [{ type: 'section', text: { type: 'mrkdwn', text: `*${pick(r, FIRST)}* said: ${text}` } }, { type: 'divider' }],
+    () => ({ name: pick(r, SEARCH), visibility: pick(r, ['private', 'public']), description_md: null, subreddits: [{ name: 'learnpython' }, { name: 'redditdev' }] }),
+    () => ({ filter: { status: pick(r, ['open', 'closed']), tags: [pick(r, SEARCH), 'sale'] }, sort: pick(r, ['-created', 'name']), page: { size: 25, number: 1 + r.int(9) } }),
+    () => ({}),
+  ];
+  return pick(r, shapes)();
+}
+/** JSON text as Python's json.dumps writes it (", " and ": " separators). */
+function pyJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(pyJson).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`).join(', ')}}`;
+  return JSON.stringify(v);
+}
+function jsonText(r: Rng, v: unknown): string { return r.next() < 0.5 ? JSON.stringify(v) : pyJson(v); }
+
 type Gen = (r: Rng) => { method: string; path: string; query: string; body: string; headers: Record<string, string>; kind: string };
 
 const GENS: readonly Gen[] = [
@@ -76,6 +98,15 @@ const GENS: readonly Gen[] = [
   (r) => ({ kind: 'code-snippet', method: 'POST', path: '/api/snippets', query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
     body: JSON.stringify({ language: pick(r, ['python', 'sql', 'shell', 'typescript']), code: pick(r, ["def add(a, b):\n    return a + b  # simple\n", "SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", "for f in *.txt; do wc -l \"$f\"; done", "const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);"]), public: r.next() < 0.5 }) }),
   (r) => ({ kind: 'i18n', method: 'GET', path: `/${pick(r, ['fr', 'de', 'ja', 'ru', 'ar'])}/recherche`, query: form({ q: pick(r, ["l'hôtel près de la gare", 'Größe 42 Schuhe', '東京 ホテル 安い', 'купить билет в Москву', 'أفضل مطعم في دبي']) }, true), body: '', headers: headers(r) }),
+  (r) => ({ kind: 'json-in-form', method: pick(r, ['POST', 'PUT']), path: pick(r, ['/api/interactions', '/api/widget', '/api/chat.postMessage', '/api/multi/']), query: r.next() < 0.5 ? 'raw_json=1' : '',
+    headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
+    body: form({ ...(r.next() < 0.5 ? { api_type: 'json' } : { channel: `C${hex(r, 8).toUpperCase()}` }), [pick(r, ['payload', 'json', 'model', 'blocks', 'data'])]: jsonText(r, smallJson(r)) }, r.next() < 0.6) }),
+  (r) => {
+    const doc = jsonText(r, smallJson(r));
+    // Some clients leave the braces and quotes of a JSON query value unescaped.
+    const value = r.next() < 0.7 ? enc(doc) : doc.replace(/ /g, '%20');
+    return { kind: 'json-in-query', method: 'GET', path: pick(r, ['/api/v1/search', '/classes/Order', '/api/items']), query: `${pick(r, ['data', 'where', 'filter', 'q'])}=${value}&v=${1 + r.int(3)}`, body: '', headers: headers(r) };
+  },
   (r) => ({ kind: 'static', method: 'GET', path: pick(r, ['/static/js/app.3f9a1c.js', '/images/products/shoe-42_large.webp', '/fonts/Inter-Var.woff2', '/favicon.ico', '/robots.txt']), query: r.next() < 0.5 ? `v=${hex(r, 8)}` : '', body: '', headers: headers(r) }),
 ];
 
