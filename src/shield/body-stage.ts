@@ -1,6 +1,6 @@
 // The body stage of an inspected route as pure decisions, shared by the live pipeline and `jirachi explain`.
 
-import { bodyEncodingError, isInspectableType } from './body.js';
+import { bodyEncodingError, inspectsBody, multipartEncodingError } from './body.js';
 
 /** The body limits of a config (`limits.*`). */
 export interface BodyLimits {
@@ -36,12 +36,17 @@ export function bodyHeadCheck(limits: BodyLimits, rawHeaders: readonly string[],
 export interface BodyForInspection { readonly text: string; readonly truncated: boolean; readonly inspected: boolean }
 
 /**
- * After the prefix is read (`complete`: it is the whole body): the refusal under
+ * After the prefix is read (`complete`: it is the whole body): a multipart body whose parts the
+ * application would decode (base64 or quoted-printable parts, two boundaries), the refusal under
  * `overInspectLimit: reject` for an inspected body longer than `inspectBodyBytes`, or the text the
- * engine inspects (decoded as UTF-8, at most `inspectBodyBytes`). Pure.
+ * engine inspects (decoded as UTF-8, at most `inspectBodyBytes`). A body is inspected when its type
+ * is textual or names a text syntax anywhere (`image/json` is JSON to Laravel), or its first bytes
+ * sniff as text; real binary uploads are not. Pure.
  */
 export function bodyPrefixCheck(limits: BodyLimits, contentType: string | undefined, prefix: Buffer, complete: boolean): BodyRefusal | BodyForInspection {
-  const inspected = isInspectableType(contentType);
+  const mp = multipartEncodingError(contentType, prefix);
+  if (mp) return { status: mp.status, code: mp.code, message: mp.message, reason: `protocol:${mp.code}` };
+  const inspected = inspectsBody(contentType, prefix);
   if (!inspected) return { text: '', truncated: !complete, inspected };
   if (!complete && limits.overInspectLimit === 'reject') return TOO_LARGE;
   return { text: prefix.toString('utf8', 0, Math.min(prefix.length, limits.inspectBodyBytes)), truncated: !complete || prefix.length > limits.inspectBodyBytes, inspected };

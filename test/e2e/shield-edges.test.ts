@@ -158,3 +158,20 @@ test('Expect: 100-continue: a refused client gets its refusal (never 100) and th
   const fine = await ask('127.0.0.1', true);
   assert.match(fine.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
 });
+
+test('bodies are inspected as the application will parse them: JSON under odd types; base64 multipart parts refused', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url);
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const json = JSON.stringify({ q: "1' OR '1'='1' -- ", c: '<script>alert(document.cookie)</script>' });
+  for (const ct of ['image/json', 'application/x-json', 'font/json', 'application/octet-stream; profile=/json']) {
+    assert.equal((await request(sh.base + '/x', { method: 'POST', headers: { 'content-type': ct }, body: json })).status, 403, ct);
+  }
+  const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(2000, 7)]);
+  assert.equal((await request(sh.base + '/upload', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png })).status, 200, 'binary uploads pass uninspected');
+  const mp = `--b\r\ncontent-disposition: form-data; name="q"\r\ncontent-transfer-encoding: base64\r\n\r\n${Buffer.from("1' OR '1'='1' --").toString('base64')}\r\n--b--\r\n`;
+  const before = echo.hits;
+  const r = await request(sh.base + '/form', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: mp });
+  assert.equal(r.status, 415);
+  assert.equal(echo.hits, before);
+});
