@@ -191,7 +191,12 @@ function needlesPresent(rule: RegexRule, part: Part): boolean {
 
 /** Runs one regex rule on one part; emits at most one finding. Never throws. */
 export function runRule(sink: FindingSink, detector: string, cls: AttackClass, rule: RegexRule, part: Part, allHeaders = false): boolean {
-  if (!needlesPresent(rule, part) || !ruleReads(rule.kinds, part, allHeaders)) return false;
+  return needlesPresent(rule, part) && execRule(sink, detector, cls, rule, part, allHeaders);
+}
+
+/** runRule once the rule's needles are known to occur. */
+function execRule(sink: FindingSink, detector: string, cls: AttackClass, rule: RegexRule, part: Part, allHeaders: boolean): boolean {
+  if (!ruleReads(rule.kinds, part, allHeaders)) return false;
   const text = rule.raw ? part.value : part.norm;
   const m = rule.re.exec(text.length > 8192 ? text.slice(0, 8192) : text);
   if (!m) return false;
@@ -203,6 +208,9 @@ export function runRule(sink: FindingSink, detector: string, cls: AttackClass, r
 export function tableDetector(id: string, cls: AttackClass, rules: readonly RegexRule[], skipValue?: RegExp, allHeaders = false, readPlain = false): SignatureDetector {
   const tableMask = rules.reduce((a, r) => a | r.bit, 0);
   const raw = rules.some((r) => r.raw === true);
+  // Built at the first request, when every rule table has registered its needles (ids below needles().length).
+  let present: PresentRules | undefined;
+  const bitsPerRule = rules.length <= 31;
   return Object.freeze({
     id,
     classes: [cls],
@@ -211,6 +219,19 @@ export function tableDetector(id: string, cls: AttackClass, rules: readonly Rege
         if ((partScan(part).mask & tableMask) === 0 && !(raw && partRawGate(part))) continue;
         if ((part.plain && !readPlain) || (part.kind === 'header' && !allHeaders && !part.content)) continue;
         if (skipValue !== undefined && skipValue.test(part.value)) continue;
+        if (bitsPerRule) {
+          // The rules whose needles occur, from one pass over the part's hits (not one pass per rule).
+          present ??= presentRules(rules);
+          const byNeedle = present.byNeedle;
+          let bits = raw && partRawGate(part) ? present.raw : 0;
+          for (const h of partScan(part).hits) if (h < byNeedle.length) bits |= byNeedle[h]!;
+          for (let r = 0; bits !== 0 && r < rules.length; r++) {
+            if ((bits & (1 << r)) === 0) continue;
+            if (sink.findings.length >= sink.max) return;
+            execRule(sink, id, cls, rules[r]!, part, allHeaders);
+          }
+          continue;
+        }
         for (const rule of rules) {
           if (sink.findings.length >= sink.max) return;
           runRule(sink, id, cls, rule, part, allHeaders);
@@ -218,6 +239,19 @@ export function tableDetector(id: string, cls: AttackClass, rules: readonly Rege
       }
     },
   });
+}
+
+/** Per needle id, the bits (1 << index) of the rules of a table (≤ 31 rules) that own it; `raw`: the bits of its raw rules. */
+interface PresentRules { readonly byNeedle: Int32Array; readonly raw: number }
+
+function presentRules(rules: readonly RegexRule[]): PresentRules {
+  const byNeedle = new Int32Array(needleList.length);
+  let raw = 0;
+  rules.forEach((r, i) => {
+    if (r.raw) raw |= 1 << i;
+    for (const n of r.needleIds) byNeedle[n]! |= 1 << i;
+  });
+  return { byNeedle, raw };
 }
 
 /** Parameter-like parts only (no headers, cookies or path): for rules about URL-valued parameters. */
