@@ -4,6 +4,7 @@
 // With --reps N each set is timed N times and the best (lowest p50) run is reported, plus every run's p50/p99/req_per_s/cpu_us_per_req.
 // CPU time per request (process.cpuUsage) includes the timing overhead and GC, and excludes time other jobs held the core.
 // best5_p50_us/best5_p99_us: each request's best of 5 back-to-back runs (filters preemption by other jobs).
+// --tail: also lists which typical requests form the slowest 2 % (median of the reps per request), by source and shape.
 
 import { makeRequestView, type RequestView } from '../src/core/index.js';
 import { createEngine, type Engine } from '../src/detect/index.js';
@@ -12,10 +13,11 @@ import { generateBenign } from '../src/detect/benign.js';
 import { argReader } from './args.js';
 
 const args = process.argv.slice(2);
-const { opt } = argReader(args);
+const { opt, flag } = argReader(args);
 const reps = Math.max(1, Number(opt('--reps') ?? '1'));
 const only = opt('--sets')?.split(',');
 const dataDir = opt('--data') ?? '../shared/data';
+const tail = flag('--tail');
 const files = args.length ? args : [`${dataDir}/train-requests.jsonl.gz`, `${dataDir}/benign-extra.jsonl.gz`];
 
 /** The proxy benchmark's browser GET (../shared/bench/proxy/wrk-req.lua, WRK_MODE=get). */
@@ -54,21 +56,23 @@ const formPost = makeRequestView({
 });
 
 /** 10 000 requests sampled evenly; the corpora are dropped afterwards so their heap does not slow GC during timing. */
-function sample(): RequestView[] {
+function sample(): Array<{ view: RequestView; source: string }> {
   const all: CorpusRecord[] = [];
   for (const f of files) { const r = readCorpusFile(f); if (r.ok) all.push(...r.value.records); else console.error(r.error); }
   all.push(...generateBenign(2000, 5));
   const step = Math.max(1, Math.floor(all.length / 10000));
-  return all.filter((_, i) => i % step === 0).slice(0, 10000).map((r) => r.view);
+  return all.filter((_, i) => i % step === 0).slice(0, 10000).map((r) => ({ view: r.view, source: `${r.source}/${r.label ? 'attack' : 'benign'}` }));
 }
-const sampled = sample();
+const sampledRecords = sample();
+const sampled = sampledRecords.map((r) => r.view);
 const size = (v: RequestView): number => v.path.length + v.query.length + v.body.length + v.headers.reduce((a, [n, x]) => a + n.length + x.length, 0);
-const typical = sampled.filter((v) => size(v) <= 2048);
+const typicalRecords = sampledRecords.filter((r) => size(r.view) <= 2048);
+const typical = typicalRecords.map((r) => r.view);
 
 /** Wall-clock latency percentiles and throughput, plus CPU time per request (robust when other jobs share the core). */
 interface Run { p50_us: number; p90_us: number; p99_us: number; max_us: number; req_per_s: number; cpu_us_per_req: number; req_per_cpu_s: number }
 
-function timeOnce(engine: Engine, reqs: readonly RequestView[]): Run {
+function timeOnce(engine: Engine, reqs: readonly RequestView[], perRequest?: Float64Array[]): Run {
   const ctx = { maxFindings: 32 };
   const lat = new Float64Array(reqs.length);
   const c0 = process.cpuUsage();
@@ -81,6 +85,7 @@ function timeOnce(engine: Engine, reqs: readonly RequestView[]): Run {
   const totalS = Number(process.hrtime.bigint() - t0) / 1e9;
   const c = process.cpuUsage(c0);
   const cpuUs = (c.user + c.system) / reqs.length;
+  perRequest?.push(lat.slice());
   lat.sort();
   const q = (p: number): number => Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]! * 10) / 10;
   return { p50_us: q(0.5), p90_us: q(0.9), p99_us: q(0.99), max_us: Math.round(lat[lat.length - 1]!), req_per_s: Math.round(reqs.length / totalS),
@@ -109,20 +114,39 @@ function bestOf5(engine: Engine, reqs: readonly RequestView[]): { best5_p50_us: 
   return { best5_p50_us: q(0.5), best5_p99_us: q(0.99) };
 }
 
-function run(name: string, engine: Engine, reqs: readonly RequestView[]): Record<string, unknown> {
+/** The slowest 2 % of `reqs` by their median time over the runs: counts by source and by shape, and the ten slowest. */
+function tailOf(reqs: readonly RequestView[], sources: readonly string[], perRequest: readonly Float64Array[]): Record<string, unknown> {
+  const med = reqs.map((_, i) => perRequest.map((l) => l[i]!).sort((a, b) => a - b)[perRequest.length >> 1]!);
+  const order = [...med.keys()].sort((a, b) => med[b]! - med[a]!).slice(0, Math.ceil(reqs.length * 0.02));
+  const count = (key: (i: number) => string): Record<string, number> => {
+    const m = new Map<string, number>();
+    for (const i of order) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+    return Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).slice(0, 12));
+  };
+  const shape = (v: RequestView): string => `${v.method}${v.body ? ' body' : ''} ${size(v) < 512 ? '<0.5' : size(v) < 1024 ? '<1' : '<=2'} KiB`;
+  return {
+    from_us: Math.round(med[order[order.length - 1]!]! * 10) / 10,
+    by_source: count((i) => sources[i]!), by_shape: count((i) => shape(reqs[i]!)),
+    slowest: order.slice(0, 10).map((i) => `${Math.round(med[i]!)} us ${sources[i]} ${size(reqs[i]!)} B ${reqs[i]!.method} ${reqs[i]!.path.slice(0, 40)}?${reqs[i]!.query.slice(0, 40)} ${reqs[i]!.body.slice(0, 40)}`),
+  };
+}
+
+function run(name: string, engine: Engine, reqs: readonly RequestView[], sources?: readonly string[]): Record<string, unknown> {
   const ctx = { maxFindings: 32 };
   for (let i = 0; i < 2; i++) for (const r of reqs) engine.inspect(r, ctx);
   const runs: Run[] = [];
-  for (let k = 0; k < reps; k++) runs.push(timeOnce(engine, reqs));
+  const perRequest: Float64Array[] = [];
+  for (let k = 0; k < reps; k++) runs.push(timeOnce(engine, reqs, perRequest));
   const best = runs.reduce((a, b) => (b.p50_us < a.p50_us ? b : a));
-  return { set: name, requests: reqs.length, ...best, ...bestOf5(engine, reqs), ...(reps > 1 ? { runs: runs.map((r) => `${r.p50_us}/${r.p99_us}/${r.req_per_s}/${r.cpu_us_per_req}`) } : {}) };
+  return { set: name, requests: reqs.length, ...best, ...bestOf5(engine, reqs), ...(reps > 1 ? { runs: runs.map((r) => `${r.p50_us}/${r.p99_us}/${r.req_per_s}/${r.cpu_us_per_req}`) } : {}),
+    ...(tail && sources ? { tail: tailOf(reqs, sources, perRequest) } : {}) };
 }
 
 const full = createEngine();
 const sig = createEngine({ disableModel: true });
 const repeat = (v: RequestView, n: number): RequestView[] => Array.from({ length: n }, () => v);
 const sets: Array<[string, () => Record<string, unknown>]> = [
-  ['typical', () => run('typical (<=2 KiB), engine', full, typical)],
+  ['typical', () => run('typical (<=2 KiB), engine', full, typical, typicalRecords.map((r) => r.source))],
   ['all', () => run('all sampled, engine', full, sampled)],
   ['typical-sig', () => run('typical (<=2 KiB), signatures only', sig, typical)],
   ['browser-get', () => run('browser GET (proxy bench: 8 args, Chrome headers, 4 cookies, JWT), engine', full, repeat(browserGet, 5000))],
