@@ -68,9 +68,11 @@ export const lfiDetector: SignatureDetector = Object.freeze({
     if (AGENT_CONFIG_PATH_RE.test(p.path)) emit(sink, 'lfi', 'lfi-012', 'path-traversal', 5, { name: 'path', norm: p.path }, 0, 'path into an AI agent or editor configuration directory');
     for (const part of activeParts(parsed)) {
       if (part.plain || (partScan(part).mask & LFI_RULES[0]!.bit) === 0) continue;
+      // The whole XML body's text and attribute values are parts of their own: its 4-point notices would count twice.
+      const xmlDoc = part.kind === 'xml' && part.name === 'body:xml';
       for (const rule of LFI_RULES) {
         if (sink.findings.length >= sink.max) return;
-        if (runRule(sink, 'lfi', 'path-traversal', rule, part)) break;
+        if (!(xmlDoc && rule.score < 5) && runRule(sink, 'lfi', 'path-traversal', rule, part)) break;
       }
     }
   },

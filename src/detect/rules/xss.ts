@@ -47,6 +47,11 @@ const TAG_BIT = allocateBit();
 addGateNeedles(['<'], TAG_BIT);
 const XSS_BITS = TAG_BIT | JS_RULES[0]!.bit | HANDLER_NAME_RULES[0]!.bit;
 
+/** The whole XML body: its own elements are not injected markup (its text nodes and attribute values are parts of their own). */
+function wholeXml(part: Part): boolean {
+  return part.kind === 'xml' && part.name === 'body:xml';
+}
+
 function inspectTags(part: Part, sink: FindingSink): boolean {
   const v = part.norm;
   if (v.indexOf('<') < 0) return false;
@@ -65,7 +70,7 @@ function inspectTags(part: Part, sink: FindingSink): boolean {
     if (WEAK_TAGS.has(tag.name)) weak++;
   }
   // Weak markup alone is a notice; the JS rules still read the value (a script URL in an attribute the lexer does not treat as one).
-  if (weak > 0) emit(sink, 'xss', 'xss-005', 'xss', 3, part, v.indexOf('<'), 'active HTML markup in a value');
+  if (weak > 0 && !wholeXml(part)) emit(sink, 'xss', 'xss-005', 'xss', 3, part, v.indexOf('<'), 'active HTML markup in a value');
   return false;
 }
 
@@ -79,7 +84,8 @@ export const xssDetector: SignatureDetector = Object.freeze({
       if ((partScan(part).mask & XSS_BITS) === 0 || !ruleReads(undefined, part)) continue;
       if (part.plain) { if (part.norm.startsWith('on')) runRule(sink, 'xss', 'xss', HANDLER_NAME_RULES[0]!, part); continue; }
       if (inspectTags(part, sink)) continue;
-      for (const rule of JS_RULES) if (runRule(sink, 'xss', 'xss', rule, part)) break;
+      const xmlDoc = wholeXml(part);
+      for (const rule of JS_RULES) if (!(xmlDoc && rule.id === 'xss-017') && runRule(sink, 'xss', 'xss', rule, part)) break;
     }
   },
 });
