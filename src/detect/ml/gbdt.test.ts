@@ -36,10 +36,10 @@ const split = fc.record({ f: fc.integer({ min: 0, max: DIM - 1 }), t: number, le
 const model = fc.array(fc.array(split, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 11 }).map((ts): GbdtModelFile => ({
   format: 'jirachi-gbdt', version: 1, dim: DIM, featureVersion: 1, baseScore: 0.1, threshold: 0.5, trees: ts.map(tree),
 }));
-/** Feature vectors hitting thresholds exactly, special values, and vectors shorter than the model (missing features read 0). */
-const features = fc.array(fc.oneof(number, fc.constantFrom(NaN, Infinity, -Infinity)), { minLength: DIM - 4, maxLength: DIM }).map((a) => Float32Array.from(a));
+/** Feature vectors hitting thresholds exactly, special values, and vectors shorter (missing features read 0) or longer than the model. */
+const features = fc.array(fc.oneof(number, fc.constantFrom(NaN, Infinity, -Infinity)), { minLength: DIM - 4, maxLength: DIM + 4 }).map((a) => Float32Array.from(a));
 
-test('compiled scoring equals the tree walk bit for bit (thresholds at float32 boundaries, NaN, infinities, short vectors, 1-11 trees)', () => {
+test('compiled scoring equals the tree walk bit for bit (thresholds at float32 boundaries, NaN, infinities, short and long vectors, 1-11 trees)', () => {
   fc.assert(fc.property(model, fc.array(features, { minLength: 1, maxLength: 8 }), (m, xs) => {
     const c = compileGbdt(m);
     for (const x of xs) {

@@ -49,21 +49,27 @@ export function scoreGbdt(m: GbdtModelFile, x: Float32Array): number {
 /**
  * A GBDT flattened for scoring (same results as gbdtMargin). Nodes are renumbered breadth-first per
  * tree and packed in 8 bytes each, so one node is one read of one cache line: `node[2i]` is
- * `child << shift | feature` for a split (the children are `child` and `child + 1`) or `~leaf` (< 0)
- * for a leaf, whose value is `leaf[leaf]` (double, so margins stay bit-identical); `thr[2i + 1]`
- * (a Float32Array view of the same buffer) is the split threshold rounded down to float32.
- * Features are float32, so `x <= threshold` and `x <= threshold rounded down` agree for every x.
+ * `child << shift | feature` (the children are `child` and `child + 1`) and `thr[2i + 1]` (a
+ * Float32Array view of the same buffer) the split threshold rounded down to float32. Features are
+ * float32, so `x <= threshold` and `x <= threshold rounded down` agree for every x. A leaf points to
+ * itself through the always-zero feature `width` (a scratch slot past the features) with threshold +∞, so every walk takes exactly
+ * `depth` steps without a test for leaves; its value is `leaf[i]` (double: margins stay bit-identical).
  */
 export interface CompiledGbdt {
   readonly base: number;
   readonly roots: Int32Array;
   readonly node: Int32Array;
   readonly thr: Float32Array;
+  /** Leaf values by node index (0 at split nodes). */
   readonly leaf: Float64Array;
-  /** Bits of the feature index in a split's word. */
+  /** Bits of the feature index in a node's word. */
   readonly shift: number;
-  /** One more than the largest feature index a split reads (shorter vectors are read zero-padded). */
+  /** The leaves' always-zero feature: past every split's feature and the model's dimension. */
   readonly width: number;
+  /** Steps of the deepest walk (the depth of the deepest leaf). */
+  readonly depth: number;
+  /** Scratch copy of the features, `width + 1` long (scoring is synchronous). */
+  readonly x: Float32Array;
 }
 
 /** The largest float32 that is ≤ t (NaN stays NaN; below −3.4e38 gives −Infinity). */
@@ -80,82 +86,83 @@ export function float32Below(t: number): number {
 /**
  * Flattens a schema-checked model once at load (children have larger indices than their parent).
  * Throws when shared subtrees would expand a tree past 4× its node count (a hostile file; callers
- * fall back to the tree walk) or the model is too large to pack (feature ≥ 65536, ≥ 2^31 nodes).
+ * fall back to the tree walk) or the model is too large to pack (dimension ≥ 65536, too many nodes).
  */
 export function compileGbdt(m: GbdtModelFile): CompiledGbdt {
   let maxFeature = 0;
   for (const t of m.trees) for (const f of t.feature) if (f > maxFeature) maxFeature = f;
-  if (maxFeature >= 65536) throw new Error('feature index too large to pack');
+  const width = Math.max(maxFeature + 1, m.dim);
+  if (!(width < 65536)) throw new Error('feature index too large to pack');
   let shift = 1;
-  while ((1 << shift) <= maxFeature) shift++;
+  while ((1 << shift) <= width) shift++;
   const words: number[] = [], thresholds: number[] = [], leaves: number[] = [];
   const roots = new Int32Array(m.trees.length);
+  let depth = 0;
   m.trees.forEach((t, k) => {
     const off = words.length;
     roots[k] = off;
-    const queue = [0];
-    words.push(0); thresholds.push(0);
+    const queue = [0], depthOf = [0];
+    words.push(0); thresholds.push(0); leaves.push(0);
     for (let q = 0; q < queue.length; q++) {
       if (queue.length > 4 * t.feature.length + 16) throw new Error(`tree ${k}: shared subtrees`);
       const old = queue[q]!, at = off + q;
+      if (at >= 2 ** (31 - shift) - 2) throw new Error('model too large to pack');
       const f = t.feature[old]!;
-      if (f < 0) { words[at] = ~leaves.length; leaves.push(t.value[old]!); continue; }
-      const child = off + queue.length;
-      if (child >= 2 ** (31 - shift) - 2) throw new Error('model too large to pack');
-      words[at] = (child << shift) | f;
+      if (f < 0) {
+        words[at] = (at << shift) | width; thresholds[at] = Infinity; leaves[at] = t.value[old]!;
+        if (depthOf[q]! > depth) depth = depthOf[q]!;
+        continue;
+      }
+      words[at] = ((off + queue.length) << shift) | f;
       thresholds[at] = float32Below(t.threshold[old]!);
       queue.push(t.left[old]!, t.right[old]!);
-      words.push(0, 0); thresholds.push(0, 0);
+      depthOf.push(depthOf[q]! + 1, depthOf[q]! + 1);
+      words.push(0, 0); thresholds.push(0, 0); leaves.push(0, 0);
     }
   });
   const buf = new ArrayBuffer(8 * words.length);
   const node = new Int32Array(buf), thr = new Float32Array(buf);
   for (let i = 0; i < words.length; i++) { node[2 * i] = words[i]!; thr[2 * i + 1] = thresholds[i]!; }
-  return { base: m.baseScore, roots, node, thr, leaf: Float64Array.from(leaves), shift, width: maxFeature + 1 };
+  return { base: m.baseScore, roots, node, thr, leaf: Float64Array.from(leaves), shift, width, depth, x: new Float32Array(width + 1) };
 }
 
 /**
  * Probability of attack under a compiled model. Never throws. Four trees are walked side by side
  * (their node reads are independent, so the CPU overlaps their cache misses instead of waiting for
- * one chain of reads), and a split's branch is taken by arithmetic on its comparison (`+!(x <= t)`:
- * 1 goes right, also for NaN) rather than by a jump the CPU mispredicts half the time. The leaf
- * values are added in tree order, as gbdtMargin does, so the margin is bit-identical.
+ * one chain of reads), each for exactly `depth` steps (leaves loop on themselves), and a split's
+ * branch is taken by arithmetic on its comparison (`+!(x <= t)`: 1 goes right, also for NaN) rather
+ * than by a jump the CPU mispredicts half the time. The leaf values are added in tree order, as
+ * gbdtMargin does, so the margin is bit-identical.
  */
 export function scoreCompiledGbdt(c: CompiledGbdt, features: Float32Array): number {
-  const { node, thr, leaf, roots, shift } = c;
-  // Missing features read as 0 (as in gbdtMargin); the walk below reads no index past `width`.
-  const x = features.length >= c.width ? features : padded(features, c.width);
+  const { node, thr, leaf, roots, shift, depth, x, width } = c;
+  // Missing features read as 0 (as in gbdtMargin); x[width] stays 0 for the leaves' self-loop.
+  if (features.length === width) x.set(features);
+  else if (features.length > width) x.set(features.subarray(0, width));
+  else { x.fill(0); x.set(features); }
   const mask = (1 << shift) - 1;
   const n = roots.length;
   let z = c.base;
   let k = 0;
   for (; k + 4 <= n; k += 4) {
     let i0 = roots[k]!, i1 = roots[k + 1]!, i2 = roots[k + 2]!, i3 = roots[k + 3]!;
-    let w0 = node[2 * i0]!, w1 = node[2 * i1]!, w2 = node[2 * i2]!, w3 = node[2 * i3]!;
-    // Until every lane is at a leaf (all four words negative).
-    while ((w0 & w1 & w2 & w3) >= 0) {
-      if (w0 >= 0) { i0 = (w0 >>> shift) + +!(x[w0 & mask]! <= thr[2 * i0 + 1]!); w0 = node[2 * i0]!; }
-      if (w1 >= 0) { i1 = (w1 >>> shift) + +!(x[w1 & mask]! <= thr[2 * i1 + 1]!); w1 = node[2 * i1]!; }
-      if (w2 >= 0) { i2 = (w2 >>> shift) + +!(x[w2 & mask]! <= thr[2 * i2 + 1]!); w2 = node[2 * i2]!; }
-      if (w3 >= 0) { i3 = (w3 >>> shift) + +!(x[w3 & mask]! <= thr[2 * i3 + 1]!); w3 = node[2 * i3]!; }
+    for (let d = 0; d < depth; d++) {
+      const w0 = node[2 * i0]!, w1 = node[2 * i1]!, w2 = node[2 * i2]!, w3 = node[2 * i3]!;
+      i0 = (w0 >>> shift) + +!(x[w0 & mask]! <= thr[2 * i0 + 1]!);
+      i1 = (w1 >>> shift) + +!(x[w1 & mask]! <= thr[2 * i1 + 1]!);
+      i2 = (w2 >>> shift) + +!(x[w2 & mask]! <= thr[2 * i2 + 1]!);
+      i3 = (w3 >>> shift) + +!(x[w3 & mask]! <= thr[2 * i3 + 1]!);
     }
-    z += leaf[~w0]!;
-    z += leaf[~w1]!;
-    z += leaf[~w2]!;
-    z += leaf[~w3]!;
+    z += leaf[i0]!;
+    z += leaf[i1]!;
+    z += leaf[i2]!;
+    z += leaf[i3]!;
   }
   for (; k < n; k++) {
     let i = roots[k]!;
-    let w = node[2 * i]!;
-    while (w >= 0) { i = (w >>> shift) + +!(x[w & mask]! <= thr[2 * i + 1]!); w = node[2 * i]!; }
-    z += leaf[~w]!;
+    for (let d = 0; d < depth; d++) { const w = node[2 * i]!; i = (w >>> shift) + +!(x[w & mask]! <= thr[2 * i + 1]!); }
+    z += leaf[i]!;
   }
   const p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
   return Number.isFinite(p) ? p : 0.5;
-}
-
-function padded(x: Float32Array, width: number): Float32Array {
-  const out = new Float32Array(width);
-  out.set(x);
-  return out;
 }
