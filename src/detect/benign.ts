@@ -74,6 +74,20 @@ function pyJson(v: unknown): string {
 }
 function jsonText(r: Rng, v: unknown): string { return r.next() < 0.5 ? JSON.stringify(v) : pyJson(v); }
 
+/** XML documents that APIs exchange: SOAP calls, XML-RPC, orders with attributes, RSS items (text escaped as XML requires). */
+function xmlDoc(r: Rng): string {
+  const x = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const text = x(pick(r, [...SEARCH, ...COMMENTS.slice(0, 8)]));
+  const name = x(`${pick(r, FIRST)} ${pick(r, LAST)}`);
+  const docs: (() => string)[] = [
+    () => `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetPrice xmlns="http://example.com/stock"><Item>${text}</Item><Qty>${1 + r.int(9)}</Qty></GetPrice></soap:Body></soap:Envelope>`,
+    () => `<?xml version="1.0"?><methodCall><methodName>blog.${pick(r, ['getPosts', 'newPost', 'editComment'])}</methodName><params><param><value><int>${r.int(999)}</int></value></param><param><value><string>${text}</string></value></param></params></methodCall>`,
+    () => `<?xml version="1.0"?><order id="A-${r.int(99999)}" currency="${pick(r, ['EUR', 'USD'])}"><customer name="${name}" email="${pick(r, ['o.brien', 'zoe'])}@example.org"/><address>${x(pick(r, STREETS))}</address><item sku="SKU-${hex(r, 6)}" qty="${1 + r.int(5)}" note="${text}"/></order>`,
+    () => `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>${text}</title><item><title>${x(pick(r, SEARCH))}</title><link>https://blog.example.com/p/${r.int(9999)}</link><description>${text}</description><pubDate>Tue, 0${1 + r.int(8)} Oct 2024 10:00:00 GMT</pubDate></item></channel></rss>`,
+  ];
+  return pick(r, docs)();
+}
+
 type Gen = (r: Rng) => { method: string; path: string; query: string; body: string; headers: Record<string, string>; kind: string };
 
 const GENS: readonly Gen[] = [
@@ -107,6 +121,8 @@ const GENS: readonly Gen[] = [
     const value = r.next() < 0.7 ? enc(doc) : doc.replace(/ /g, '%20');
     return { kind: 'json-in-query', method: 'GET', path: pick(r, ['/api/v1/search', '/classes/Order', '/api/items']), query: `${pick(r, ['data', 'where', 'filter', 'q'])}=${value}&v=${1 + r.int(3)}`, body: '', headers: headers(r) };
   },
+  (r) => ({ kind: 'xml-api', method: 'POST', path: pick(r, ['/soap/OrderService', '/xmlrpc', '/api/orders.xml', '/feeds/import']), query: '', headers: headers(r, { 'Content-Type': pick(r, ['text/xml; charset=utf-8', 'application/xml', 'application/soap+xml']) }),
+    body: xmlDoc(r) }),
   (r) => ({ kind: 'static', method: 'GET', path: pick(r, ['/static/js/app.3f9a1c.js', '/images/products/shoe-42_large.webp', '/fonts/Inter-Var.woff2', '/favicon.ico', '/robots.txt']), query: r.next() < 0.5 ? `v=${hex(r, 8)}` : '', body: '', headers: headers(r) }),
 ];
 
