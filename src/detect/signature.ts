@@ -139,6 +139,17 @@ export function activeParts(parsed: ParsedRequest): readonly Part[] {
   return active;
 }
 
+/**
+ * The active, non-plain parts whose needle scan has `bit` set and which default rules read, each
+ * with its normalized value cut to 4 KiB: what the custom (non-table) detectors scan.
+ */
+export function* gatedValues(parsed: ParsedRequest, bit: number): Generator<[Part, string]> {
+  for (const part of activeParts(parsed)) {
+    if (part.plain || (partScan(part).mask & bit) === 0 || !ruleReads(undefined, part)) continue;
+    yield [part, part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm];
+  }
+}
+
 /** Ids of the needles that occur in a part's normalized value (one scan per part, cached on the part). */
 export function needleHits(part: Part): readonly number[] {
   return partScan(part).hits;

@@ -2,7 +2,7 @@
 
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
-import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, tableDetector, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
+import { addGateNeedles, allocateBit, compileRules, emit, gatedValues, tableDetector, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 export { javaDetector } from './java.js';
 import { base64Forms } from './java.js';
@@ -119,9 +119,7 @@ const obfuscationDetector: SignatureDetector = Object.freeze({
   id: 'cmdi',
   classes: ['cmdi'] as const,
   inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
-    for (const part of activeParts(parsed)) {
-      if (part.plain || (partScan(part).mask & OBF_BIT) === 0 || !ruleReads(undefined, part)) continue;
-      const v0 = part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm;
+    for (const [part, v0] of gatedValues(parsed, OBF_BIT)) {
       const v = v0.includes('()') || v0.includes('$[]') ? v0.replace(EMPTY_SUBST_RE, SUBST_MARK) : v0;
       for (const tok of v.split(TOKEN_SPLIT_RE)) {
         if (tok.length < 3 || tok.length > 80) continue;

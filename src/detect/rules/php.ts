@@ -2,7 +2,7 @@
 
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
-import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, tableDetector, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
+import { addGateNeedles, allocateBit, compileRules, emit, gatedValues, tableDetector, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 /** PHP functions that run commands, evaluate code or read and write files: the targets of obfuscated calls. */
 const DANGEROUS = ['system', 'exec', 'shell_exec', 'passthru', 'popen', 'proc_open', 'pcntl_exec', 'assert', 'eval', 'phpinfo',
@@ -69,9 +69,7 @@ const concatDetector: SignatureDetector = Object.freeze({
   id: 'php',
   classes: ['cmdi'] as const,
   inspectParsed(parsed: ParsedRequest, _view: RequestView, sink: FindingSink): void {
-    for (const part of activeParts(parsed)) {
-      if (part.plain || (partScan(part).mask & CONCAT_BIT) === 0 || !ruleReads(undefined, part)) continue;
-      const v = part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm;
+    for (const [part, v] of gatedValues(parsed, CONCAT_BIT)) {
       for (const m of v.matchAll(CONCAT_RE)) {
         const run = m[0];
         if (!run.includes('.') || punctuation(run) < 3) continue;
