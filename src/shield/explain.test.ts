@@ -51,3 +51,13 @@ test('what counts as the body: JSON under an odd type is inspected; only Content
   assert.equal(explain('POST /x HTTP/1.1\r\nhost: a\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\nabcEVIL').decision.verdict, 'ALLOW', 'only Content-Length bytes are the body');
   assert.equal(explain('{"method":"POST","path":"/x","headers":{"content-type":"text/plain"},"body":"EVIL"}').decision.verdict, 'BLOCK', 'a JSON input body is sent with its length');
 });
+
+test('raw bodies are UTF-8 bytes (Content-Length counts bytes); off routes only check the size', () => {
+  const body = 'q=ħ EVIL 中文';
+  const r = explain(post('content-type: text/plain\r\n', body), 'limits:\n  inspectBodyBytes: 4096\n');
+  assert.equal(r.decision.verdict, 'BLOCK', 'the whole UTF-8 body is inspected, not a latin1-cut copy');
+  const off = explain(post('content-type: text/plain\r\n', `a=${'x'.repeat(100)}`), 'limits:\n  inspectBodyBytes: 64\n  overInspectLimit: reject\nroutes:\n  - prefix: /x\n    mode: off\n');
+  assert.deepEqual([off.decision.verdict, off.decision.reason], ['ALLOW', 'mode-off']);
+  const big = explain(post('content-type: text/plain\r\n', 'x'.repeat(200)), 'limits:\n  maxBodyBytes: 100\nroutes:\n  - prefix: /x\n    mode: off\n');
+  assert.deepEqual([big.decision.verdict, big.decision.reason], ['BLOCK', 'body-too-large']);
+});

@@ -4,7 +4,7 @@
 import { err, ok, makeRequestView, type Decision, type Finding, type RequestView, type Result } from '../core/index.js';
 import { decide, matchRoute } from '../policy/index.js';
 import type { BanStore } from '../decisions/index.js';
-import { bodyHeadCheck, bodyPrefixCheck, isRefusal, type BodyRefusal } from './body-stage.js';
+import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyRefusal } from './body-stage.js';
 import type { ShieldSnapshot } from './context.js';
 import { checkFraming } from './framing.js';
 
@@ -38,8 +38,8 @@ function fromRaw(text: string): Result<RequestView, string> {
   // Content-Length of its body, as curl would send it.
   const cl = headers.find(([n]) => n === 'content-length')?.[1];
   if (headers.some(([n, v]) => n === 'transfer-encoding' && v.toLowerCase() === 'chunked')) body = dechunk(body);
-  else if (cl !== undefined) body = /^\d+$/.test(cl) ? Buffer.from(body, 'latin1').subarray(0, Number(cl)).toString('latin1') : '';
-  else if (body !== '') headers.push(['content-length', String(Buffer.byteLength(body, 'latin1'))]);
+  else if (cl !== undefined) body = /^\d+$/.test(cl) ? Buffer.from(body, 'utf8').subarray(0, Number(cl)).toString('utf8') : '';
+  else if (body !== '') headers.push(['content-length', String(Buffer.byteLength(body, 'utf8'))]);
   const target = m[2]!;
   const q = target.indexOf('?');
   return ok(makeRequestView({ method: m[1]!, path: q < 0 ? target : target.slice(0, q), query: q < 0 ? '' : target.slice(q + 1), headers, body }));
@@ -94,7 +94,7 @@ export function explainRequest(view: RequestView, snap: ShieldSnapshot, bans: Ba
   steps.push({ stage: 'rate-limit', outcome: snap.config.rateLimit.enabled ? `${snap.config.rateLimit.ratePerSec}/s burst ${snap.config.rateLimit.burst} per IP (not applied to a single explained request)` : 'disabled' });
   const route = matchRoute(snap.policy, view.method, view.path);
   steps.push({ stage: 'route', outcome: `${route.name} (prefix ${route.prefix}, mode ${route.mode}, threshold ${route.threshold}${route.exclusions.length ? `, ${route.exclusions.length} exclusions` : ''})` });
-  const body = explainBody(view, snap, steps);
+  const body = explainBody(view, snap, steps, !allow && route.mode !== 'off');
   const refused = body !== null && isRefusal(body) ? body : null;
   let findings: Finding[] = [];
   if (!bad && !allow && !ban && route.mode !== 'off' && !refused) {
@@ -105,8 +105,8 @@ export function explainRequest(view: RequestView, snap: ShieldSnapshot, bans: Ba
   }
   const decision: Decision = bad ? { verdict: 'BLOCK', mode: route.mode, wouldBlock: true, score: 0, findings: [], reason: `protocol:${bad.code}` }
     : ban ? { verdict: 'BLOCK', mode: route.mode, wouldBlock: true, score: 0, findings: [], reason: 'banned' }
+    : refused ? { verdict: 'BLOCK', mode: route.mode, wouldBlock: true, score: 0, findings: [], reason: refused.reason }
     : allow ? { verdict: 'ALLOW', mode: route.mode, wouldBlock: false, score: 0, findings: [], reason: 'allowlisted' }
-    : refused && (route.mode !== 'off' || refused.status === 413) ? { verdict: 'BLOCK', mode: route.mode, wouldBlock: true, score: 0, findings: [], reason: refused.reason }
     : decide(findings, route);
   steps.push({ stage: 'decide', outcome: `score ${decision.score} vs threshold ${route.threshold} → ${decision.verdict}${decision.mode === 'detect' && decision.wouldBlock ? ' (detect mode: would block)' : ''} (${decision.reason})` });
   return { request: { method: view.method, path: view.path, query: view.query, clientIp: view.clientIp }, steps, route: route.name, findings, decision };
@@ -117,13 +117,19 @@ export function explainRequest(view: RequestView, snap: ShieldSnapshot, bans: Ba
  * multipart transfer encodings, the inspection limit and its policy, what is inspected). Null when
  * the request has no body. A JSON input's body counts as sent with its own length.
  */
-function explainBody(view: RequestView, snap: ShieldSnapshot, steps: TraceStep[]): BodyRefusal | { text: string; truncated: boolean; inspected: boolean } | null {
+function explainBody(view: RequestView, snap: ShieldSnapshot, steps: TraceStep[], inspected: boolean): BodyRefusal | { text: string; truncated: boolean; inspected: boolean } | null {
   const header = (n: string): string | undefined => view.headers.find(([k]) => k === n)?.[1];
   const bytes = Buffer.from(view.body, 'utf8');
   const declared = Number(header('content-length') ?? bytes.length);
   const hasBody = header('transfer-encoding') !== undefined || declared > 0;
   if (!hasBody) return null;
   const limits = snap.config.limits;
+  // Uninspected (allowlisted client, route in mode off): only the size limit applies, as live.
+  if (!inspected) {
+    if (declared <= limits.maxBodyBytes) return null;
+    steps.push({ stage: 'body', outcome: `refused ${TOO_LARGE.status}: ${TOO_LARGE.message}` });
+    return TOO_LARGE;
+  }
   const head = bodyHeadCheck(limits, view.headers.flatMap(([n, v]) => [n, v]), declared, hasBody);
   if (head) { steps.push({ stage: 'body', outcome: `refused ${head.status}: ${head.message}` }); return head; }
   const r = bodyPrefixCheck(limits, header('content-type'), bytes, bytes.length <= limits.inspectBodyBytes);

@@ -37,9 +37,19 @@ export async function handleRequest(ctx: ShieldContext, req: IncomingMessage, re
   const snap = ctx.snapshot;
   const tr = newTrace(req.url ?? '/', snap.config.mode);
   ctx.inFlight++;
-  let closed = false, settled = false;
-  const done = (): void => { ctx.inFlight--; recordVerdict(ctx, tr, { method: req.method ?? '', headers: req.headers, status: res.headersSent ? res.statusCode : 0 }); };
-  res.once('close', () => { closed = true; if (settled) done(); });
+  let closed = false, settled = false, recorded = false;
+  const done = (): void => {
+    if (recorded) return;
+    recorded = true;
+    ctx.inFlight--;
+    recordVerdict(ctx, tr, { method: req.method ?? '', headers: req.headers, status: res.headersSent ? res.statusCode : 0 });
+  };
+  // A pipelined request queued behind another never gets the socket if the client leaves first,
+  // so its response never closes: the socket's close ends it too.
+  const socket = req.socket;
+  const onClosed = (): void => { closed = true; socket.off('close', onClosed); if (settled) done(); };
+  res.once('close', onClosed);
+  socket.once('close', onClosed);
   try {
     await pipeline(ctx, snap, req, res, tr, opts.expectContinue === true);
   } catch (e) {

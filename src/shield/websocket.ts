@@ -102,7 +102,9 @@ function tunnel(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, 
   // while the upstream is dropped; the socket's own close then finishes the cleanup.
   let relayed = false;
   const endRelay = (): void => { relayed = true; socket.end(); upstream.destroy(); };
-  const fail = (status: 502 | 504, text: string): void => { if (!socket.destroyed && socket.writable) refuse(socket, status, text, tr.id); once(status); close(); };
+  // Once the upstream's head went to the client, a failure only closes (never writes into its answer).
+  let answered = false;
+  const fail = (status: 502 | 504, text: string): void => { if (!answered && !socket.destroyed && socket.writable) refuse(socket, status, text, tr.id); once(status); close(); };
   socket.pause();
   (socket as net.Socket).setTimeout(cfg.limits.tunnelIdleTimeoutMs, close);
   upstream.setTimeout(cfg.upstreamTimeouts.connectMs, () => fail(504, 'Gateway Timeout'));
@@ -122,6 +124,7 @@ function tunnel(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, 
     upstream.write(lines.join('\r\n') + '\r\n\r\n');
     awaitSwitch(upstream, socket, head, cfg.limits.tunnelIdleTimeoutMs, close, endRelay, (status) => {
       if (status === null) { fail(502, 'Bad Gateway'); return; }
+      answered = true;
       tr.upstreamStatus = status;
       tr.upstreamMs = Number(process.hrtime.bigint() - t) / 1e6;
       once(status);
@@ -145,9 +148,9 @@ function awaitSwitch(upstream: net.Socket, socket: Duplex, head: Buffer, idleMs:
     const parsed = parseResponseHead(buf.toString('latin1', 0, end), 'GET');
     if (!parsed.ok) { onHead(null); return; }
     onHead(parsed.head.status);
+    upstream.setTimeout(idleMs, close);
     if (parsed.head.status !== 101) { relayAnswer(upstream, socket, buf, end + 4, parsed.head.framing, close, endRelay); return; }
     socket.write(buf);
-    upstream.setTimeout(idleMs, close);
     if (head.length) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);
