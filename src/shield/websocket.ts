@@ -70,10 +70,10 @@ export function handleUpgrade(ctx: ShieldContext, req: IncomingMessage, socket: 
   const snap = ctx.snapshot;
   // As in the request pipeline: no peer address (the client reset at once) means no request.
   const peer = req.socket.remoteAddress;
-  if (peer === undefined) { socket.destroy(); return; }
   const tr = newTrace(req.url ?? '/', snap.config.mode);
-  tr.clientIp = resolveClientIp(peer, req.headers['x-forwarded-for'] as string | undefined, snap.trusted);
   const record = (status: number): void => recordVerdict(ctx, tr, { method: req.method ?? '', headers: req.headers, status });
+  if (peer === undefined) { tr.decision = { ...CLEAN(snap.config.mode, 'protocol:no-peer'), verdict: 'BLOCK' }; socket.destroy(); record(0); return; }
+  tr.clientIp = resolveClientIp(peer, req.headers['x-forwarded-for'] as string | undefined, snap.trusted);
   const shape = checkFraming(req.httpVersion, req.url ?? '/', req.rawHeaders)?.message ?? upgradeShapeError(req);
   if (shape) {
     tr.decision = { ...CLEAN(snap.config.mode, 'protocol:upgrade'), verdict: 'BLOCK' };
