@@ -35,6 +35,9 @@ test('every method reaches the upstream with path, query and headers intact', as
 test('binary bodies of every size arrive byte for byte, with Content-Length or chunked', async () => {
   for (const size of [0, 1, 1000, 65_535, 65_537, 300_000, 3_000_000]) {
     const body = crypto.randomBytes(size);
+    // A NUL first byte keeps every body binary to the shield's text sniff (a random 1-byte body can
+    // be "(" and get inspected): this test checks forwarding, not detection.
+    if (size > 0) body[0] = 0;
     const r = await request(`${sh.base}/upload`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
     const j = JSON.parse(r.body.toString());
     assert.equal(j.bodyLength, size); assert.equal(j.bodySha, sha(body));
