@@ -7,7 +7,7 @@ import { headerPairs, type Mode, type RequestView } from '../core/index.js';
 import { decide, matchRoute, type RoutePolicy } from '../policy/index.js';
 import { isoNow, publishProtocolError } from '../telemetry/index.js';
 import { continueBody, readBodyPrefix } from './body.js';
-import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyRefusal } from './body-stage.js';
+import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyLimits, type BodyRefusal } from './body-stage.js';
 import { rateKey, resolveClientIp } from './client-ip.js';
 import type { ShieldContext, ShieldSnapshot } from './context.js';
 import type { ForwardOutcome } from './forward.js';
@@ -37,17 +37,15 @@ export async function handleRequest(ctx: ShieldContext, req: IncomingMessage, re
   const snap = ctx.snapshot;
   const tr = newTrace(req.url ?? '/', snap.config.mode);
   ctx.inFlight++;
-  let closed = false, settled = false, recorded = false;
+  let closed = false, settled = false;
   const done = (): void => {
-    if (recorded) return;
-    recorded = true;
     ctx.inFlight--;
     recordVerdict(ctx, tr, { method: req.method ?? '', headers: req.headers, status: res.headersSent ? res.statusCode : 0 });
   };
   // A pipelined request queued behind another never gets the socket if the client leaves first,
-  // so its response never closes: the socket's close ends it too.
+  // so its response never closes: the socket's close ends it too (whichever comes first counts).
   const socket = req.socket;
-  const onClosed = (): void => { closed = true; socket.off('close', onClosed); if (settled) done(); };
+  const onClosed = (): void => { if (closed) return; closed = true; socket.off('close', onClosed); if (settled) done(); };
   res.once('close', onClosed);
   socket.once('close', onClosed);
   try {
@@ -61,9 +59,27 @@ export async function handleRequest(ctx: ShieldContext, req: IncomingMessage, re
   if (closed) done();
 }
 
+/** The request declares a body (chunked, or a Content-Length above 0). */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
 /** The request still has body bytes on the wire (refusing it must close the connection, not drain them). */
 function bodyPending(req: IncomingMessage): boolean {
-  return !req.complete && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
+  return !req.complete && hasBody(req);
+}
+
+/**
+ * Reads the body prefix (after `100 Continue` if the client asked): the prefix and whether it is the
+ * whole body, or null once the request was answered (413 over `maxBodyBytes`) or dropped (the body
+ * failed to arrive whole: never forward part of it).
+ */
+async function readBody(res: ServerResponse, req: IncomingMessage, tr: Trace, limits: BodyLimits, json: boolean, expectContinue: boolean): Promise<{ prefix: Buffer; complete: boolean } | null> {
+  allowBody(res, expectContinue);
+  const b = await readBodyPrefix(req, limits.inspectBodyBytes, limits.maxBodyBytes);
+  if (b.failed) { tr.decision = { ...CLEAN(tr.decision.mode, 'protocol:body'), verdict: 'BLOCK' }; res.destroy(); return null; }
+  if (b.tooLarge) { refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE); return null; }
+  return b;
 }
 
 /** Lets a client that sent `Expect: 100-continue` send its body (once: Node ignores a second call's effect). */
@@ -115,17 +131,14 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingM
 
 async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, res: ServerResponse, tr: Trace, route: RoutePolicy, expectContinue: boolean): Promise<void> {
   const cfg = snap.config;
-  const declared = Number(req.headers['content-length'] ?? 0);
-  const hasBody = req.headers['transfer-encoding'] !== undefined || declared > 0;
-  const headRefusal = bodyHeadCheck(cfg.limits, req.rawHeaders, declared, hasBody);
+  const withBody = hasBody(req);
+  const headRefusal = bodyHeadCheck(cfg.limits, req.rawHeaders, Number(req.headers['content-length'] ?? 0), withBody);
   if (headRefusal) return refuseBody(res, tr, route.api, cfg.mode, headRefusal);
   let prefix: Buffer = Buffer.alloc(0);
-  let complete = !hasBody;
-  if (hasBody) {
-    allowBody(res, expectContinue);
-    const b = await readBodyPrefix(req, cfg.limits.inspectBodyBytes, cfg.limits.maxBodyBytes);
-    if (b.failed) { tr.decision = { ...CLEAN(cfg.mode, 'protocol:body'), verdict: 'BLOCK' }; res.destroy(); return; }
-    if (b.tooLarge) return refuseBody(res, tr, route.api, cfg.mode, TOO_LARGE);
+  let complete = !withBody;
+  if (withBody) {
+    const b = await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
+    if (b === null) return;
     prefix = b.prefix; complete = b.complete;
   }
   const forInspection = bodyPrefixCheck(cfg.limits, req.headers['content-type'], prefix, complete);
@@ -149,7 +162,7 @@ async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: Inco
   }
   // The client may have left while its request waited for inspection: nothing to forward it for.
   if (res.destroyed) return;
-  const body = !hasBody ? null : complete ? prefix : continueBody(req, prefix, cfg.limits.maxBodyBytes);
+  const body = !withBody ? null : complete ? prefix : continueBody(req, prefix, cfg.limits.maxBodyBytes);
   await forwardAndRecord(ctx, snap, req, res, tr, body, route.api, false);
 }
 
@@ -170,15 +183,13 @@ export function countForAutoBan(ctx: ShieldContext, ip: string): void {
 }
 
 async function forwardAndRecord(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, res: ServerResponse, tr: Trace, body: Buffer | Readable | null, json: boolean, expectContinue: boolean): Promise<void> {
-  if (body === null && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)) {
+  if (body === null && hasBody(req)) {
     // Uninspected route or allowlisted client: a body that fits the inspection limit is forwarded as
     // one buffer; a longer one is streamed behind its prefix.
     const limits = snap.config.limits;
     if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) return refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE);
-    allowBody(res, expectContinue);
-    const b = await readBodyPrefix(req, limits.inspectBodyBytes, limits.maxBodyBytes);
-    if (b.failed) { res.destroy(); return; }
-    if (b.tooLarge) return refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE);
+    const b = await readBody(res, req, tr, limits, json, expectContinue);
+    if (b === null) return;
     body = b.complete ? b.prefix : continueBody(req, b.prefix, limits.maxBodyBytes);
   }
   const headers = upstreamHeaders(req.rawHeaders, {
