@@ -18,6 +18,10 @@ import { runOne } from './inspect-batch.js';
 import { CLEAN, engineErrorDecision, isEngineError, newTrace, recordVerdict, type Trace } from './verdict.js';
 
 const HEAD_MAX = 16_384;
+/** Client bytes held before the upstream's 101 (RFC 6455 §4.1: a client waits for the answer; a few frames sent early still pass). */
+const EARLY_MAX = 65_536;
+/** Interim (1xx) answers relayed before the final one (more is a broken or hostile upstream). */
+const INTERIM_MAX = 8;
 
 /** Answers the handshake itself (with the request id) and closes the socket. */
 function refuse(socket: Duplex, status: number, text: string, id: string): void {
@@ -105,7 +109,9 @@ function tunnel(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, 
   // Once the upstream's head went to the client, a failure only closes (never writes into its answer).
   let answered = false;
   const fail = (status: 502 | 504, text: string): void => { if (!answered && !socket.destroyed && socket.writable) refuse(socket, status, text, tr.id); once(status); close(); };
-  socket.pause();
+  // Until the upstream answers, client bytes are held (bounded), not left unread: a paused socket
+  // would hide the client's FIN, and a client that left would be noticed only at the header timeout.
+  const early = holdEarly(socket, () => { if (!answered) close(); });
   (socket as net.Socket).setTimeout(cfg.limits.tunnelIdleTimeoutMs, close);
   upstream.setTimeout(cfg.upstreamTimeouts.connectMs, () => fail(504, 'Gateway Timeout'));
   upstream.once('error', () => fail(502, 'Bad Gateway'));
@@ -122,7 +128,7 @@ function tunnel(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, 
     const lines = [`GET ${ctx.upstream.target(req.url ?? '/')} HTTP/1.1`];
     for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`);
     upstream.write(lines.join('\r\n') + '\r\n\r\n');
-    awaitSwitch(upstream, socket, head, cfg.limits.tunnelIdleTimeoutMs, close, endRelay, (status) => {
+    awaitSwitch(upstream, socket, () => Buffer.concat([head, ...early.take()]), cfg.limits.tunnelIdleTimeoutMs, close, endRelay, (status) => {
       if (status === null) { fail(502, 'Bad Gateway'); return; }
       answered = true;
       tr.upstreamStatus = status;
@@ -134,30 +140,60 @@ function tunnel(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, 
 
 /**
  * Reads the upstream's response head and reports its status (null: not a usable HTTP/1.1 answer).
- * On 101 both ways are piped; on anything else the whole response (as its framing delimits it) is
+ * Interim answers (1xx other than 101, e.g. 103 Early Hints) are relayed as they come (RFC 9110
+ * §15.2: a proxy forwards them), at most INTERIM_MAX. On 101 the held client bytes (`early()`) go
+ * up and both ways are piped; on anything else the whole response (as its framing delimits it) is
  * relayed and both sockets close.
  */
-function awaitSwitch(upstream: net.Socket, socket: Duplex, head: Buffer, idleMs: number, close: () => void, endRelay: () => void, onHead: (status: number | null) => void): void {
+function awaitSwitch(upstream: net.Socket, socket: Duplex, early: () => Buffer, idleMs: number, close: () => void, endRelay: () => void, onHead: (status: number | null) => void): void {
   let buf: Buffer = Buffer.alloc(0);
+  let interim = 0;
   const onData = (d: Buffer): void => {
     buf = buf.length ? Buffer.concat([buf, d]) : d;
-    const end = buf.indexOf('\r\n\r\n');
-    if (end < 0) { if (buf.length > HEAD_MAX) onHead(null); return; }
+    const fail = (): void => { upstream.off('data', onData); onHead(null); };
+    let end: number, parsed: ReturnType<typeof parseResponseHead>;
+    for (;;) {
+      end = buf.indexOf('\r\n\r\n');
+      if (end < 0) { if (buf.length > HEAD_MAX) fail(); return; }
+      parsed = parseResponseHead(buf.toString('latin1', 0, end), 'GET');
+      if (!parsed.ok) { fail(); return; }
+      if (parsed.head.status >= 200 || parsed.head.status === 101) break;
+      if (++interim > INTERIM_MAX) { fail(); return; }
+      socket.write(buf.subarray(0, end + 4));
+      buf = buf.subarray(end + 4);
+    }
     upstream.off('data', onData);
     upstream.pause();
-    const parsed = parseResponseHead(buf.toString('latin1', 0, end), 'GET');
-    if (!parsed.ok) { onHead(null); return; }
     onHead(parsed.head.status);
     upstream.setTimeout(idleMs, close);
+    const held = early();
     if (parsed.head.status !== 101) { relayAnswer(upstream, socket, buf, end + 4, parsed.head.framing, close, endRelay); return; }
     socket.write(buf);
-    if (head.length) upstream.write(head);
+    if (held.length) upstream.write(held);
     upstream.pipe(socket);
     socket.pipe(upstream);
     upstream.resume();
     socket.resume();
   };
   upstream.on('data', onData);
+}
+
+/**
+ * Holds what the client sends before the upstream's answer (at most EARLY_MAX bytes; more, or the
+ * client's end, calls `gone`). `take()` stops holding, pauses the socket and returns the bytes.
+ */
+function holdEarly(socket: Duplex, gone: () => void): { take: () => Buffer[] } {
+  const held: Buffer[] = [];
+  let bytes = 0;
+  const onData = (d: Buffer): void => {
+    bytes += d.length;
+    if (bytes > EARLY_MAX) { stop(); gone(); return; }
+    held.push(d);
+  };
+  const stop = (): void => { socket.off('data', onData); socket.off('end', gone); socket.pause(); };
+  socket.on('data', onData);
+  socket.once('end', gone);
+  return { take: () => { stop(); return held.splice(0); } };
 }
 
 /** Relays a non-101 answer (head and body, raw) to the client, then closes both sides. */

@@ -13,7 +13,7 @@ import { Shield } from '../../src/shield/index.js';
 import { engineFor } from '../../src/cli/engine.js';
 
 /** A running echo upstream. `hits` counts requests that reached it; `release` ends held streams. */
-export interface Echo { server: http.Server; port: number; url: string; hits: number; upgrades: string[]; release: () => void; close: () => Promise<void> }
+export interface Echo { server: http.Server; port: number; url: string; hits: number; upgrades: string[]; slowClosed: number; release: () => void; close: () => Promise<void> }
 
 /**
  * Starts the echo upstream. Routes: `/slow?ms=N` waits before answering; `/stream?chunks=N` sends
@@ -23,7 +23,7 @@ export interface Echo { server: http.Server; port: number; url: string; hits: nu
  */
 export async function startEcho(): Promise<Echo> {
   let waiting: Array<() => void> = [];
-  const e: Echo = { server: http.createServer(), port: 0, url: '', hits: 0, upgrades: [], release: () => { for (const w of waiting) w(); waiting = []; }, close: async () => {} };
+  const e: Echo = { server: http.createServer(), port: 0, url: '', hits: 0, upgrades: [], slowClosed: 0, release: () => { for (const w of waiting) w(); waiting = []; }, close: async () => {} };
   e.server.on('request', (req, res) => {
     e.hits++;
     const u = new URL(req.url ?? '/', 'http://x');
@@ -67,6 +67,20 @@ export async function startEcho(): Promise<Echo> {
       socket.on('error', () => {});
       return;
     }
+    // /slowws answers 101 only after 1.5 s (e.slowClosed: the shield closed that socket first);
+    // /hintws sends 103 Early Hints before its 101.
+    if ((req.url ?? '').startsWith('/slowws')) {
+      let answered = false;
+      const t = setTimeout(() => { answered = true; wss.handleUpgrade(req, socket, head, (ws) => { ws.on('error', () => {}); }); }, 1500);
+      socket.on('error', () => {});
+      let gone = false;
+      const onGone = (): void => { if (!answered && !gone) { gone = true; clearTimeout(t); e.slowClosed++; socket.destroy(); } };
+      socket.on('end', onGone);
+      socket.on('close', onGone);
+      socket.resume();
+      return;
+    }
+    if ((req.url ?? '').startsWith('/hintws')) socket.write('HTTP/1.1 103 Early Hints\r\nlink: </app.css>; rel=preload\r\n\r\n');
     wss.handleUpgrade(req, socket, head, (ws) => { ws.on('error', () => {}); ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary })); });
   });
   await new Promise<void>((r) => e.server.listen(0, '127.0.0.1', r));

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok } from '../../src/core/index.js';
 import { Shield } from '../../src/shield/index.js';
+import { WebSocket } from 'ws';
 import { startEcho, startShield, request, type TestShield } from './harness.js';
 
 const ATTACK_Q = `q=${encodeURIComponent("1' UNION SELECT password FROM users --")}`;
@@ -135,6 +136,36 @@ test('WebSocket handshakes get a verdict event; a non-101 answer is relayed whol
   assert.deepEqual([okl?.verdict, okl?.status, okl?.upstreamStatus], ['ALLOW', 101, 101]);
   const [bigl] = logLines(sh, 'm=wsbig');
   assert.deepEqual([bigl?.verdict, bigl?.status], ['ALLOW', 404]);
+});
+
+test('WebSocket: a client that leaves before the upstream answers is recorded at once (status 0); interim 1xx answers pass before the 101', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url);
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const c = net.connect(port(sh), '127.0.0.1', () => c.write('GET /slowws?m=wsgone HTTP/1.1\r\nhost: a\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+  c.on('error', () => {});
+  await settle(200);
+  c.end();
+  // The upstream answers only after 1.5 s: well before that the shield has seen the client go.
+  await settle(500);
+  const [gone] = logLines(sh, 'm=wsgone');
+  assert.deepEqual([gone?.verdict, gone?.status], ['ALLOW', 0], 'recorded as soon as the client left, with no status sent');
+  assert.equal(echo.slowClosed, 1, 'and the upstream connection was closed');
+  // 103 Early Hints before the 101: relayed, then the tunnel works.
+  const raw = await new Promise<string>((done) => {
+    const r = net.connect(port(sh), '127.0.0.1', () => r.write('GET /hintws?m=wshint HTTP/1.1\r\nhost: a\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+    let text = '';
+    const t0 = setTimeout(() => { r.destroy(); done(text); }, 1500);
+    r.on('data', (d) => { text += d.toString('latin1'); if (/ 101 [^]*\r\n\r\n/.test(text)) { clearTimeout(t0); r.destroy(); done(text); } });
+    r.on('error', () => {});
+  });
+  assert.match(raw, /^HTTP\/1\.1 103 Early Hints\r\nlink: <\/app\.css>; rel=preload\r\n\r\nHTTP\/1\.1 101 /);
+  const ws = new WebSocket(`${sh.base.replace('http', 'ws')}/hintws?m=wshint2`);
+  const echoed = await new Promise<string>((done, fail) => { ws.once('open', () => ws.send('hello')); ws.once('message', (m) => { done(String(m)); ws.close(); }); ws.once('error', fail); });
+  assert.equal(echoed, 'hello');
+  await settle(300);
+  const [hint] = logLines(sh, 'm=wshint');
+  assert.deepEqual([hint?.status, hint?.upstreamStatus], [101, 101]);
 });
 
 test('Expect: 100-continue: a refused client gets its refusal (never 100) and the connection closes; others get 100 first', async (t) => {
