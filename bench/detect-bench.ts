@@ -1,5 +1,6 @@
 // Engine micro-benchmark: fixed request sets, warm-up, per-request latency percentiles and throughput on one core.
-// Usage: node dist/bench/detect-bench.js [--reps N] [--sets name,name] [--data DIR] [corpus.jsonl.gz ...]
+// Usage: node dist/bench/detect-bench.js [--reps N] [--sets name,name] [--data DIR] [--model FILE] [corpus.jsonl.gz ...]
+// --model: the model file (default: the shipped one); pass the same file when comparing two builds.
 // Sets: typical, all, typical-sig (signatures only), browser-get, form-post (the proxy bench's wrk requests).
 // With --reps N each set is timed N times and the best (lowest p50) run is reported, plus every run's p50/p99/req_per_s/cpu_us_per_req.
 // CPU time per request (process.cpuUsage) includes the timing overhead and GC, and excludes time other jobs held the core.
@@ -18,6 +19,7 @@ const reps = Math.max(1, Number(opt('--reps') ?? '1'));
 const only = opt('--sets')?.split(',');
 const dataDir = opt('--data') ?? '../shared/data';
 const tail = flag('--tail');
+const modelPath = opt('--model');
 const files = args.length ? args : [`${dataDir}/train-requests.jsonl.gz`, `${dataDir}/benign-extra.jsonl.gz`];
 
 /** The proxy benchmark's browser GET (../shared/bench/proxy/wrk-req.lua, WRK_MODE=get). */
@@ -142,7 +144,7 @@ function run(name: string, engine: Engine, reqs: readonly RequestView[], sources
     ...(tail && sources ? { tail: tailOf(reqs, sources, perRequest) } : {}) };
 }
 
-const full = createEngine();
+const full = createEngine(modelPath === undefined ? {} : { modelPath });
 const sig = createEngine({ disableModel: true });
 const repeat = (v: RequestView, n: number): RequestView[] => Array.from({ length: n }, () => v);
 const sets: Array<[string, () => Record<string, unknown>]> = [

@@ -46,6 +46,8 @@ export class NeedleAutomaton {
   private readonly word: Uint8Array;
   private readonly length: Uint32Array;
   private readonly seen: Uint8Array;
+  /** Scratch list of the ids found by the scan in progress (scans are synchronous; a plain array so slice() copies it packed). */
+  private readonly found: number[];
 
   /** Throws on a non-ASCII needle or more than 32767 states (a bug in a rule table, found at load). Empty needles are ignored. */
   constructor(readonly needles: readonly NeedleSpec[]) {
@@ -107,6 +109,7 @@ export class NeedleAutomaton {
     this.word = Uint8Array.from(needles.map((n) => (n.word ? 1 : 0)));
     this.length = Uint32Array.from(needles.map((n) => n.text.length));
     this.seen = new Uint8Array(needles.length);
+    this.found = Array.from({ length: needles.length }, () => 0);
   }
 
   /** Scans `text` (at most `limit` chars; word boundaries may look one char past it). Never throws. */
@@ -115,7 +118,8 @@ export class NeedleAutomaton {
     const { classes, delta, width } = this;
     let s = 0;
     let mask = 0;
-    let hits: number[] | undefined;
+    let count = 0;
+    const found = this.found;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       const t = delta[s * width + (c < 128 ? classes[c]! : 0)]!;
@@ -126,14 +130,16 @@ export class NeedleAutomaton {
         if (this.seen[id] === 1) continue;
         if (this.word[id] === 1 && (isWordChar(text.charCodeAt(i + 1)) || isWordLetter(text.charCodeAt(i - this.length[id]!)))) continue;
         this.seen[id] = 1;
-        (hits ??= []).push(id);
+        found[count++] = id;
         mask |= this.owners[id]!;
       }
     }
-    if (hits === undefined) return EMPTY_SCAN;
-    for (const id of hits) this.seen[id] = 0;
-    return { hits, mask };
+    if (count === 0) return EMPTY_SCAN;
+    for (let k = 0; k < count; k++) this.seen[found[k]!] = 0;
+    // An exact-size packed copy: a growing array would allocate room for 17 ids on the first push.
+    return { hits: found.slice(0, count), mask };
   }
 }
 
-const EMPTY_SCAN: NeedleScan = Object.freeze({ hits: Object.freeze([]) as readonly number[], mask: 0 });
+/** The scan of a text without needles. Its `hits` is read-only by type, not frozen: loops over hits stay inlined (see compileRules). */
+const EMPTY_SCAN: NeedleScan = Object.freeze({ hits: [] as readonly number[], mask: 0 });

@@ -15,77 +15,97 @@ export const SQL_MAX_TOKENS = 48;
 
 const VERBS = new Set(['select', 'insert', 'update', 'delete', 'drop', 'create', 'alter', 'exec', 'execute',
   'declare', 'truncate', 'shutdown', 'waitfor', 'grant', 'revoke']);
-const COMPARE_OPS = new Set(['=', '==', '<', '>', '<=', '>=', '<>', '!=', '<=>', '||', '!<', '!>']);
 const LOGIC = new Set(['and', 'or', 'xor', '&&', '||']);
 const WORD_OPS = new Set(['like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'collate', 'escape']);
 const WORD_ARITH = new Set(['div', 'mod']);
 const CONSTANTS = new Set(['null', 'true', 'false', 'current_user', 'current_date', 'current_time', 'sysdate', 'localtime', 'session_user', 'system_user']);
+/** Keywords: kind k unless followed by `(` (then f). */
 const KEYWORDS = new Set(['from', 'where', 'table', 'into', 'values', 'order', 'by', 'group', 'having', 'limit',
   'as', 'set', 'all', 'distinct', 'database', 'delay', 'outfile', 'dumpfile', 'procedure', 'case', 'when',
   'then', 'else', 'end', 'top', 'offset', 'join', 'on', 'asc', 'desc', 'if', 'exists', 'schema', 'column',
   'information_schema', 'sysobjects', 'syscolumns', 'mysql', 'dual', 'char', 'nchar', 'varchar', 'binary', 'cast',
   'convert', 'procedure', 'analyse', 'sleep']);
 
+/** Character classes of the lexer, by char code (ASCII; anything above 127 is an identifier character). */
+const C_SPACE = 1, C_IDENT_START = 2, C_DIGIT = 4, C_OP = 8, C_OP_CONT = 16;
+const CLASS = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    if (c === 32 || (c >= 9 && c <= 13)) t[c]! |= C_SPACE;
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36) t[c]! |= C_IDENT_START;
+    if (c >= 48 && c <= 57) t[c]! |= C_DIGIT;
+  }
+  for (const ch of '=<>!+-*/%^|&~:') t[ch.charCodeAt(0)]! |= C_OP;
+  for (const ch of '=<>!|&') t[ch.charCodeAt(0)]! |= C_OP_CONT;
+  return t;
+})();
+
 function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c > 127;
+  return c < 128 ? (CLASS[c]! & C_IDENT_START) !== 0 : true;
 }
 function isIdent(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
+  return c < 128 ? (CLASS[c]! & (C_IDENT_START | C_DIGIT)) !== 0 : true;
 }
 function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
-function isSpace(c: number): boolean { return c === 32 || (c >= 9 && c <= 13) || c === 0xa0; }
+function isSpace(c: number): boolean { return c < 128 ? (CLASS[c]! & C_SPACE) !== 0 : c === 0xa0; }
 
-function readString(s: string, i: number, q: string): number {
+/** End of the string literal opened by the quote (char code `q`) at `i`: past its closing quote, or the end. */
+function readString(s: string, i: number, q: number): number {
   for (let j = i + 1; j < s.length; j++) {
-    const c = s[j]!;
-    if (c === '\\') { j++; continue; }
-    if (c === q) { if (s[j + 1] === q) { j++; continue; } return j + 1; }
+    const c = s.charCodeAt(j);
+    if (c === 92 /* \ */) { j++; continue; }
+    if (c === q) { if (s.charCodeAt(j + 1) === q) { j++; continue; } return j + 1; }
   }
   return s.length;
 }
 
-/** Word → kind for words whose kind does not depend on a following `(` (checked before the call test). */
-const WORD_KIND = new Map<string, SqlTokenKind>();
-/** Keywords: kind k unless followed by `(` (then f). */
-const KEYWORD_KIND = new Map<string, SqlTokenKind>();
-for (const w of KEYWORDS) KEYWORD_KIND.set(w, 'k');
-for (const [set, kind] of [[CONSTANTS, '1'], [WORD_ARITH, 'a'], [WORD_OPS, 'o'], [LOGIC, '&'], [VERBS, 'E']] as const) for (const w of set) WORD_KIND.set(w, kind);
-WORD_KIND.set('union', 'U');
+const K_STRING = 115, K_NAME = 110, K_KEYWORD = 107, K_FUNC = 102, K_NUMBER = 49, K_VAR = 118, K_COMPARE = 111, K_ARITH = 97,
+  K_LOGIC = 38, K_COMMENT = 99, K_OTHER = 88;
 
-/** Length of the longest word in WORD_KIND or KEYWORD_KIND. */
-const MAX_WORD = Math.max(...[...WORD_KIND.keys(), ...KEYWORD_KIND.keys()].map((w) => w.length));
+/** Word → kind char code for words whose kind does not depend on a following `(` (checked before the call test). */
+const WORD_KIND = new Map<string, number>();
+for (const [set, kind] of [[CONSTANTS, '1'], [WORD_ARITH, 'a'], [WORD_OPS, 'o'], [LOGIC, '&'], [VERBS, 'E']] as const) for (const w of set) WORD_KIND.set(w, kind.charCodeAt(0));
+WORD_KIND.set('union', 85 /* U */);
+
+/** Length of the longest word in WORD_KIND or KEYWORDS. */
+const MAX_WORD = Math.max(...[...WORD_KIND.keys(), ...KEYWORDS].map((w) => w.length));
 
 /** Class of a word's first or second character for WORD_KEYS: a-z, `_`, anything else (28: none, a one-letter word). */
 function keyClass(c: number): number {
   return c >= 97 && c <= 122 ? c - 97 : c === 95 ? 26 : 27;
 }
 /**
- * (first char class, second char class, length) of every word in WORD_KIND or KEYWORD_KIND: a word
- * whose triple is absent is in neither map, so it is a name or a call, known without slicing it out
+ * (first char class, second char class, length) of every word in WORD_KIND or KEYWORDS: a word
+ * whose triple is absent is in neither, so it is a name or a call, known without slicing it out
  * and looking it up (most words of prose and identifiers).
  */
 const WORD_KEYS = (() => {
   const t = new Uint8Array(29 * 29 * (MAX_WORD + 1));
-  for (const w of [...WORD_KIND.keys(), ...KEYWORD_KIND.keys()]) {
+  for (const w of [...WORD_KIND.keys(), ...KEYWORDS]) {
     t[(keyClass(w.charCodeAt(0)) * 29 + (w.length > 1 ? keyClass(w.charCodeAt(1)) : 28)) * (MAX_WORD + 1) + w.length] = 1;
   }
   return t;
 })();
 
-/** Kind of the word `src[i, j)`, followed by the character `next` (−1: none). */
-function wordAt(src: string, i: number, j: number, next: number): SqlTokenKind {
+/** Kind (char code) of the word `src[i, j)`, followed by the character `next` (−1: none). */
+function wordAt(src: string, i: number, j: number, next: number): number {
   const len = j - i;
   if (len > MAX_WORD || WORD_KEYS[(keyClass(src.charCodeAt(i)) * 29 + (len > 1 ? keyClass(src.charCodeAt(i + 1)) : 28)) * (MAX_WORD + 1) + len] !== 1) {
-    return next === 40 ? 'f' : 'n';
+    return next === 40 ? K_FUNC : K_NAME;
   }
   return wordKind(src.slice(i, j), next);
 }
 
-function wordKind(w: string, next: number): SqlTokenKind {
+function wordKind(w: string, next: number): number {
   const k = WORD_KIND.get(w);
   if (k !== undefined) return k;
-  if (next === 40) return 'f';
-  return KEYWORD_KIND.get(w) ?? 'n';
+  if (next === 40) return K_FUNC;
+  return KEYWORDS.has(w) ? K_KEYWORD : K_NAME;
+}
+
+/** Kind of the word `w` (lower case) followed by the character code `next` (−1: none; 40 `(` makes a call). Never throws. */
+export function sqlWordKind(w: string, next: number): SqlTokenKind {
+  return String.fromCharCode(wordKind(w, next)) as SqlTokenKind;
 }
 
 /**
@@ -95,10 +115,10 @@ function wordKind(w: string, next: number): SqlTokenKind {
  */
 function glued(src: string, i: number, j: number): number {
   let k = i;
-  while (k < j && (isDigit(src.charCodeAt(k)) || src[k] === '.')) k++;
+  while (k < j && (isDigit(src.charCodeAt(k)) || src.charCodeAt(k) === 46)) k++;
   if (k === i || k >= j || k - i > 24 || j - k > MAX_WORD) return j;
   const kind = wordKind(src.slice(k, j), nextNonSpace(src, j));
-  return kind === 'U' || kind === 'E' || kind === '&' || kind === 'k' ? k : j;
+  return kind === 85 /* U */ || kind === 69 /* E */ || kind === K_LOGIC || kind === K_KEYWORD ? k : j;
 }
 
 function nextNonSpace(s: string, i: number): number {
@@ -107,8 +127,24 @@ function nextNonSpace(s: string, i: number): number {
   return j < s.length ? s.charCodeAt(j) : -1;
 }
 
-const OP_CHARS = '=<>!+-*/%^|&~:';
-const OP_CONT = '=<>!|&';
+/**
+ * Kind of the operator run `src[i, j)` (1–3 operator characters, see C_OP; the ones after the first from
+ * C_OP_CONT): o for a comparison (`=`, `==`, `<`, `>`, `<=`, `>=`, `<>`, `!=`, `<=>`, `||`, `!<`, `!>`), a otherwise.
+ */
+function operatorKind(src: string, i: number, j: number): number {
+  const a = src.charCodeAt(i);
+  if (j - i === 1) return a === 61 || a === 60 || a === 62 ? K_COMPARE : K_ARITH;
+  const b = src.charCodeAt(i + 1);
+  if (j - i === 2) {
+    // ==, <=, >=, <>, !=, ||, !<, !>
+    if (b === 61) return a === 61 || a === 60 || a === 62 || a === 33 ? K_COMPARE : K_ARITH;
+    if (a === 60 && b === 62) return K_COMPARE;
+    if (a === 124 && b === 124) return K_COMPARE;
+    if (a === 33 && (b === 60 || b === 62)) return K_COMPARE;
+    return K_ARITH;
+  }
+  return a === 60 && b === 61 && src.charCodeAt(i + 2) === 62 ? K_COMPARE : K_ARITH;
+}
 
 /**
  * A lexed value: `fp` is the fingerprint (one kind char per token). Token positions are computed
@@ -125,7 +161,7 @@ export interface SqlLex {
 
 /** Text of token i of a lex (lower case, at most 64 chars); '' past the end. */
 export function tokenText(lex: SqlLex, i: number): string {
-  const pos = lex.pos ?? (lex.pos = lexCore(lex.value, lex.quote, []).pos!);
+  const pos = lex.pos ?? (lex.pos = lexPositions(lex.value, lex.quote));
   const a = pos[2 * i], b = pos[2 * i + 1];
   if (a === undefined || b === undefined) return '';
   const src = lex.quote === undefined ? lex.value : lex.quote + lex.value;
@@ -138,67 +174,90 @@ export function tokenText(lex: SqlLex, i: number): string {
  * SQL_MAX_TOKENS tokens; linear time. Never throws.
  */
 export function lexSql(s: string, quote?: string): SqlLex {
-  return lexCore(s, quote, undefined);
+  const n = lexCore(s, quoteCode(quote), undefined);
+  return { fp: KIND_BUF.toString('latin1', 0, n), value: s, quote, pos: undefined };
+}
+
+/** The quote as lexCore takes it: −1 for none, beyond UTF-16 (never met) for a quote that is not one character. */
+function quoteCode(quote: string | undefined): number {
+  return quote === undefined ? -1 : quote.length === 1 ? quote.charCodeAt(0) : 0x10000;
+}
+
+function lexPositions(s: string, quote: string | undefined): number[] {
+  const pos: number[] = [];
+  lexCore(s, quoteCode(quote), pos);
+  return pos;
 }
 
 /**
- * The lexer; records token positions (in `quote + s` coordinates) into `pos` when given. The quote
- * is not prepended (that would copy a long value for every context): the first token is the
- * string it opens, closed by the first unescaped quote of `s`.
+ * Kind chars of the tokens of the lex in progress (lexing is synchronous, so one buffer serves every
+ * call; the fingerprint string is made from it once instead of one concatenation per token).
  */
-function lexCore(src: string, quote: string | undefined, pos: number[] | undefined): SqlLex {
-  let fp = '';
+const KIND_BUF = Buffer.alloc(SQL_MAX_TOKENS);
+
+/**
+ * The lexer: writes the token kinds into KIND_BUF and returns their count; records token positions
+ * (in `quote + s` coordinates) into `pos` when given. The quote (char code, −1: none) is not
+ * prepended (that would copy a long value for every context): the first token is the string it
+ * opens, closed by the first unescaped quote of `src`. A hot loop over every character of a value:
+ * kept in one function.
+ */
+function lexCore(src: string, quote: number, pos: number[] | undefined): number {
+  const kinds = KIND_BUF;
+  const len = src.length;
+  const off = quote < 0 ? 0 : 1;
+  let n = 0;
   let i = 0;
-  const off = quote === undefined ? 0 : 1;
-  const push = (kind: SqlTokenKind, from: number, to: number): void => { fp += kind; if (pos !== undefined) pos.push(from + off, to + off); };
-  if (quote !== undefined) { const end = readString(src, -1, quote); push('s', -1, end); i = end; }
-  while (i < src.length && fp.length < SQL_MAX_TOKENS) {
+  if (quote >= 0) { const end = readString(src, -1, quote); kinds[n++] = K_STRING; pos?.push(-1 + off, end + off); i = end; }
+  while (i < len && n < SQL_MAX_TOKENS) {
     const c = src.charCodeAt(i);
-    if (isSpace(c)) { i++; continue; }
-    const ch = src[i]!;
-    if (ch === "'" || ch === '"' || ch === '`') {
-      const end = readString(src, i, ch);
-      push(ch === '`' ? 'n' : 's', i, end); i = end; continue;
-    }
-    if (ch === '#' || (ch === '-' && src[i + 1] === '-' && (i + 2 >= src.length || !isDigit(src.charCodeAt(i + 2))))) {
-      const nl = src.indexOf('\n', i); const end = nl < 0 ? src.length : nl; push('c', i, end); i = nl < 0 ? src.length : nl + 1; continue;
-    }
-    if (ch === '/' && src[i + 1] === '*') {
-      if (src[i + 2] === '!') { i += 3; while (i < src.length && isDigit(src.charCodeAt(i))) i++; continue; }
+    const cls = c < 128 ? CLASS[c]! : C_IDENT_START;
+    if ((cls & C_SPACE) !== 0 || c === 0xa0) { i++; continue; }
+    let kind: number;
+    let to: number;
+    if (c === 39 || c === 34 || c === 96 /* ' " ` */) {
+      to = readString(src, i, c); kind = c === 96 ? K_NAME : K_STRING;
+    } else if (c === 35 /* # */ || (c === 45 /* - */ && src.charCodeAt(i + 1) === 45 && (i + 2 >= len || !isDigit(src.charCodeAt(i + 2))))) {
+      const nl = src.indexOf('\n', i); to = nl < 0 ? len : nl;
+      kinds[n++] = K_COMMENT; pos?.push(i + off, to + off); i = nl < 0 ? len : nl + 1; continue;
+    } else if (c === 47 /* / */ && src.charCodeAt(i + 1) === 42 /* * */) {
+      if (src.charCodeAt(i + 2) === 33 /* ! */) { i += 3; while (i < len && isDigit(src.charCodeAt(i))) i++; continue; }
       const end = src.indexOf('*/', i + 2);
       // An inline comment between tokens is whitespace to the database (`UNION/**/SELECT`); only a
       // trailing or unterminated one truncates the query and becomes a token.
       if (end >= 0 && nextNonSpace(src, end + 2) >= 0) { i = end + 2; continue; }
-      const stop = end < 0 ? src.length : end + 2; push('c', i, stop); i = stop; continue;
-    }
-    if (ch === '*' && src[i + 1] === '/') { i += 2; continue; }
-    if (isDigit(c) || (ch === '.' && isDigit(src.charCodeAt(i + 1)))) {
+      to = end < 0 ? len : end + 2; kind = K_COMMENT;
+    } else if (c === 42 /* * */ && src.charCodeAt(i + 1) === 47) {
+      i += 2; continue;
+    } else if ((cls & C_DIGIT) !== 0 || (c === 46 /* . */ && isDigit(src.charCodeAt(i + 1)))) {
       let j = i + 1;
-      if (ch === '0' && (src[j] === 'x' || src[j] === 'b')) j++;
-      while (j < src.length && (isIdent(src.charCodeAt(j)) || src[j] === '.')) j++;
-      const k = glued(src, i, j);
-      push('1', i, k); i = k; continue;
-    }
-    if (ch === '@') {
-      let j = i + 1; if (src[j] === '@') j++;
-      while (j < src.length && isIdent(src.charCodeAt(j))) j++;
-      push('v', i, j); i = j; continue;
-    }
-    if (isIdentStart(c)) {
+      if (c === 48 /* 0 */ && (src.charCodeAt(j) === 120 /* x */ || src.charCodeAt(j) === 98 /* b */)) j++;
+      while (j < len && (isIdent(src.charCodeAt(j)) || src.charCodeAt(j) === 46)) j++;
+      to = glued(src, i, j); kind = K_NUMBER;
+    } else if (c === 64 /* @ */) {
+      let j = i + 1; if (src.charCodeAt(j) === 64) j++;
+      while (j < len && isIdent(src.charCodeAt(j))) j++;
+      to = j; kind = K_VAR;
+    } else if ((cls & C_IDENT_START) !== 0) {
       let j = i + 1;
-      while (j < src.length && isIdent(src.charCodeAt(j))) j++;
-      push(wordAt(src, i, j, nextNonSpace(src, j)), i, j); i = j; continue;
-    }
-    if (ch === '(' || ch === ')' || ch === ',' || ch === ';' || ch === '.') { push(ch, i, i + 1); i++; continue; }
-    if ((ch === '&' && src[i + 1] === '&') || (ch === '|' && src[i + 1] === '|')) { push('&', i, i + 2); i += 2; continue; }
-    if (OP_CHARS.includes(ch)) {
+      while (j < len && isIdent(src.charCodeAt(j))) j++;
+      to = j; kind = wordAt(src, i, j, nextNonSpace(src, j));
+    } else if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46 /* ( ) , ; . */) {
+      to = i + 1; kind = c;
+    } else if ((c === 38 || c === 124 /* & | */) && src.charCodeAt(i + 1) === c) {
+      to = i + 2; kind = K_LOGIC;
+    } else if ((cls & C_OP) !== 0) {
       let j = i + 1;
-      while (j < src.length && OP_CONT.includes(src[j]!) && j - i < 3) j++;
-      push(COMPARE_OPS.has(src.slice(i, j)) ? 'o' : 'a', i, j); i = j; continue;
+      while (j < len && j - i < 3) { const d = src.charCodeAt(j); if (d >= 128 || (CLASS[d]! & C_OP_CONT) === 0) break; j++; }
+      to = j; kind = operatorKind(src, i, j);
+    } else {
+      to = i + 1; kind = K_OTHER;
     }
-    push('X', i, i + 1); i++;
+    kinds[n++] = kind;
+    pos?.push(i + off, to + off);
+    i = to;
   }
-  return { fp, value: src, quote, pos };
+  return n;
 }
 
 /** Tokens of `s` as objects (see lexSql). At most SQL_MAX_TOKENS; never throws. */
