@@ -43,9 +43,10 @@ const CRLF_TAIL = '[\\t ]*(?:(?:set-cookie|location|content-(?:type|length|dispo
 
 /** CRLF and header injection, response splitting, smuggled requests in values (`crlf-*`). */
 export const crlfDetector: SignatureDetector = tableDetector('crlf', 'crlf', compileRules([
-  { id: 'crlf-001', score: 5, needles: ['\r', '\n', '%0d', '%0a', '\u560a', '\u560d'], raw: true, flags: 'i', kinds: ['path', 'query', 'name', 'cookie', 'body'], pattern: `(?:\\r|\\n|%0d|%0a|\\u560a|\\u560d)${CRLF_TAIL}`, explanation: 'line break followed by an HTTP header or response' },
+  { id: 'crlf-001', score: 5, needles: ['\r', '\n', '%0d', '%0a', '\u560a', '\u560d'], raw: true, flags: 'i', kinds: ['path', 'query', 'name', 'cookie', 'body', 'header'], pattern: `(?:\\r|\\n|%0d|%0a|\\u560a|\\u560d)${CRLF_TAIL}`, explanation: 'line break followed by an HTTP header or response' },
   { id: 'crlf-002', score: 5, needles: ['\r', '\n'], raw: true, kinds: ['path'], pattern: '[\\r\\n]', explanation: 'line break in the path' },
   { id: 'crlf-004', score: 5, needles: ['\r', '\n'], raw: true, flags: 'i', kinds: ['query'], pattern: String.raw`^[^\s=&]{0,40}[\r\n]{1,2}[a-z][a-z0-9_.\[\]-]{0,39}=(?!=)`, explanation: 'line break inside a query parameter starting a new parameter (pollution)' },
+  { id: 'crlf-006', score: 5, needles: ['%0d', '%0a'], raw: true, flags: 'i', kinds: ['header'], pattern: String.raw`(?:%0d|%0a)+[a-z][a-z0-9-]{1,40}:[\t ]`, explanation: 'encoded line break and a header line inside a header value (header injection)' },
   { id: 'crlf-005', score: 5, needles: ['\r', '\n'], raw: true, kinds: ['name'], pattern: String.raw`[\r\n]`, explanation: 'line break in a parameter name' },
   { id: 'crlf-003', score: 5, needles: ['http/'], kinds: ['query', 'body', 'name', 'path'], pattern: '\\b(?:get|post|head|put|delete|options|connect)\\s+(?:https?://|/)[^\\s]{0,200}\\s+http/\\d', explanation: 'HTTP request line inside a value (splitting/smuggling)' },
 ]));
@@ -57,6 +58,13 @@ const JNDI_BODY_RE = trackPattern(/^\s*jndi\s*:/);
 const CASE_LOOKUP_RE = trackPattern(/^(?:lower|upper):/);
 const QUOTE_RE = trackPattern(/'/g);
 const MARK = '\u0001jndi\u0001';
+/** `$` (or `&dollar;`) before a brace written as a named entity: a lookup opener hidden from `${` filters. */
+const ENTITY_OPENER_RE = trackPattern(/(?:\$|&dollar;?)&(?:lbrace|lcub)/);
+const ENTITY_BRACE_RE = trackPattern(/&(?:(lbrace|lcub)|rbrace|rcub|dollar);?/g);
+/** The value with entity-spelled braces and dollars (also without `;`, which the HTML decoder leaves) written out. */
+function unentityLookups(v: string): string {
+  return v.replace(ENTITY_BRACE_RE, (m, open?: string) => (m.startsWith('&dollar') ? '$' : open !== undefined ? '{' : '}'));
+}
 
 /** Resolves Log4j lookups innermost-first (`${lower:j}`, `${::-n}`, `${env:X:-d}`), bounded. Never throws. */
 export function resolveLookups(s: string): string {
@@ -78,7 +86,7 @@ export function resolveLookups(s: string): string {
 }
 
 const LOG4J_BIT = allocateBit();
-addGateNeedles(['${', 'jndi'], LOG4J_BIT);
+addGateNeedles(['${', 'jndi', '&lbrace', '&lcub'], LOG4J_BIT);
 
 /** Log4Shell / JNDI lookups with nested obfuscation (`log4j-*`). Reads every header too. */
 export const log4shellDetector: SignatureDetector = Object.freeze({
@@ -88,7 +96,8 @@ export const log4shellDetector: SignatureDetector = Object.freeze({
     for (const part of activeParts(parsed)) {
       if (sink.findings.length >= sink.max) return;
       if ((partScan(part).mask & LOG4J_BIT) === 0) continue;
-      const v = part.norm;
+      if (ENTITY_OPENER_RE.test(part.norm)) { emit(sink, 'log4shell', 'log4j-004', 'log4shell', 5, part, part.norm.indexOf('&'), 'Log4j lookup opener with an entity-spelled brace (filter evasion)'); continue; }
+      const v = part.norm.includes('&') ? unentityLookups(part.norm) : part.norm;
       if (JNDI_RE.test(v)) { emit(sink, 'log4shell', 'log4j-001', 'log4shell', 5, part, v.indexOf('jndi'), 'JNDI lookup'); continue; }
       const resolved = resolveLookups(v);
       if (resolved.includes(MARK) || JNDI_RE.test(resolved)) { emit(sink, 'log4shell', 'log4j-002', 'log4shell', 5, part, v.indexOf('${'), 'obfuscated JNDI lookup (nested lookups)'); continue; }

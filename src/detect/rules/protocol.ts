@@ -35,6 +35,7 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (BAD_UTF8_RE.test(view.path) || BAD_UTF8_RE.test(view.query) || BAD_PATH_BYTE_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-003', 'protocol', 5, 'query', view.query || view.path, 'overlong UTF-8 or %u encoding');
   if (ABSOLUTE_URI_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-004', 'protocol', 3, 'path', view.path, 'absolute URI in the request line');
   if (RESTRICTED_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'restricted file extension');
+  else if (BACKUP_FILE_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'editor backup file (`index.php~`): source disclosure');
   else if (UNUSUAL_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-012', 'protocol', 3, 'path', parsed.path.path, 'unusual file extension');
   if (view.body !== '' && HTTP_VERSION_RE.test(view.body) && SMUGGLE_BODY_RE.test(view.body)) emitReq(sink, 'protocol', 'protocol-006', 'protocol', 5, 'body', view.body.slice(0, 200), 'HTTP request inside the body (smuggling)');
   for (const a of parsed.anomalies) {
@@ -52,6 +53,7 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   inspectMultipartNames(parsed, sink);
   const ct = headerValue(view, 'content-type');
   if (ct !== undefined) inspectContentType(ct, sink);
+  inspectEvasions(view, parsed, sink);
   const cl = headerValue(view, 'content-length');
   if (cl !== undefined && !DIGITS_RE.test(cl.trim())) emitReq(sink, 'protocol', 'protocol-010', 'protocol', 5, 'header:content-length', cl, 'non-numeric Content-Length');
   if (cl !== undefined && headerValue(view, 'transfer-encoding') !== undefined) emitReq(sink, 'protocol', 'protocol-011', 'protocol', 5, 'header:transfer-encoding', '', 'both Content-Length and Transfer-Encoding');
@@ -96,6 +98,67 @@ function inspectContentType(ct: string, sink: FindingSink): void {
   const lower = ct.toLowerCase();
   if (BOUNDARY_PARAM_RE.test(ct) && !lower.startsWith('multipart/')) emitReq(sink, 'protocol', 'protocol-015', 'protocol', 5, 'header:content-type', ct, 'boundary parameter on a non-multipart Content-Type');
   else if (lower.startsWith('multipart/;')) emitReq(sink, 'protocol', 'protocol-015', 'protocol', 5, 'header:content-type', ct, 'multipart Content-Type without a subtype');
+}
+
+/** An editor backup copy (`index.php~`) as a path segment: served as plain text, it discloses source. */
+const BACKUP_FILE_RE = trackPattern(/\.[a-z0-9]{1,8}~(?:\/|$)/i);
+/** Charsets whose bytes an ASCII-reading filter misreads (UTF-7/16/32, UCS, EBCDIC code pages): decoder evasion wherever declared. */
+const EVASION_CHARSET = String.raw`(?:utf-?(?:7|16|32)(?:[bl]e)?|ucs-?[24]|unicode(?:fffe)?|(?:cp|ibm)-?(?:037|273|277|278|280|284|285|290|297|420|424|500|870|871|875|880|1025|1026|1047|114[0-9])|ebcdic[a-z0-9-]{0,20})`;
+/** A multipart part header declaring such a charset, or the `_charset_` field naming one. */
+const PART_CHARSET_RE = trackPattern(new RegExp(String.raw`(?:^|\n)content-type:[^\r\n]{0,200}?charset\s{0,4}=\s{0,4}"?${EVASION_CHARSET}["\s;\r]|name="?_charset_"?\r?\n\r?\n\s{0,4}${EVASION_CHARSET}\s`, 'i'));
+const ACCEPT_CHARSET_RE = trackPattern(new RegExp(String.raw`charset\s{0,4}=\s{0,4}"?${EVASION_CHARSET}(?:["\s;,]|$)`, 'i'));
+/** Cookie sandwich: an RFC 2109 `$Version` cookie with a quoted value that swallows the cookies after it. */
+const COOKIE_VERSION_RE = trackPattern(/(?:^|;)\s{0,8}\$version\s{0,4}=/i);
+/** Accept-Encoding: a list of codings (CVE-2022-21907 sent long values with `&` and `**`). */
+const ACCEPT_ENCODING_RE = trackPattern(/^[a-z0-9*,;=. \t_-]{0,128}$/i);
+const CONNECTION_TOKEN_RE = trackPattern(/[^,\s]{1,64}/g);
+/** Method names an override (`_method=`, `X-HTTP-Method-Override`) may carry. */
+const OVERRIDE_WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** A method name as overrides carry it: 3 to 10 letters (`unsubscribe`, `do_delete`, `x` are ordinary values). */
+const METHOD_NAME_RE = trackPattern(/^[A-Z]{3,10}$/);
+const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+
+/** The method an override asks for (parameter `_method` or an override header), upper case; undefined when none. */
+function overrideMethod(view: RequestView, parsed: ParsedRequest): { method: string; part: string } | undefined {
+  for (const h of OVERRIDE_HEADERS) {
+    const v = headerValue(view, h);
+    if (v !== undefined) return { method: v.trim().toUpperCase(), part: `header:${h}` };
+  }
+  for (const part of parsed.parts) {
+    if ((part.kind === 'query' || part.kind === 'body' || part.kind === 'multipart') && part.param === '_method') return { method: part.norm.trim().toUpperCase(), part: part.name };
+  }
+  return undefined;
+}
+
+/**
+ * Evasions of decoders, parsers and method policy: an evasion charset in a multipart part or an
+ * Accept header (`protocol-019`), a cookie sandwich (`protocol-020`), a method override to a method
+ * outside the usual set or to a write method on a GET (`protocol-021`), an Accept-Encoding outside
+ * its grammar (`protocol-022`), and a Connection header with conflicting or repeated options (`protocol-023`).
+ */
+function inspectEvasions(view: RequestView, parsed: ParsedRequest, sink: FindingSink): void {
+  const ct = headerValue(view, 'content-type');
+  if (ct !== undefined && view.body !== '' && ct.toLowerCase().startsWith('multipart/') && PART_CHARSET_RE.test(view.body.slice(0, 65536))) {
+    emitReq(sink, 'protocol', 'protocol-019', 'protocol', 5, 'body', 'multipart part charset', 'multipart part declares a UTF-7/16/32 or EBCDIC charset (decoder evasion)');
+  }
+  const accept = headerValue(view, 'accept');
+  if (accept !== undefined && ACCEPT_CHARSET_RE.test(accept.slice(0, 1024))) emitReq(sink, 'protocol', 'protocol-019', 'protocol', 5, 'header:accept', accept, 'Accept asks for a UTF-7/16/32 or EBCDIC response (output filter evasion)');
+  const cookie = headerValue(view, 'cookie');
+  if (cookie !== undefined && cookie.includes('"') && COOKIE_VERSION_RE.test(cookie.slice(0, 4096))) emitReq(sink, 'protocol', 'protocol-020', 'protocol', 5, 'header:cookie', '$Version', 'RFC 2109 $Version cookie with a quoted value (cookie sandwich: reads HttpOnly cookies)');
+  const o = overrideMethod(view, parsed);
+  if (o !== undefined && o.method !== '') {
+    const getLike = view.method === 'GET' || view.method === 'HEAD';
+    if (!ALLOWED_METHODS.has(o.method) && METHOD_NAME_RE.test(o.method)) emitReq(sink, 'protocol', 'protocol-021', 'protocol', 5, o.part, o.method, 'method override to a method outside the allowed set');
+    else if (getLike && OVERRIDE_WRITE.has(o.method)) emitReq(sink, 'protocol', 'protocol-021', 'protocol', 5, o.part, o.method, 'write-method override on a GET request (CSRF through a link)');
+  }
+  const ae = headerValue(view, 'accept-encoding');
+  if (ae !== undefined && !ACCEPT_ENCODING_RE.test(ae)) emitReq(sink, 'protocol', 'protocol-022', 'protocol', 5, 'header:accept-encoding', ae, 'Accept-Encoding outside its grammar or over 128 characters (CVE-2022-21907)');
+  const conn = headerValue(view, 'connection');
+  if (conn !== undefined && conn.includes(',')) {
+    const tokens = (conn.slice(0, 512).toLowerCase().match(CONNECTION_TOKEN_RE) ?? []);
+    const set = new Set(tokens);
+    if (set.size < tokens.length || (set.has('close') && set.has('keep-alive'))) emitReq(sink, 'protocol', 'protocol-023', 'protocol', 5, 'header:connection', conn, 'Connection header with conflicting or repeated options');
+  }
 }
 
 /** Protocol anomalies (`protocol-*`): method, encodings, extensions, smuggling, multipart, headers. */
