@@ -1,8 +1,11 @@
 // Detection identity check: a hash per request of the engine's findings, model probability and features, to compare two builds.
-// Usage: node dist/bench/detect-identity.js --model FILE [--root DIR] [--out FILE] [--generated N] [--seed S] [--data DIR]
+// Usage: node dist/bench/detect-identity.js --model FILE [--root DIR] [--out FILE] [--generated N] [--seed S] [--data DIR] [more.jsonl ...]
+//        node dist/bench/detect-identity.js --write-generated FILE [--generated N] [--seed S]
 // --root: the dist/ directory of the build to test (default: this build), e.g. /tmp/eng-base/dist.
 // The requests come from this build's corpus reader and benign generator (the same for both sides):
-// DATA/train-requests.jsonl.gz, DATA/benign-extra.jsonl.gz and generateBenign(N, S) (default 20000, 7).
+// DATA/train-requests.jsonl.gz, DATA/benign-extra.jsonl.gz, generateBenign(N, S) (default 20000, 7), then
+// the corpus files given. While the generator is being edited, write its requests to a file once
+// (--write-generated) and pass that file with --generated 0 to both sides.
 // Per request: inspect() findings (detector, rule, class, part, param, score, excerpt, explanation),
 // modelProbability() as the exact float64 bits, and the 512 features as float32 bytes.
 // Prints per-part digests and a total digest; --out writes one line per request (index, hash) so
@@ -13,19 +16,24 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RequestView } from '../src/core/index.js';
-import { readCorpusFile, type CorpusRecord } from '../src/detect/corpus.js';
+import { readCorpusFile, recordToLine, type CorpusRecord } from '../src/detect/corpus.js';
 import { generateBenign } from '../src/detect/benign.js';
 import type * as Detect from '../src/detect/index.js';
 import { argReader } from './args.js';
 
-const { opt } = argReader(process.argv.slice(2));
+const { opt, rest } = argReader(process.argv.slice(2));
 const modelPath = opt('--model');
-if (modelPath === undefined) { console.error('--model FILE is required (the same model file for both builds)'); process.exit(2); }
 const root = opt('--root');
 const out = opt('--out');
 const generated = Number(opt('--generated') ?? '20000');
 const seed = Number(opt('--seed') ?? '7');
 const dataDir = opt('--data') ?? '../shared/data';
+const writeGenerated = opt('--write-generated');
+if (writeGenerated !== undefined) {
+  writeFileSync(writeGenerated, generateBenign(generated, seed).map(recordToLine).join('\n') + '\n');
+  process.exit(0);
+}
+if (modelPath === undefined) { console.error('--model FILE is required (the same model file for both builds)'); process.exit(2); }
 
 const mod = (root === undefined
   ? await import('../src/detect/index.js')
@@ -34,12 +42,12 @@ const engine = mod.createEngine({ modelPath });
 if (!engine.modelStatus.startsWith('loaded')) { console.error(`model: ${engine.modelStatus}`); process.exit(2); }
 
 const records: CorpusRecord[] = [];
-for (const f of [`${dataDir}/train-requests.jsonl.gz`, `${dataDir}/benign-extra.jsonl.gz`]) {
+for (const f of [`${dataDir}/train-requests.jsonl.gz`, `${dataDir}/benign-extra.jsonl.gz`, ...rest]) {
   const r = readCorpusFile(f);
   if (!r.ok) { console.error(r.error); process.exit(2); }
   records.push(...r.value.records);
+  if (f === `${dataDir}/benign-extra.jsonl.gz`) records.push(...generateBenign(generated, seed));
 }
-records.push(...generateBenign(generated, seed));
 
 function viewText(v: RequestView): string {
   return JSON.stringify([v.method, v.path, v.query, v.body, v.headers]);

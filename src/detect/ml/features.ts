@@ -15,6 +15,8 @@ const STATS = 0, DET = 48, SQLK = 80, SQLB = 112, HTML = 144, CHAR = 160, CHAR_N
 const SQL_KINDS = 'snkUEf1voa&c(),;.X';
 const CHAR_CLASSES = `'"<>();|&\`$\{}%=/\\.-#*+,:@!?[]~^`;
 const TEXT_MAX = 4096;
+const FNV_PRIME = 16777619;
+const GRAM_SEED = 2166136261, WORD_SEED = 374761393;
 /** Character → slot in addStats' counts (CHAR_CLASSES index, then digit, space, non-ASCII, control); -1: not counted. */
 const CHAR_SLOT = (() => {
   const t = new Int8Array(128).fill(-1);
@@ -49,26 +51,82 @@ function fnv(s: string, from: number, to: number, seed: number): number {
   return h >>> 0;
 }
 
-function addStats(x: Float32Array, text: string, parts: readonly Part[]): void {
-  let maxLen = 0, maxOdd = 0;
+/** True for a model part: the kinds MODEL_KINDS lists. */
+function isModelPart(p: Part): boolean {
+  return MODEL_KINDS.has(p.kind);
+}
+
+/** Character counts of the text (CHAR_SLOT order), reused by every request (featurization is synchronous). */
+const CHAR_COUNTS = new Uint16Array(CHAR_CLASSES.length + 6);
+/** 1 for an ASCII character that is not a lower-case letter, digit or space (an "odd" one for STATS + 3). */
+const ODD = Uint8Array.from({ length: 128 }, (_, c) => ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 32 ? 0 : 1));
+const NEWLINE_SLOT = CHAR_SLOT[10]!;
+
+/**
+ * The statistics, hashed character 3-grams and words of the model text, in one pass over the parts'
+ * characters. The model text is the model parts' normalized values, each followed by a line break,
+ * cut to TEXT_MAX characters; it is not built as a string. Equivalent to the former passes over that
+ * string (character classes, 3-grams, words, each with the same hashes as fnv()); the "odd"
+ * ratio reads each part's first 512 characters, inside the text or not.
+ */
+function addText(x: Float32Array, parts: readonly Part[]): void {
+  const counts = CHAR_COUNTS.fill(0);
+  let pos = 0, maxLen = 0, maxOdd = 0, modelParts = 0;
+  let c0 = 0, c1 = 0;
+  let wh = 0, wlen = 0;
   for (const p of parts) {
-    if (p.norm.length > maxLen) maxLen = p.norm.length;
+    if (!isModelPart(p)) continue;
+    modelParts++;
+    const s = p.norm;
+    const len = s.length;
+    if (len > maxLen) maxLen = len;
+    const take = pos >= TEXT_MAX ? 0 : Math.min(len, TEXT_MAX - pos);
     let odd = 0;
-    for (let i = 0; i < p.norm.length && i < 512; i++) { const c = p.norm.charCodeAt(i); if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 32)) odd++; }
-    const r = p.norm.length > 0 ? odd / Math.min(512, p.norm.length) : 0;
+    for (let j = 0; j < take; j++, pos++) {
+      const c = s.charCodeAt(j);
+      if (c < 128) {
+        const k = CHAR_SLOT[c]!;
+        if (k >= 0) counts[k]!++;
+        if (j < 512) odd += ODD[c]!;
+      } else {
+        counts[CHAR_CLASSES.length + 2]!++;
+        if (j < 512) odd++;
+      }
+      if (pos >= 2) {
+        const h = Math.imul(Math.imul(Math.imul(GRAM_SEED ^ c0, FNV_PRIME) ^ c1, FNV_PRIME) ^ c, FNV_PRIME);
+        const b = CHAR + ((h >>> 0) % CHAR_N);
+        x[b] = x[b]! + 1;
+      }
+      c0 = c1; c1 = c;
+      if ((c >= 97 && c <= 122) || c === 95) { wh = Math.imul((wlen === 0 ? WORD_SEED : wh) ^ c, FNV_PRIME); wlen++; continue; }
+      if (wlen >= 2) { const b = WORD + ((wh >>> 0) % WORD_N); x[b] = x[b]! + 1; }
+      wlen = 0;
+    }
+    // The rest of the first 512 characters, past the text's end.
+    for (let j = take, to = Math.min(len, 512); j < to; j++) { const c = s.charCodeAt(j); odd += c < 128 ? ODD[c]! : 1; }
+    const r = len > 0 ? odd / Math.min(512, len) : 0;
     if (r > maxOdd) maxOdd = r;
+    if (pos < TEXT_MAX) {
+      // The line break after the part.
+      counts[NEWLINE_SLOT]!++;
+      if (pos >= 2) {
+        const h = Math.imul(Math.imul(Math.imul(GRAM_SEED ^ c0, FNV_PRIME) ^ c1, FNV_PRIME) ^ 10, FNV_PRIME);
+        const b = CHAR + ((h >>> 0) % CHAR_N);
+        x[b] = x[b]! + 1;
+      }
+      c0 = c1; c1 = 10;
+      if (wlen >= 2) { const b = WORD + ((wh >>> 0) % WORD_N); x[b] = x[b]! + 1; }
+      wlen = 0;
+      pos++;
+    }
   }
-  x[STATS] = log1pCount(text.length);
+  if (wlen >= 2) { const b = WORD + ((wh >>> 0) % WORD_N); x[b] = x[b]! + 1; }
+  x[STATS] = log1pCount(pos);
   x[STATS + 1] = log1pCount(maxLen);
-  x[STATS + 2] = log1pCount(parts.length);
+  x[STATS + 2] = log1pCount(modelParts);
   x[STATS + 3] = maxOdd;
-  const counts = new Uint16Array(CHAR_CLASSES.length + 6);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const k = c < 128 ? CHAR_SLOT[c]! : CHAR_CLASSES.length + 2;
-    if (k >= 0) counts[k]!++;
-  }
   for (let k = 0; k < counts.length && 4 + k < 48; k++) x[STATS + 4 + k] = log1pCount(counts[k]!);
+  for (let i = CHAR; i < FEATURE_DIM; i++) if (x[i]! > 0) x[i] = log1pCount(x[i]!);
 }
 
 /** Bucket of the SQL fingerprint bigram (previous kind or context mark, kind): fnv(prev + kind) % 32, tabulated. */
@@ -86,7 +144,7 @@ const SQL_KIND_INDEX = (() => {
 
 function addSql(x: Float32Array, parts: readonly Part[]): void {
   for (const p of parts) {
-    if (p.norm.length < 2 || p.kind === 'path') continue;
+    if (p.norm.length < 2 || p.kind === 'path' || !isModelPart(p)) continue;
     for (let q = 0; q <= 2; q++) {
       if ((q === 1 && !p.norm.includes("'")) || (q === 2 && !p.norm.includes('"'))) continue;
       const fp = partSqlLex(p, q as 0 | 1 | 2).fp;
@@ -105,7 +163,7 @@ function addSql(x: Float32Array, parts: readonly Part[]): void {
 
 function addHtml(x: Float32Array, parts: readonly Part[]): void {
   for (const p of parts) {
-    if (p.norm.indexOf('<') < 0) continue;
+    if (!isModelPart(p) || p.norm.indexOf('<') < 0) continue;
     for (const t of htmlTags(p.norm)) {
       x[HTML] = x[HTML]! + 1;
       if (t.closing) x[HTML + 1] = x[HTML + 1]! + 1;
@@ -120,31 +178,6 @@ function addHtml(x: Float32Array, parts: readonly Part[]): void {
   for (let i = HTML; i < CHAR; i++) x[i] = log1pCount(x[i]!);
 }
 
-const FNV_PRIME = 16777619;
-const GRAM_SEED = 2166136261, WORD_SEED = 374761393;
-
-/** Hashed character 3-grams and words of `text` (same hashes as fnv(), computed incrementally). */
-function addGrams(x: Float32Array, text: string): void {
-  const n = text.length;
-  if (n >= 3) {
-    let c0 = text.charCodeAt(0), c1 = text.charCodeAt(1);
-    for (let i = 2; i < n; i++) {
-      const c2 = text.charCodeAt(i);
-      const h = Math.imul(Math.imul(Math.imul(GRAM_SEED ^ c0, FNV_PRIME) ^ c1, FNV_PRIME) ^ c2, FNV_PRIME);
-      const b = CHAR + ((h >>> 0) % CHAR_N);
-      x[b] = x[b]! + 1;
-      c0 = c1; c1 = c2;
-    }
-  }
-  let h = 0, len = 0;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : 0;
-    if ((c >= 97 && c <= 122) || c === 95) { h = Math.imul((len === 0 ? WORD_SEED : h) ^ c, FNV_PRIME); len++; continue; }
-    if (len >= 2) { const b = WORD + ((h >>> 0) % WORD_N); x[b] = x[b]! + 1; }
-    len = 0;
-  }
-  for (let i = CHAR; i < FEATURE_DIM; i++) if (x[i]! > 0) x[i] = log1pCount(x[i]!);
-}
 
 const INERT_VALUE_RE = trackPattern(/^[a-z0-9._\-@+]*$/);
 const INERT_PATH_RE = trackPattern(/^[a-z0-9 ._\-/]*$/);
@@ -171,18 +204,15 @@ export function inertForModel(parsed: ParsedRequest): boolean {
  */
 export function featurizeParsed(parsed: ParsedRequest, findings: readonly Finding[], into?: Float32Array): Float32Array {
   const x = into !== undefined && into.length === FEATURE_DIM ? into.fill(0) : new Float32Array(FEATURE_DIM);
-  const parts = parsed.parts.filter((p) => MODEL_KINDS.has(p.kind));
-  let text = '';
-  for (const p of parts) { if (text.length >= TEXT_MAX) break; text += p.norm + '\n'; }
-  if (text.length > TEXT_MAX) text = text.slice(0, TEXT_MAX);
-  addStats(x, text, parts);
+  const parts = parsed.parts;
   for (const f of findings) {
     const k = DETECTOR_IDS.indexOf(f.detector);
     if (k >= 0 && k < 32) x[DET + k] = Math.max(x[DET + k]!, f.score / 5);
   }
   addSql(x, parts);
   addHtml(x, parts);
-  addGrams(x, text);
+  // Last: it takes log1p of the n-gram slots, which addSql and addHtml do not touch.
+  addText(x, parts);
   return x;
 }
 
