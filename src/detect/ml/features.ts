@@ -182,16 +182,22 @@ function addHtml(x: Float32Array, parts: readonly Part[]): void {
 const INERT_VALUE_RE = trackPattern(/^[a-z0-9._\-@+]*$/);
 const INERT_PATH_RE = trackPattern(/^[a-z0-9 ._\-/]*$/);
 
+/** Characters the values outside that token grammar may hold together in an inert request (`(`, `<`, `:)`, `=`). */
+const INERT_OTHER_CHARS = 3;
+
 /**
- * True when no value the model reads could carry injection syntax: every parameter is a single
- * token of letters, digits and `._-@+` (no spaces, no `..`), and the path has no `..` or `//`. The model alone does not
- * block such a request (it may still add a notice).
+ * True when no value the model reads could carry an attack the signatures miss: every parameter is a
+ * single token of letters, digits and `._-@+` (no spaces, no `..`), except values of at most 3 characters
+ * in all (a lone `(` or `<` body: the short attacks such as `;id` or `'--` are the signatures' to block),
+ * and the path has no `..` or `//`. The model alone does not block such a request (it may still add a notice).
  */
 export function inertForModel(parsed: ParsedRequest): boolean {
+  let other = 0;
   for (const p of parsed.parts) {
     if (!MODEL_KINDS.has(p.kind)) continue;
     if (p.kind === 'path') { if (!INERT_PATH_RE.test(p.norm) || p.norm.includes('..') || p.norm.includes('//')) return false; continue; }
-    if (!INERT_VALUE_RE.test(p.norm) || p.norm.includes('..')) return false;
+    if (p.norm.includes('..')) return false;
+    if (!INERT_VALUE_RE.test(p.norm) && (other += p.norm.length) > INERT_OTHER_CHARS) return false;
   }
   return true;
 }
