@@ -62,6 +62,7 @@ const shellDetector = tableDetector('cmdi', 'cmdi', compileRules([
   { id: 'cmdi-017', score: 5, needles: [';$', '&$', '|$', '; $', '& $', '| $'], pattern: String.raw`(?:^|[\s;|&^]|\\[nr])[a-z_][a-z0-9_]{0,20}=(?:\$?\\?'[^'\n]{0,40}'|\$?\\?"[^"\n]{0,40}"|[^\s;|&'"]{0,40})\s?(?:;|&&|\|\|?)\s?(?:[a-z_][a-z0-9_]{0,20}=(?:'[^'\n]{0,40}'|"[^"\n]{0,40}"|[^\s;|&'"]{0,40})\s?(?:;|&&)\s?){0,16}\$\{?[a-z_]`, explanation: 'shell variable assigned and then expanded as a command (CMD=…;$CMD)' },
   { id: 'cmdi-018', score: 5, needles: [';$', '&$', '|$', '; $', '& $', '| $'], pattern: `(?:^|[;|&])\\s?\\$[a-z_][a-z0-9_]{0,15}\\s(?:${SHELL_CMDS})(?:$|\\s)`, explanation: 'unset shell variable in front of a command after a separator (;$u cat …)' },
   { id: 'cmdi-019', score: 5, needles: ['@{[', '@{ '], pattern: '@\\{\\s?\\[', explanation: 'Perl expression interpolation (@{[ … ]}: runs code inside a string)' },
+  { id: 'cmdi-020', score: 5, needles: ['nc ', 'ncat ', 'netcat ', 'nc.traditional '], pattern: String.raw`\b(?:nc|ncat|netcat|nc\.traditional)\s(?:-[a-z]{1,4}\s){0,3}[a-z0-9][a-z0-9.:-]{0,252}\s\d{1,5}\s(?:-[a-z]{1,4}\s){0,2}-[ec]\s?\S{0,40}?(?:sh|bash|zsh|dash|cmd(?:\.exe)?|powershell)\b`, explanation: 'netcat reverse shell (nc HOST PORT -e /bin/sh)' },
 ]), SHEBANG_RE);
 
 /** A command word after removing shell-evasion insertions (`c$_at`, `w\ho\am\i`, `ti''me`, `"w"get`, `c^a^t`). */

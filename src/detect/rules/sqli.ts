@@ -78,6 +78,7 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-013', re: /^a?(?:s|1)\)*kk\(*[1nv]/, score: 5, quoted: true, bare: true, explanation: 'ORDER/GROUP BY column probe after a value' },
   { id: 'sqli-014', re: /^s\)*n?[&oa]\(*n[^;c]{0,8}[;c]$/, score: 5, quoted: true, bare: false, explanation: 'string breakout into an operator expression ended by a comment or semicolon' },
   { id: 'sqli-015', re: /^a1U(?:c|$)/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
+  { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
   { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
 ]);
 
