@@ -139,15 +139,21 @@ export function activeParts(parsed: ParsedRequest): readonly Part[] {
   return active;
 }
 
+/** What gatedValues returns when no part qualifies (shared, never written). */
+const NO_GATED_VALUES: ReadonlyArray<readonly [Part, string]> = [];
+
 /**
  * The active, non-plain parts whose needle scan has `bit` set and which default rules read, each
- * with its normalized value cut to 4 KiB: what the custom (non-table) detectors scan.
+ * with its normalized value cut to 4 KiB: what the custom (non-table) detectors scan. A list, not a
+ * generator: most requests have no such part, and then nothing is allocated.
  */
-export function* gatedValues(parsed: ParsedRequest, bit: number): Generator<[Part, string]> {
+export function gatedValues(parsed: ParsedRequest, bit: number): ReadonlyArray<readonly [Part, string]> {
+  let out: Array<readonly [Part, string]> | undefined;
   for (const part of activeParts(parsed)) {
     if (part.plain || (partScan(part).mask & bit) === 0 || !ruleReads(undefined, part)) continue;
-    yield [part, part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm];
+    (out ??= []).push([part, part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm]);
   }
+  return out ?? NO_GATED_VALUES;
 }
 
 /** Ids of the needles that occur in a part's normalized value (one scan per part, cached on the part). */
