@@ -178,6 +178,15 @@ export function lexSql(s: string, quote?: string): SqlLex {
   return { fp: KIND_BUF.toString('latin1', 0, n), value: s, quote, pos: undefined };
 }
 
+/**
+ * Lexes like lexSql, for a caller that reads the token kinds once: returns their count, the kinds
+ * (char codes) being SQL_KIND_BUFFER[0, count) until the next lex. No fingerprint string, no
+ * SqlLex object. Never throws.
+ */
+export function lexSqlKinds(s: string, quote?: string): number {
+  return lexCore(s, quoteCode(quote), undefined);
+}
+
 /** The quote as lexCore takes it: −1 for none, beyond UTF-16 (never met) for a quote that is not one character. */
 function quoteCode(quote: string | undefined): number {
   return quote === undefined ? -1 : quote.length === 1 ? quote.charCodeAt(0) : 0x10000;
@@ -194,6 +203,8 @@ function lexPositions(s: string, quote: string | undefined): number[] {
  * call; the fingerprint string is made from it once instead of one concatenation per token).
  */
 const KIND_BUF = Buffer.alloc(SQL_MAX_TOKENS);
+/** The token kinds of the last lexSqlKinds call (read-only for callers; the next lex overwrites it). */
+export const SQL_KIND_BUFFER: Readonly<Uint8Array> = KIND_BUF;
 
 /**
  * The lexer: writes the token kinds into KIND_BUF and returns their count; records token positions

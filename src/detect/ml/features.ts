@@ -1,7 +1,8 @@
 // Features: a fixed-length dense vector describing the normalized request, for the ML models.
 
 import type { Finding, RequestView } from '../../core/index.js';
-import { parseRequest, partSqlLex, type ParsedRequest, type Part } from '../parts.js';
+import { parseRequest, type ParsedRequest, type Part } from '../parts.js';
+import { lexSqlKinds, SQL_KIND_BUFFER } from '../sqllex.js';
 import { htmlTags } from '../htmllex.js';
 import { DETECTOR_IDS, runSignatures } from '../registry.js';
 import { trackPattern } from '../signature.js';
@@ -142,19 +143,34 @@ const SQL_KIND_INDEX = (() => {
   return t;
 })();
 
+const QUOTES = [undefined, "'", '"'] as const;
+
+/** Counts one SQL token kind `kc` after `prev` (kind or context mark): kind counts in context 0, bigrams in every context. Returns `kc`. */
+function addSqlKind(x: Float32Array, q: number, prev: number, kc: number): number {
+  if (q === 0) { const k = SQL_KIND_INDEX[kc]!; x[SQLK + k] = x[SQLK + k]! + 1; }
+  const b = SQLB + SQL_BIGRAM[(prev << 7) | kc]!;
+  x[b] = x[b]! + 1;
+  return kc;
+}
+
+/**
+ * SQL token kinds and kind bigrams of the model parts in the three contexts. A lex the SQLi detector
+ * already made is read from the part's cache; any other is made here without a fingerprint string
+ * or cache entry (features read it once).
+ */
 function addSql(x: Float32Array, parts: readonly Part[]): void {
   for (const p of parts) {
     if (p.norm.length < 2 || p.kind === 'path' || !isModelPart(p)) continue;
     for (let q = 0; q <= 2; q++) {
       if ((q === 1 && !p.norm.includes("'")) || (q === 2 && !p.norm.includes('"'))) continue;
-      const fp = partSqlLex(p, q as 0 | 1 | 2).fp;
       let prev = q === 0 ? 94 /* ^ */ : 34 /* " */;
-      for (let i = 0; i < fp.length; i++) {
-        const kc = fp.charCodeAt(i);
-        if (q === 0) { const k = SQL_KIND_INDEX[kc]!; x[SQLK + k] = x[SQLK + k]! + 1; }
-        const b = SQLB + SQL_BIGRAM[(prev << 7) | kc]!;
-        x[b] = x[b]! + 1;
-        prev = kc;
+      const cached = p.sqlCache?.[q];
+      if (cached !== undefined) {
+        const fp = cached.fp;
+        for (let i = 0; i < fp.length; i++) prev = addSqlKind(x, q, prev, fp.charCodeAt(i));
+      } else {
+        const n = lexSqlKinds(p.norm, QUOTES[q]);
+        for (let i = 0; i < n; i++) prev = addSqlKind(x, q, prev, SQL_KIND_BUFFER[i]!);
       }
     }
   }
