@@ -24,6 +24,7 @@ const COMMENTS = [
   "1) preheat oven 2) mix flour & sugar 3) bake for 25-30 min",
   "grep -r \"TODO\" src/ | wc -l  # counts TODOs",
   "SELECT the items you want, then click Update cart.",
+  "Run INSERT INTO audit (user_id, action) VALUES (42, 'login'); then COMMIT; it worked.",
   "-- Best regards,\nJohn",
 ];
 const JSON_KEYS = ['name', 'title', 'description', 'note', 'comment', 'address', 'query', 'message', 'bio', 'tags'];
@@ -88,7 +89,73 @@ function xmlDoc(r: Rng): string {
   return pick(r, docs)();
 }
 
+/** Bodies of 1–3 characters that clients really send: acknowledgements, counters, a stray key press, an empty JSON value. */
+const TINY = ['1', '0', '42', '7', '-1', 'ok', 'OK', 'yes', 'no', 'y', 'n', 'hi', '?', '!', '.', '...', '-', '--', '+1', ':)', ':-)', '<3', '=)', ';)', '(', ')', '()', '=', '==', '<', '>', '*', '**', '#', '%', '&', '|', '/', '\\', '~', '^', '@', '$', ',', ';', ':', '[', ']', '{}', '[]', '""', 'null', '{', '}', '_', '`'];
+const TINY_CHARS = '()=<>*#%&|/~^@$,;:[]{}!?.-+_01234567890123456789abcxyz ';
+/** Comparison signs and arrows: a lone `<` or `>` is the tiny value payload lists share most with real input. */
+const ANGLES = ['<', '>', '<', '>', '<=', '>=', '<>', '->', '=>', '<3', '>_<', '<<', '>>', '<-', '>.<', '^_^'];
+const PUNCT = '()=<>*#%&|/\\~^@$,;:[]{}!?.-+_`';
+function tiny(r: Rng): string {
+  const u = r.next();
+  if (u < 0.15) return pick(r, ANGLES);
+  if (u < 0.6) return PUNCT[r.int(PUNCT.length)]!;
+  if (u < 0.8) return pick(r, TINY);
+  let s = ''; const n = 1 + r.int(3);
+  for (let i = 0; i < n; i++) s += TINY_CHARS[r.int(TINY_CHARS.length)];
+  return s;
+}
+/** Ordinary application paths and parameter names for the shapes that are not tied to one endpoint. */
+const PATHS = ['/search', '/api/ack', '/api/v1/items', '/chat/typing', '/notes/7', '/api/reactions', '/view', '/login', '/products', '/news/article', '/index.php', '/account/profile', '/comments/new', '/feedback'];
+const PARAMS = ['q', 'v', 'item', 'p', 'id', 'query', 'name', 'ref', 'category', 'url', 'op', 'sort', 'filter', 'reply', 'emoji', 'sep'];
+/** Short bodies: a form with one or two small fields, a tiny JSON value, a word or two of text. */
+function shortBody(r: Rng): { ct: string; body: string } {
+  const v = r.next() < 0.4 ? tiny(r).trim() || '1' : pick(r, ['blue', 'Zoë', 'on', 'true', '12.50', '2024-05-01', 'a+b', 'x (2)', 'n/a', 'test', 'hello world', '#42', 'C++', '50%', '$5']);
+  switch (r.int(3)) {
+    case 0: return { ct: 'application/x-www-form-urlencoded', body: form(r.next() < 0.5 ? { [pick(r, ['q', 'v', 'op', 'sort', 'filter', 'reply', 'emoji', 'note'])]: v } : { id: String(r.int(9999)), [pick(r, ['value', 'answer', 'rating'])]: v }, r.next() < 0.5) };
+    case 1: return { ct: 'application/json', body: pick(r, [JSON.stringify(v), JSON.stringify({ [pick(r, ['v', 'q', 'text', 'reaction'])]: v }), `[${r.int(99)},${r.int(99)}]`, 'true', 'null', JSON.stringify([v])]) };
+    default: return { ct: pick(r, ['text/plain', 'text/plain; charset=utf-8']), body: pick(r, [v, `${v} ${pick(r, ['thanks', 'lol', 'ok'])}`, `${pick(r, ['re', 'fwd', 'ping'])}: ${v}`]) };
+  }
+}
+/** Prose about prices and percentages: `$`, parentheses, `%`, signs, which payload shapes use too. */
+function priceProse(r: Rng): string {
+  const d = (): string => `$${1 + r.int(999)}${r.next() < 0.4 ? `.${10 + r.int(89)}` : ''}`;
+  const pc = (): string => `${5 + r.int(90)}%`;
+  return pick(r, [
+    () => `Price ${d()} (incl. VAT)`, () => `I paid ${d()} (approx) and $${pick(r, ['fifty', 'twenty', 'ten'])} (later)`,
+    () => `Save ${pc()} (${d()} off) today only`, () => `Total: ${d()} (${1 + r.int(9)} items, shipping included)`,
+    () => `(was ${d()}) now ${d()} — ${pc()} cheaper`, () => `${d()}/month (billed annually) or ${d()} monthly`,
+    () => `Up to ${pc()} (or ${d()}) off selected items*`, () => `Refund of ${d()} (order #${r.int(99999)}) is pending`,
+    () => `€${1 + r.int(500)} (≈ ${d()}) per night, taxes (${pc()}) extra`, () => `budget: ${d()}-${d()} (negotiable); deposit = ${pc()}`,
+    () => `Tip ${pc()} (${d()}) + tax (${d()}) = ${d()}`, () => `USD ${d()} (${pick(r, ['net 30', 'due on receipt', 'paid'])})`,
+    () => `Growth of ${pc()} (from ${d()}M to ${d()}M) in Q${1 + r.int(4)}`, () => `${pick(r, FIRST)} owes ${d()} (${pick(r, ['pizza', 'tickets', 'taxi'])}) & I owe ${d()}`,
+  ])();
+}
+/** Help text and questions about SQL, HTML and links, the words of payloads in prose. */
+function docsProse(r: Rng): string {
+  const n = 1 + r.int(9);
+  return pick(r, [
+    () => `case when ${n}=${n} then ${pick(r, ['yes', '1', 'x', ''])} else ${pick(r, ['no', '0', 'y', ''])} end ${pick(r, ['syntax', 'example', 'mysql', 'postgres', 'in where clause'])}`,
+    () => `${pick(r, ['how to write', 'is', 'why does'])} case when ${pick(r, ['a', 'x', 'status'])} ${pick(r, ['=', '>', '<>'])} ${n} then ${pick(r, ["'done'", '1', ''])} else ${pick(r, ["'open'", '0', ''])} end ${pick(r, ['syntax', 'slow', 'valid'])}`,
+    () => `Type <${pick(r, ['b', 'i', 'em', 'strong'])}>${pick(r, ['bold', 'italic', 'text'])}</${pick(r, ['b', 'i', 'em', 'strong'])}> and use ${pick(r, ['javascript:void(0) links', 'mailto: links', 'https:// links'])} sparingly`,
+    () => `Allowed tags: <${pick(r, ['b', 'i', 'u', 'code'])}>, <a href>; ${pick(r, ['javascript:void(0)', 'href="#"', 'target=_blank'])} is ${pick(r, ['stripped', 'kept', 'rewritten'])}`,
+    () => `select ${pick(r, ['count(*)', 'distinct name', 'top 10'])} ${pick(r, ['vs', 'or', 'and'])} ${pick(r, ['group by', 'order by', 'limit'])} ${pick(r, ['performance', 'which is faster', 'difference'])}`,
+    () => `if (${pick(r, ['x', 'count', 'n'])} > ${n}) { ${pick(r, ['return', 'break', 'continue'])}; } ${pick(r, ['why is this wrong', 'any idea?', 'explained'])}`,
+    // JavaScript quirks people search for: the characters of JSFuck ([] ! + ==) in a question.
+    () => `${pick(r, ['if (![] == false) why', '[] + {} === "[object Object]"', '!![] vs !!""', 'why is [] == ![] true', '+[] === 0 and +{} NaN', 'typeof null == "object" why', '(0.1 + 0.2) !== 0.3', '[] == false but ![] == false'])} ${pick(r, ['', 'javascript', 'js', 'explained', 'wat'])}`.trim(),
+  ])();
+}
+
 type Gen = (r: Rng) => { method: string; path: string; query: string; body: string; headers: Record<string, string>; kind: string };
+
+/** A body, form field or query value of 1–3 characters (the model notices such values but does not block them alone: `inertForModel`). */
+const tinyRequest: Gen = (r) => {
+  const value = tiny(r);
+  const path = pick(r, PATHS);
+  // The same few characters as a whole body, or as the one value of a form field or query parameter.
+  if (r.next() < 0.35) return { kind: 'tiny-value', method: 'GET', path, query: `${pick(r, PARAMS)}=${enc(value)}`, body: '', headers: headers(r) };
+  return { kind: 'tiny-body', method: pick(r, ['POST', 'PUT', 'PATCH']), path, query: '',
+    headers: headers(r, { 'Content-Type': pick(r, ['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'application/json', 'text/plain; charset=utf-8']) }), body: value };
+};
 
 const GENS: readonly Gen[] = [
   (r) => ({ kind: 'search', method: 'GET', path: '/search', query: form({ q: pick(r, SEARCH), page: String(1 + r.int(9)) }, true), body: '', headers: headers(r) }),
@@ -110,7 +177,7 @@ const GENS: readonly Gen[] = [
     body: JSON.stringify({ query: 'query Orders($first: Int!, $after: String) { orders(first: $first, after: $after) { edges { node { id total status } } pageInfo { hasNextPage } } }', variables: { first: 20, after: b64(r, 16) } }) }),
   (r) => ({ kind: 'filter-api', method: 'GET', path: '/api/v1/products', query: `filter[name][like]=${enc(pick(r, SEARCH))}&sort=-price,name&fields=id,name,price&page[size]=25&include=author.profile`, body: '', headers: headers(r) }),
   (r) => ({ kind: 'code-snippet', method: 'POST', path: '/api/snippets', query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
-    body: JSON.stringify({ language: pick(r, ['python', 'sql', 'shell', 'typescript']), code: pick(r, ["def add(a, b):\n    return a + b  # simple\n", "SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", "for f in *.txt; do wc -l \"$f\"; done", "const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);"]), public: r.next() < 0.5 }) }),
+    body: JSON.stringify({ language: pick(r, ['python', 'sql', 'shell', 'typescript']), code: pick(r, ["def add(a, b):\n    return a + b  # simple\n", "SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", "INSERT INTO users (name, email) VALUES ('Zoë', 'z@example.org');", "for f in *.txt; do wc -l \"$f\"; done", "const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);", "const greeting = `Hello ${name}, you have ${count} new messages`;", "echo \"${HOME}/bin:${PATH}\""]), public: r.next() < 0.5 }) }),
   (r) => ({ kind: 'i18n', method: 'GET', path: `/${pick(r, ['fr', 'de', 'ja', 'ru', 'ar'])}/recherche`, query: form({ q: pick(r, ["l'hôtel près de la gare", 'Größe 42 Schuhe', '東京 ホテル 安い', 'купить билет в Москву', 'أفضل مطعم في دبي']) }, true), body: '', headers: headers(r) }),
   (r) => ({ kind: 'json-in-form', method: pick(r, ['POST', 'PUT']), path: pick(r, ['/api/interactions', '/api/widget', '/api/chat.postMessage', '/api/multi/']), query: r.next() < 0.5 ? 'raw_json=1' : '',
     headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
@@ -123,13 +190,32 @@ const GENS: readonly Gen[] = [
   },
   (r) => ({ kind: 'xml-api', method: 'POST', path: pick(r, ['/soap/OrderService', '/xmlrpc', '/api/orders.xml', '/feeds/import']), query: '', headers: headers(r, { 'Content-Type': pick(r, ['text/xml; charset=utf-8', 'application/xml', 'application/soap+xml']) }),
     body: xmlDoc(r) }),
+  tinyRequest,
+  (r) => {
+    const { ct, body } = shortBody(r);
+    return { kind: 'short-body', method: pick(r, ['POST', 'PUT']), path: pick(r, ['/api/vote', '/api/v1/settings', '/messages', '/form/submit', '/api/items/3/rate']), query: '', headers: headers(r, { 'Content-Type': ct }), body };
+  },
+  (r) => {
+    const text = priceProse(r);
+    const where = r.int(3);
+    if (where === 0) return { kind: 'price-prose', method: 'GET', path: '/search', query: form({ q: text }, r.next() < 0.5), body: '', headers: headers(r) };
+    if (where === 1) return { kind: 'price-prose', method: 'POST', path: '/api/expenses', query: '', headers: headers(r, { 'Content-Type': 'application/json' }), body: JSON.stringify({ [pick(r, ['note', 'description', 'memo', 'comment'])]: text, amount: r.int(100000) / 100 }) };
+    return { kind: 'price-prose', method: 'POST', path: pick(r, ['/orders/notes', '/listing/edit', '/reviews']), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: form({ [pick(r, ['note', 'description', 'body', 'text'])]: text, id: String(r.int(9999)) }, r.next() < 0.5) };
+  },
+  (r) => {
+    const text = docsProse(r);
+    return r.next() < 0.5
+      ? { kind: 'docs-prose', method: 'GET', path: pick(r, ['/search', '/questions', '/help/search']), query: form({ q: text }, r.next() < 0.5), body: '', headers: headers(r) }
+      : { kind: 'docs-prose', method: 'POST', path: '/questions/ask', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: form({ title: text, tags: pick(r, ['sql', 'html', 'javascript']) }, true) };
+  },
   (r) => ({ kind: 'static', method: 'GET', path: pick(r, ['/static/js/app.3f9a1c.js', '/images/products/shoe-42_large.webp', '/fonts/Inter-Var.woff2', '/favicon.ico', '/robots.txt']), query: r.next() < 0.5 ? `v=${hex(r, 8)}` : '', body: '', headers: headers(r) }),
 ];
 
 /**
  * Generates `n` benign requests (label benign, class benign, source `generated-benign`), cycling
  * through realistic shapes: names with apostrophes, addresses, JSON APIs, SQL words in searches,
- * code snippets, markdown, multipart uploads, base64, long cookies, non-English text. Deterministic per seed.
+ * code snippets, markdown, multipart uploads, base64, long cookies, non-English text, bodies of 1–3 characters and
+ * short bodies, price prose with `$` and parentheses, SQL/HTML help prose. Deterministic per seed.
  */
 export function generateBenign(n: number, seed: number): CorpusRecord[] {
   const r = new Rng(seed);

@@ -75,11 +75,15 @@ function addText(x: Float32Array, parts: readonly Part[]): void {
   let pos = 0, maxLen = 0, maxOdd = 0, modelParts = 0;
   let c0 = 0, c1 = 0;
   let wh = 0, wlen = 0;
+  let removed = 0, escapes = 0;
   for (const p of parts) {
     if (!isModelPart(p)) continue;
     modelParts++;
     const s = p.norm;
     const len = s.length;
+    // What normalization took away, and the escapes that wrote the value (`&#x3c;` reads as `<`; the model sees both).
+    if (p.value.length > len) removed += p.value.length - len;
+    escapes += countEscapes(p.value);
     if (len > maxLen) maxLen = len;
     const take = pos >= TEXT_MAX ? 0 : Math.min(len, TEXT_MAX - pos);
     let odd = 0;
@@ -126,8 +130,36 @@ function addText(x: Float32Array, parts: readonly Part[]): void {
   x[STATS + 1] = log1pCount(maxLen);
   x[STATS + 2] = log1pCount(modelParts);
   x[STATS + 3] = maxOdd;
-  for (let k = 0; k < counts.length && 4 + k < 48; k++) x[STATS + 4 + k] = log1pCount(counts[k]!);
+  for (let k = 0; k < counts.length && 4 + k < ESCAPE_STATS; k++) x[STATS + 4 + k] = log1pCount(counts[k]!);
+  x[STATS + ESCAPE_STATS] = log1pCount(Math.min(removed, 4096));
+  x[STATS + ESCAPE_STATS + 1] = log1pCount(Math.min(escapes, 4096));
   for (let i = CHAR; i < FEATURE_DIM; i++) if (x[i]! > 0) x[i] = log1pCount(x[i]!);
+}
+
+/** First STATS slot past the character counts: characters removed by normalization, then escapes written in the values. */
+const ESCAPE_STATS = 42;
+const HASH = 35, SEMI = 59;
+
+/**
+ * Escapes in a transport-decoded value, at most the first 512 characters: character references
+ * (`&#60;`, `&#x3c;`, a named `&lt;` closed by `;`) and backslash escapes (`\u003c`, `\x3c`, `\074`).
+ * Reads char codes only (no RegExp, no allocation).
+ */
+function countEscapes(v: string): number {
+  let n = 0;
+  for (let i = v.indexOf('&'); i >= 0 && i < 512; i = v.indexOf('&', i + 1)) {
+    const c = v.charCodeAt(i + 1);
+    if (c === HASH) { n++; continue; }
+    // A named reference: 2-8 letters then `;`.
+    let j = i + 1;
+    while (j < v.length && j - i <= 9 && ((v.charCodeAt(j) | 32) >= 97 && (v.charCodeAt(j) | 32) <= 122)) j++;
+    if (j - i >= 3 && v.charCodeAt(j) === SEMI) n++;
+  }
+  for (let i = v.indexOf('\\'); i >= 0 && i < 512; i = v.indexOf('\\', i + 1)) {
+    const c = v.charCodeAt(i + 1) | 32;
+    if (c === 117 || c === 120 || (c >= 48 && c <= 55)) n++;
+  }
+  return n;
 }
 
 /** Bucket of the SQL fingerprint bigram (previous kind or context mark, kind): fnv(prev + kind) % 32, tabulated. */
@@ -200,11 +232,17 @@ const INERT_PATH_RE = trackPattern(/^[a-z0-9 ._\-/]*$/);
 
 /** Characters the values outside that token grammar may hold together in an inert request (`(`, `<`, `:)`, `=`). */
 const INERT_OTHER_CHARS = 3;
+/**
+ * Characters that keep a short value from being inert: quotes break out of attribute and string contexts
+ * (`>"'`), and whitespace or control characters are separators and line breaks (`; `, `|| `, `%0a`).
+ */
+const NOT_INERT_RE = trackPattern(/[^\x21-\x7e]|['"`]/);
 
 /**
  * True when no value the model reads could carry an attack the signatures miss: every parameter is a
  * single token of letters, digits and `._-@+` (no spaces, no `..`), except values of at most 3 characters
- * in all (a lone `(` or `<` body: the short attacks such as `;id` or `'--` are the signatures' to block),
+ * in all after transport decoding, printable and without quotes (a lone `(` or `<` body; not `&#x3c;`, `; ` or `>"'`: the
+ * short attacks such as `;id` or `'--` are the signatures' to block),
  * and the path has no `..` or `//`. The model alone does not block such a request (it may still add a notice).
  */
 export function inertForModel(parsed: ParsedRequest): boolean {
@@ -213,7 +251,8 @@ export function inertForModel(parsed: ParsedRequest): boolean {
     if (!MODEL_KINDS.has(p.kind)) continue;
     if (p.kind === 'path') { if (!INERT_PATH_RE.test(p.norm) || p.norm.includes('..') || p.norm.includes('//')) return false; continue; }
     if (p.norm.includes('..')) return false;
-    if (!INERT_VALUE_RE.test(p.norm) && (other += p.norm.length) > INERT_OTHER_CHARS) return false;
+    // Counted on the transport-decoded value: `&#x0003c;` normalizes to one `<` but took an entity to write.
+    if (!INERT_VALUE_RE.test(p.norm) && (NOT_INERT_RE.test(p.value) || (other += p.value.length) > INERT_OTHER_CHARS)) return false;
   }
   return true;
 }
