@@ -29,6 +29,14 @@ const SYSTEM_DIR_PATH = String.raw`^(?:\s*/(?:var|usr/(?:lib|spool|local|pkg|por
  */
 const TRAVERSAL_TAIL = String.raw`^(?:[^\s]{0,300}?(?:e|[\u00e0-\u00ff])tc[^\s]{1,8}?(?:passwd|shadow|issue|hosts|group)$|[^\s]{0,300}?(?:boot|[\u00e0-\u00ff]oot|win)\.ini$|[^\s]{0,300}?windows[^\s]{1,8}?system32[^\s]{0,200}$)`;
 
+/**
+ * A whole value that is a Windows drive path (or a `\`-rooted one) to a file inside a web-server stack
+ * (`c:\xampp\phpmyadmin\phpinfo.php`, `c:/inetpub/logs/x.log`), PHP's session or temp directory
+ * (`c:\php5\sessions\`) or a setup answer file holding credentials (`c:/unattend.txt`, `sysprep.inf`):
+ * file-disclosure probes. Directories of the stack alone (`c:\xampp\mysql\data`) are not enough.
+ */
+const WINDOWS_SERVER_PATH = String.raw`^\s*[\\/]?(?:[a-z]:[\\/]{1,2}|\\)(?:(?:xampp|wamp(?:64|server)?|appserv|inetpub)(?:[\\/]{1,2}[^\\/\n]{1,40}){0,6}[\\/]{1,2}[^\\/\s.]{1,40}\.[a-z0-9]{2,5}|php\d?[\\/]{1,2}(?:sessions|tmp|logs?|php\.ini)[\\/]?|(?:windows[\\/]{1,2}(?:panther[\\/]{1,2})?)?unattend(?:ed)?\.(?:txt|xml)|sysprep(?:[\\/]{1,2}sysprep)?\.(?:inf|xml))\s*$`;
+
 /** Request paths into the configuration directories/** Request paths into the configuration directories of AI coding agents and editors (`/.claude/settings.json`). */
 const AGENT_CONFIG_PATH_RE = trackPattern(/\/\.(?:claude|cursor|cursorignore|junie|cline|clinerules|codex|continue|kiro|n8n|opencode|plandex|roo|rovodev|windsurf|zed|aider[a-z.]{0,20}|aiignore|github\/copilot-instructions\.md)(?:\/|$)/);
 
@@ -48,6 +56,8 @@ const LFI_RULES = compileRules([
   { id: 'lfi-015', score: 5, needles: ['li4vli4v', 'li5cli5c', 'li4vli5c', 'li5cli4v'], pattern: '(?:li4v|li5c){2}', explanation: 'base64 of ../../ (encoded traversal)' },
   { id: 'lfi-014', score: 5, needles: ['passwd', 'shadow', 'issue', 'hosts', 'group', '.ini', 'system32'], pattern: TRAVERSAL_TAIL, explanation: 'traversal fuzz ending in a classic target file' },
   { id: 'lfi-009', score: 5, needles: ['convert.', 'string.rot13', 'string.strip_tags', 'zlib.'], pattern: String.raw`\bconvert\.(?:iconv\.[a-z0-9_:-]{1,30}\.[a-z0-9_:-]{1,30}|base64-(?:en|de)code|quoted-printable-(?:en|de)code)\b|\bstring\.(?:rot13|strip_tags)\b|\bzlib\.(?:deflate|inflate)\b`, explanation: 'PHP stream filter (filter chain for file disclosure or code execution)' },
+  { id: 'lfi-017', score: 5, needles: ['..', '.\\.\\', './././'], pattern: String.raw`\.\.[\u2215\u2216\u2044\u29f8\u29f5\u2571\u2572\uefc8\uf025]|(?:\.[\\/]){8}`, explanation: 'traversal step with a look-alike slash (..\u2215, ..\u2216, IIS %uEFC8) or a long run of ./ segments' },
+  { id: 'lfi-018', score: 5, kinds: ['query', 'body', 'json', 'xml'], needles: ['xampp', 'wamp', 'appserv', 'inetpub', 'php', 'unattend', 'sysprep'], pattern: WINDOWS_SERVER_PATH, explanation: 'value is a Windows path into a web-server stack or setup answer file (c:\\xampp\\…, c:/php5/sessions, c:/unattend.txt)' },
   { id: 'lfi-002', score: 4, needles: ['/', '\\', 'ini', 'inf'], pattern: SENSITIVE, explanation: 'sensitive system file' },
   { id: 'lfi-003', score: 5, needles: ['..'], pattern: '(?:^|[\\\\/=\\s])\\.\\.[\\\\/;]{1,3}[^/\\\\]{0,80}\\.(?:ini|conf|cfg|log|passwd|xml|yml|yaml|properties|php|asp|aspx|jsp|env|key|pem|db)\\b|^\\.\\.[\\\\/]{1,3}(?:\\.\\.|etc|windows|winnt|boot|proc|var|usr|root|home|\\{file\\})', explanation: 'traversal to a configuration or system file' },
   { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}|(?:\\.\\.(?:%?2%?f|%?5%?c)){2}|^\\.\\.(?:2f|5c)[a-z]{2}|(?:0x2e){2}0x(?:2f|5c)|\\.\\.0x(?:2f|5c)', explanation: 'traversal with hex-spelled, half-decoded or unusual separators' },

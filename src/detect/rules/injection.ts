@@ -154,11 +154,13 @@ export const sstiDetector: SignatureDetector = tableDetector('ssti', 'ssti', com
   { id: 'ssti-003', score: 5, needles: ['{{', '{%'], pattern: '(?:\\{\\{|\\{%)[^}]{0,120}(?:popen|os\\.|subprocess|system\\s*\\(|exec\\s*\\(|eval\\s*\\(|import\\s*\\(|getattr|\\|attr\\s*\\(|\\bconfig\\b|self\\._|request\\.application|lipsum|cycler|joiner|url_for\\.|get_flashed_messages|range\\.constructor)', explanation: 'template expression reaching code execution' },
   { id: 'ssti-004', score: 5, needles: ['${', '*{', '#{'], pattern: '[$*#]\\{[^}]{0,120}(?:runtime|exec\\s*\\(|getclass|classloader|freemarker|new\\s*\\(\\s*\\)|\\bt\\s*\\(\\s*java|product\\.|request\\.|session\\.|application\\.|\\.forname)', explanation: 'EL/Spring/Freemarker expression' },
   { id: 'ssti-005', score: 5, needles: ['<#assign', '#set', '{php}', '$smarty', '{{=', '#foreach', '$class.', '{system', '{exec'], pattern: '<#assign|#set\\s*\\(\\s*\\$|\\{/?php\\}|\\{\\$smarty|\\{\\{=|#foreach\\s*\\(|\\$class\\.inspect|\\{(?:system|exec|passthru)\\s*\\(', explanation: 'template engine directive' },
+  { id: 'ssti-006', score: 5, needles: ['{{', 'freemarker.template', '?new'], pattern: String.raw`\{\{[^}]{0,80}?(?:\.class\s?\.\s?(?:mro|base|bases|subclasses|forname|classloader)\b|\|\s?(?:filter|map|sort|reduce)\s?\(\s?['"](?:system|exec|passthru|shell_exec|popen|proc_open|assert)['"]|\bdump\s?\(\s?app\b|\bapp\.request\.|_self\.env\b)|\bfreemarker\.template\.utility\.(?:execute|objectconstructor|jythonruntime)\b|['"]\s?\?\s?new\s?\(\s?\)`, explanation: 'template expression reaching classes, commands or the framework (Jinja .class.mro, Twig |filter(\'system\'), {{dump(app)}}, FreeMarker ?new())' },
 ]));
 
 /** Server-side includes (`ssi-*`); reported as class cmdi. */
 export const ssiDetector: SignatureDetector = tableDetector('ssi', 'cmdi', compileRules([
   { id: 'ssi-001', score: 5, needles: ['<!--'], pattern: '<!--\\s*#\\s*(?:exec|include|echo|config|printenv|set|fsize|flastmod|if|elif|else|endif)\\b', explanation: 'server-side include directive' },
+  { id: 'ssi-002', score: 5, needles: ['<esi:'], pattern: String.raw`<esi:(?:include|inline|debug|assign|vars|eval|choose|when|otherwise|try|attempt|except|comment|remove)\b`, explanation: 'Edge Side Includes tag (ESI injection into a caching proxy)' },
 ]));
 
 /** JavaScript/Node.js code injection (`code-*`); reported as class cmdi. Reads plain values too (base64 forms of serialized functions). */

@@ -9,8 +9,8 @@ const MONGO_OPS = 'ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|or|and|not
 export const nosqliDetector: SignatureDetector = tableDetector('nosqli', 'nosqli', compileRules([
   { id: 'nosqli-001', score: 5, needles: ['[$'], kinds: ['name'], pattern: `\\[\\s*\\$(?:${MONGO_OPS})\\s*\\]`, explanation: 'operator in a parameter name (param[$ne]=)' },
   { id: 'nosqli-002', score: 5, needles: ['$'], kinds: ['name'], pattern: `^\\$(?:${MONGO_OPS})$`, explanation: 'operator as a JSON key' },
-  { id: 'nosqli-003', score: 5, needles: ['$'], pattern: `\\$where\\s*:|\\{\\s*['"]?\\$(?:${MONGO_OPS})['"]?\\s*:`, explanation: 'operator object inside a value' },
-  { id: 'nosqli-004', score: 5, needles: ['return', 'this.', 'db.', '||', 'sleep'], pattern: '[\'"]\\s*;\\s*return\\s+(?:true|1|this|!0)|\\bthis\\.[a-z_]{1,30}\\s*(?:===?|!=|\\.match\\s*\\()|\\bdb\\.[a-z_]{1,40}\\.(?:find|insert|drop|remove|update|count)\\s*\\(|[\'"]\\s*\\|\\|\\s*[\'"]?(?:1|true|[a-z])[\'"]?\\s*===?\\s*[\'"]?(?:1|true|[a-z])|;\\s*sleep\\s*\\(\\s*\\d', explanation: 'server-side JavaScript in a NoSQL query' },
+  { id: 'nosqli-003', score: 5, needles: ['$'], pattern: `\\$where\\s*:|\\{\\s*['"]?\\$(?:${MONGO_OPS})['"]?\\s*:|^\\s?\\[\\s?\\$(?:${MONGO_OPS})\\s?\\]\\s?=`, explanation: 'operator object inside a value' },
+  { id: 'nosqli-004', score: 5, needles: ['return', 'this.', 'db.', '||', 'sleep'], pattern: '[\'"]\\s*;\\s*return\\s?(?:\\(?\\s?(?:true|1|this|!0)\\b|[\'"][^\'"]{0,20}[\'"]\\s?===?)|\\bthis\\.[a-z_]{1,30}\\s*(?:===?|!=|\\.match\\s*\\()|\\bdb\\.[a-z_]{1,40}\\.(?:find|insert|drop|remove|update|count)\\s*\\(|[\'"]\\s*\\|\\|\\s*[\'"]?(?:1|true|[a-z])[\'"]?\\s*===?\\s*[\'"]?(?:1|true|[a-z])|;\\s*sleep\\s*\\(\\s*\\d', explanation: 'server-side JavaScript in a NoSQL query' },
 ]));
 
 /** LDAP filter injection (`ldapi-*`). */

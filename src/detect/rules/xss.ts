@@ -6,7 +6,7 @@ import type { ParsedRequest, Part } from '../parts.js';
 import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 const SCRIPT_TAGS = new Set(['script']);
-const STRONG_TAGS = new Set(['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'isindex', 'xss', 'import', 'handler', 'listener']);
+const STRONG_TAGS = new Set(['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'isindex', 'xss', 'import', 'handler', 'listener', 'vmlframe']);
 const WEAK_TAGS = new Set(['svg', 'math', 'style', 'link', 'meta', 'form', 'xml', 'img', 'image', 'video', 'audio',
   'body', 'input', 'button', 'details', 'marquee', 'animate', 'set', 'a', 'div', 'source', 'textarea', 'select',
   'keygen', 'bgsound', 'layer', 'ilayer', 'template', 'table', 'td', 'object', 'title', 'html', 'head', 'plaintext', 'xmp', 'noscript']);
@@ -21,18 +21,23 @@ const CTRL_WS = /[\u0000-\u0020]+/g;
 const JS_RULES = compileRules([
   { id: 'xss-020', score: 5, needles: ['+adw-', '+ad4-', '+adw', '+ad4'], pattern: String.raw`\+ad[w4]-|\+adw[a-z0-9+/]{0,8}-`, explanation: 'UTF-7 encoded angle bracket (+ADw-)' },
   { id: 'xss-021', score: 5, needles: ['phnjcmlwd', 'pglmcmftz', 'pgltzybzcm', 'phn2zybvbm', 'pgjvzhkgb25', 'pg9iamvjd', 'pgvtymvk', 'pgegahjlzj0iamf2yxnjcmlwd'], pattern: String.raw`(?:^\s*|base64[^,\s]{0,12},\s*)(?:phnjcmlwd|pglmcmftz|pgltzybzcm|phn2zybvbm|pgjvzhkgb25|pg9iamvjd|pgvtymvk|pgegahjlzj0iamf2yxnjcmlwd)`, explanation: 'base64-encoded script, frame or handler markup' },
-  { id: 'xss-010', score: 5, needles: ['javascript', 'vbscript', 'livescript', 'script:', 'script :'], pattern: '^[\\s"\'(]{0,4}(?:j\\s?a\\s?v\\s?a\\s?s\\s?c\\s?r\\s?i\\s?p\\s?t|vbscript|livescript)\\s*:', explanation: 'value is a script URL' },
+  { id: 'xss-010', score: 5, needles: ['javascript', 'vbscript', 'livescript', 'script:', 'script :', 'j a v a', 'v b s c'], pattern: '^[\\s"\'(]{0,4}(?:j\\s?a\\s?v\\s?a\\s?s\\s?c\\s?r\\s?i\\s?p\\s?t|v\\s?b\\s?s\\s?c\\s?r\\s?i\\s?p\\s?t|livescript)\\s*:', explanation: 'value is a script URL' },
   { id: 'xss-011', score: 5, needles: ['on'], pattern: '["\'`][\\s/]*on[a-z]{3,24}\\s*=', explanation: 'attribute breakout into an event handler' },
   { id: 'xss-012', score: 5, needles: ['alert', 'prompt', 'confirm', 'eval', 'print'], pattern: '["\'`;)][\\s+\\-*/%|&,;)(]{0,6}(?:top|self|window|parent|frames)?(?:\\[[^\\]]{1,30}\\]|\\.)?(?:alert|prompt|confirm|eval|print)\\s*[(`]', explanation: 'string breakout into a JS call' },
-  { id: 'xss-022', score: 5, needles: ['.call', '.apply', '.bind', "'+'", '"+"', '](javascript', '](vbscript', 'alert', 'confirm', 'prompt', 'eval', '.source'], pattern: String.raw`\b(?:eval|alert|prompt|confirm|unescape|settimeout|function)\s*\.\s*(?:call|apply|bind)\s*\(|\bon[a-z]{3,24}\s*=\s*(?:alert|confirm|prompt|eval)\b|['"]ev['"]\s*\+\s*['"]al['"]|['"]al['"]\s*\+\s*['"]ert['"]|\]\(\s*(?:javascript|vbscript)\s*:|\.[a-z]{2,20}\s*\([^()]{0,60}?[,(]\s*(?:alert|confirm|prompt|eval)\s*\)|/[a-z]{1,10}/\s*\.\s*source\s*\+`, explanation: 'JS dialog or eval reached indirectly (.call, handler assignment, split names, markdown link)' },
+  { id: 'xss-022', score: 5, needles: ['.call', '.apply', '.bind', "'+'", '"+"', '](javascript', '](vbscript', 'alert', 'confirm', 'prompt', 'eval', '.source'], pattern: String.raw`\b(?:eval|alert|prompt|confirm|unescape|settimeout|function)\s*\.\s*(?:call|apply|bind)\s*\(|\bon[a-z]{3,24}\s*=\s*(?:alert|confirm|prompt|eval)\b|['"]ev['"]\s*\+\s*['"]al['"]|['"]al['"]\s*\+\s*['"]ert['"]|\]\(\s*(?:javascript|vbscript)\s*:|\.[a-z]{2,20}\s*\((?:[^()]{0,60}?,)?\s*(?:alert|confirm|prompt|eval)\s*\)|/[a-z]{1,10}/\s*\.\s*source\s*\+`, explanation: 'JS dialog or eval reached indirectly (.call, handler assignment, split names, markdown link)' },
   { id: 'xss-023', score: 5, needles: ['javascript:', 'vbscript:', 'livescript:'], pattern: String.raw`(?:^|[^a-z0-9_.-])(?:javascript|vbscript|livescript):(?:(?:javascript|vbscript):){0,4}[;!+~(\['"\x60]{0,4}(?:top|self|window|parent|this|document|location|alert|confirm|prompt|eval|msgbox|settimeout|setinterval|fetch|import|history|constructor)\b`, explanation: 'script URL running code, anywhere in a value (?cb=javascript:alert(1))' },
   { id: 'xss-024', score: 5, needles: ['-->]]>'], pattern: String.raw`["'\x60]{1,3}\s?-->\s?\]\]>`, explanation: 'context-breaking polyglot (quotes, comment and CDATA closers)' },
   { id: 'xss-025', score: 5, needles: ['alert', 'prompt', 'confirm', 'tostring', 'valueof', 'http-equiv'], pattern: String.raw`\b(?:alert|prompt|confirm)\(\s?(?:document|location|window|top|self|parent)\b|\{\s?(?:tostring|valueof)\s?:\s?(?:alert|prompt|confirm|eval)\b|<meta[^>]{0,80}http-equiv\s?=\s?["']?(?:set-cookie|refresh)`, explanation: 'dialog call leaking page state, implicit-conversion call ({toString:alert}), or meta tag setting cookies or redirecting' },
-  { id: 'xss-026', score: 5, raw: true, flags: 'i', needles: ['\u3c00', '\u00bc'], pattern: String.raw`[\u3c00\u00bc]\/?(?:script|img|svg|iframe|body|a|div|style|object|embed)[\s\u3e00\u00be/]`, explanation: 'markup in mis-decoded encodings (UTF-16 \u3c00script\u3e00, high-bit ASCII \u00bcscript\u00be)' },
+  { id: 'xss-026', score: 5, raw: true, flags: 'i', needles: ['\u3c00', '\u00bc', '\\xbc'], pattern: String.raw`(?:[\u3c00\u00bc]|(?<!\\x[c-f][0-9a-f])\\x(?:c2\\x)?bc)\/?(?:script|img|svg|iframe|body|a|div|style|object|embed)(?:[\s\u3e00\u00be/]|\\x(?:c2\\x)?be)`, explanation: 'markup in mis-decoded encodings (UTF-16 \u3c00script\u3e00, high-bit ASCII \u00bcscript\u00be, also written as \\xbc escapes)' },
   { id: 'xss-027', score: 5, needles: ['call`', 'call `', 'apply`', 'apply `', 'bind`', 'bind `', '${alert', '${ alert', '${confirm', '${ confirm', '${prompt', '${ prompt', '${eval', '${ eval'], pattern: String.raw`\.\s?(?:call|apply|bind)\s?\x60|\$\{\s?(?:alert|confirm|prompt|eval)\s?\}`, explanation: 'function called through a tagged template (no parentheses: [].sort.call\x60${alert}\x60)' },
   { id: 'xss-028', score: 5, needles: ['![]', '! []'], pattern: String.raw`\(\s?!!?\s?\[\s?\]\s?[+\s]\s?\[\s?\]\s?\)\s?\[[^]{0,300}?\(\s?!!?\s?\[\s?\]\s?[+\s]\s?\[\s?\]\s?\)\s?\[`, explanation: 'JSFuck: code spelled from (![]+[])[…] and (!![]+[])[…] strings' },
+  { id: 'xss-029', score: 5, needles: ["['", '["', '[`', '[ ', '[/*'], pattern: String.raw`\b(?:top|self|window|parent|frames|globalthis|this|document|content)\s?\)?\s?(?:/\*[^*]{0,40}\*/\s?)?\[\s?(?:/\*[^*]{0,40}\*/\s?)?['"\x60](?:alert|prompt|confirm|eval|document|cookie|location|domain|settimeout|setinterval|function|constructor|atob)['"\x60]`, explanation: 'dialog, eval or page secrets reached by a bracketed string name (top[\'alert\'](1), self["document"]["cookie"])' },
+  { id: 'xss-030', score: 5, needles: ['/*'], pattern: String.raw`\b(?:document|window|self|top)\s?(?:/\*[^*]{0,40}\*/\s?\.|\.\s?/\*[^*]{0,40}\*/)\s?(?:/\*[^*]{0,40}\*/\s?)?(?:cookie|domain|location|write|body|createelement)\b`, explanation: 'DOM property reached with comments inside the access (document/**/.cookie)' },
+  { id: 'xss-031', score: 5, needles: ['activexobject', 'parentwindow', 'import', 'dataformatas', 'datasrc', '&{'], pattern: String.raw`\bnew\s+activexobject\s?\(|\.parentwindow\s?\.|<\??import\s?(?:\s[^>]{0,80})?implementation\s?=|\bdataformatas\s?=\s?["']?html|\bdatasrc\s?=\s?["']?#|&\{\s?(?:alert|prompt|confirm|eval|document|window|location)\b`, explanation: 'legacy browser script execution (ActiveX, HTC behaviours, data binding, Netscape &{…} JS entities)' },
+  { id: 'xss-032', score: 5, raw: true, flags: 'i', needles: ['&#40', '&#x28', '&lpar', '&#040', '&#0040', '&#x028', '&#x0028'], pattern: String.raw`\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s?(?:&#0{0,6}40;?|&#x0{0,6}28;?|&lpar;)`, explanation: 'JS call whose parenthesis is an HTML entity (alert&#40;1&#41;: written to get past a filter)' },
+  { id: 'xss-033', score: 5, needles: ['\\'], pattern: String.raw`(?:\\(?:152|j)|j(?=[a-z:\\0-7]{0,43}\\))(?:\\141|\\?a)(?:\\166|\\?v)(?:\\141|\\?a)(?:\\163|\\?s)(?:\\143|\\?c)(?:\\162|\\?r)(?:\\151|\\?i)(?:\\160|\\?p)(?:\\164|\\?t)(?:\\072|\\?:)`, explanation: 'javascript: spelled with JS escapes (\\152\\141… octal or \\j\\a… identity escapes)' },
   { id: 'xss-014', score: 5, needles: ['document', 'window', 'location', 'cookie'], pattern: '(?:document\\s*\\.\\s*(?:cookie|write(?:ln)?|domain|location)|window\\s*\\.\\s*(?:location|open|name)|location\\s*\\.\\s*(?:href|replace|assign)|\\.innerhtml)\\s*[=(]', explanation: 'DOM sink assignment or call' },
-  { id: 'xss-016', score: 5, needles: ['expression', 'binding', 'behavior', '@import'], pattern: '(?:expression\\s*\\(|-moz-binding\\s*:|behavior\\s*:\\s*url|@import\\s)', explanation: 'CSS script execution' },
+  { id: 'xss-016', score: 5, needles: ['expression', 'binding', 'behavior', '@import', 'url(', 'url ('], pattern: '(?:expression\\s*\\(|-moz-binding\\s*:|behavior\\s*:\\s*url|@import\\s|\\burl\\s?\\(\\s?[\'"]?\\s?(?:javascript|vbscript)\\s?(?::|$))', explanation: 'CSS script execution' },
   { id: 'xss-018', score: 5, needles: ['{{', 'constructor'], pattern: '\\{\\{[^}]{0,80}constructor', explanation: 'AngularJS sandbox escape' },
   { id: 'xss-013', score: 4, needles: ['alert', 'prompt', 'confirm'], pattern: '(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm)(?:\\(|`|\\s{1,4}(?:`|\\(\\s?[\'"`\\d)]))', explanation: 'JS dialog call (a space before the parenthesis only with a literal argument: prose says "confirm (the time)")' },
   { id: 'xss-015', score: 4, needles: ['fromcharcode', 'atob', 'constructor', 'settimeout', 'setinterval', 'eval('], pattern: '(?:string\\s*\\.\\s*fromcharcode|\\batob|\\.constructor|\\bsettimeout|\\bsetinterval|\\beval)\\s*[(`]', explanation: 'JS code construction call' },
@@ -54,13 +59,24 @@ function wholeXml(part: Part): boolean {
   return part.kind === 'xml' && part.name === 'body:xml';
 }
 
+/** The local part of a prefixed tag name (`x:script` → `script`); '' when the name has no prefix. */
+function localName(name: string): string {
+  const i = name.indexOf(':');
+  return i > 0 ? name.slice(i + 1) : '';
+}
+
 function inspectTags(part: Part, sink: FindingSink): boolean {
   const v = part.norm;
   if (v.indexOf('<') < 0) return false;
   let weak = 0;
+  const xmlDoc = wholeXml(part);
   for (const tag of htmlTags(v)) {
     if (tag.closing) continue;
     if (SCRIPT_TAGS.has(tag.name)) return emit(sink, 'xss', 'xss-001', 'xss', 5, part, tag.at, 'script tag');
+    // A namespace prefix does not disarm an element in an XHTML or VML namespace (`<x:script xmlns:x=…>`, `<v:vmlframe>`).
+    const local = xmlDoc ? '' : localName(tag.name);
+    if (SCRIPT_TAGS.has(local)) return emit(sink, 'xss', 'xss-001', 'xss', 5, part, tag.at, 'namespaced script tag');
+    if (STRONG_TAGS.has(local)) return emit(sink, 'xss', 'xss-004', 'xss', 5, part, tag.at, `dangerous namespaced tag <${tag.name.slice(0, 24)}>`);
     for (const [name, value] of tag.attrs) {
       if (HANDLER.test(name)) return emit(sink, 'xss', 'xss-002', 'xss', 5, part, tag.at, `event handler attribute ${name.slice(0, 24)} in <${tag.name.slice(0, 16)}>`);
       const cleaned = value.replace(CTRL_WS, '');
@@ -72,7 +88,7 @@ function inspectTags(part: Part, sink: FindingSink): boolean {
     if (WEAK_TAGS.has(tag.name)) weak++;
   }
   // Weak markup alone is a notice; the JS rules still read the value (a script URL in an attribute the lexer does not treat as one).
-  if (weak > 0 && !wholeXml(part)) emit(sink, 'xss', 'xss-005', 'xss', 3, part, v.indexOf('<'), 'active HTML markup in a value');
+  if (weak > 0 && !xmlDoc) emit(sink, 'xss', 'xss-005', 'xss', 3, part, v.indexOf('<'), 'active HTML markup in a value');
   return false;
 }
 
