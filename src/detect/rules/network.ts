@@ -7,7 +7,7 @@ import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan,
 const PRIVATE_HOST = '(?:localhost|127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|0\\.0\\.0\\.0|0+(?=[:/]|$)|\\[[0:]{0,20}1?\\]|\\[::ffff:[^\\]]{1,40}\\]|10\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|192\\.168\\.\\d{1,3}\\.\\d{1,3}|172\\.(?:1[6-9]|2\\d|3[01])\\.\\d{1,3}\\.\\d{1,3}|\\d{8,10}(?=[:/]|$)|0x[0-9a-f]{1,8}(?=[:/.]|$)|0[0-7]{1,4}\\.\\d{1,8}|\\d{1,3}\\.\\d{1,8}(?=[:/]|$))';
 
 /** An IPv4 host spelled in hex, octal, as one number or with merged octets: no real link is written that way (SSRF filter evasion). */
-const ENCODED_IPV4 = String.raw`(?:0x[0-9a-f]{1,8}(?:\.(?:0x[0-9a-f]{1,2}|\d{1,3})){0,3}|0[0-7]{1,3}(?:\.\d{1,4}){1,3}|0[0-7]{9,11}|[1-9]\d{7,9}|\d{1,3}\.\d{5,8}|\d{1,3}\.\d{1,3}\.\d{4,5})(?=[:/?#\\]|$)`;
+const ENCODED_IPV4 = String.raw`(?:0x[0-9a-f]{1,8}(?:\.(?:0x[0-9a-f]{1,2}|\d{1,3})){0,3}|0[0-7]{1,4}(?:\.(?:0x[0-9a-f]{1,2}|\d{1,5})){1,3}|0[0-7]{9,11}|[1-9]\d{7,9}|\d{1,3}\.\d{5,8}|\d{1,3}\.\d{1,3}\.\d{4,5})(?=[:/?#\\]|$)`;
 /** Non-web schemes that reach a service when pointed at loopback (mail, chat, databases, caches). */
 const SERVICE_SCHEMES = 'pop3|imap|smtp|irc|acap|rtmp|ssh|telnet|redis|mysql|postgres(?:ql)?|mongodb|memcached?|netdoc|jar|ldap|nntp';
 

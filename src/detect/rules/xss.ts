@@ -2,6 +2,7 @@
 
 import type { RequestView } from '../../core/index.js';
 import { htmlTags } from '../htmllex.js';
+import { base64Forms } from './java.js';
 import type { ParsedRequest, Part } from '../parts.js';
 import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
@@ -44,6 +45,13 @@ const JS_RULES = compileRules([
   { id: 'xss-017', score: 4, needles: ['</script', '</title', '</textarea', '</style', '</noscript', '</xmp', '</iframe'], pattern: '</(?:script|title|textarea|style|noscript|xmp|iframe)', explanation: 'closing tag that breaks out of a raw-text context' },
 ]);
 
+/** `<script`, `javascript:` and load/error handlers in base64 at any alignment, anywhere in a value (`data=PHN2ZyB4bWxucz0i…PjxzY3JpcHQ+…`). */
+const MARKUP_B64 = ['<script', 'javascript:', ' onerror=', ' onload='].flatMap((t) => base64Forms(Buffer.from(t)));
+/** Base64 markup: letters and digits only at some alignments, so it is checked on plain values too. */
+const B64_RULES = compileRules([
+  { id: 'xss-034', score: 5, needles: MARKUP_B64, pattern: MARKUP_B64.join('|'), explanation: 'base64 of a script tag, script URL or event handler inside a value' },
+]);
+
 /** Bare event-handler names: letters only, so they are checked on plain values too. */
 const HANDLER_NAME_RULES = compileRules([
   { id: 'xss-019', score: 3, needles: ['on'], pattern: '^\\s*on(?:abort|activate|after[a-z]{3,20}|animation(?:start|end|iteration)|before[a-z]{3,20}|begin|blur|bounce|canplay(?:through)?|change|click|contextmenu|copy|cut|dblclick|drag(?:start|end|enter|leave|over|drop)?|drop|durationchange|end|ended|error|finish|focus(?:in|out)?|hashchange|input|invalid|key(?:down|press|up)|layoutcomplete|load(?:start|end|eddata|edmetadata)?|losecapture|message|mouse(?:down|enter|leave|move|out|over|up|wheel)|move(?:start|end)?|offline|pagehide|pageshow|paste|pause|play(?:ing)?|popstate|progress|propertychange|readystatechange|repeat|reset|resize(?:start|end)?|resume|reverse|scroll|seek(?:ed|ing)?|select(?:start|ionchange)?|show|start|stop|storage|submit|suspend|timeupdate|toggle|touch(?:start|end|move|cancel)|transition(?:start|end|run|cancel)|unload|volumechange|waiting|wheel|animationcancel|auxclick|cancel|close|cuechange|deactivate|formdata|gotpointercapture|lostpointercapture|pointer(?:down|up|move|over|out|enter|leave|cancel|rawupdate)|rowexit|rowenter|rowsdelete|rowsinserted|rowdelete|rowinserted|search|securitypolicyviolation|slotchange|webkit[a-z]{6,40}|fullscreen(?:change|error)|message(?:error)?|datasetchanged|dataavailable|datasetcomplete|errorupdate|filterchange|help|mediacomplete|mediaerror|outofsync|syncrestored|trackchange|urlflip|controlselect|lose(?:capture)?|scrollend|beforetoggle|contentvisibilityautostatechange|pagereveal|pageswap|emptied|loadedmetadata|ratechange|stalled|visibilitychange)\\s*=?\\s*$', explanation: 'value is a DOM event-handler name (XSS probe)' },
@@ -52,7 +60,7 @@ const HANDLER_NAME_RULES = compileRules([
 /** Gate of the HTML lexer: a value without `<` has no tag. */
 const TAG_BIT = allocateBit();
 addGateNeedles(['<'], TAG_BIT);
-const XSS_BITS = TAG_BIT | JS_RULES[0]!.bit | HANDLER_NAME_RULES[0]!.bit;
+const XSS_BITS = TAG_BIT | JS_RULES[0]!.bit | HANDLER_NAME_RULES[0]!.bit | B64_RULES[0]!.bit;
 
 /** The whole XML body: its own elements are not injected markup (its text nodes and attribute values are parts of their own). */
 function wholeXml(part: Part): boolean {
@@ -100,10 +108,15 @@ export const xssDetector: SignatureDetector = Object.freeze({
     for (const part of activeParts(parsed)) {
       if (sink.findings.length >= sink.max) return;
       if ((partScan(part).mask & XSS_BITS) === 0 || !ruleReads(undefined, part)) continue;
-      if (part.plain) { if (part.norm.startsWith('on')) runRule(sink, 'xss', 'xss', HANDLER_NAME_RULES[0]!, part); continue; }
+      if (part.plain) {
+        if (!runRule(sink, 'xss', 'xss', B64_RULES[0]!, part) && part.norm.startsWith('on')) runRule(sink, 'xss', 'xss', HANDLER_NAME_RULES[0]!, part);
+        continue;
+      }
       if (inspectTags(part, sink)) continue;
       const xmlDoc = wholeXml(part);
-      for (const rule of JS_RULES) if (!(xmlDoc && rule.id === 'xss-017') && runRule(sink, 'xss', 'xss', rule, part)) break;
+      let js = false;
+      for (const rule of JS_RULES) if (!(xmlDoc && rule.id === 'xss-017') && runRule(sink, 'xss', 'xss', rule, part)) { js = true; break; }
+      if (!js) runRule(sink, 'xss', 'xss', B64_RULES[0]!, part);
     }
   },
 });
