@@ -163,16 +163,34 @@ export function collapseWhitespace(s: string): string {
  * ≤ NORM_MAX_CHARS. Never throws.
  */
 export function normalizeValue(raw: string, urlEncoded: boolean): string {
-  let s = raw.length > NORM_MAX_CHARS ? raw.slice(0, NORM_MAX_CHARS) : raw;
+  const cut = raw.length > NORM_MAX_CHARS ? raw.slice(0, NORM_MAX_CHARS) : raw;
   // Fast path: printable ASCII without `%`, `&`, `\` or whitespace runs has nothing to decode.
-  if (!NEEDS_WORK_RE.test(s) && s.indexOf('  ') < 0) return s.toLowerCase();
-  if (urlEncoded) s = urlDecodeRepeated(s, false);
+  if (!NEEDS_WORK_RE.test(cut) && cut.indexOf('  ') < 0) return cut.toLowerCase();
+  const s = collapseWhitespace(decodeValue(cut, urlEncoded)).toLowerCase();
+  return s.length > NORM_MAX_CHARS ? s.slice(0, NORM_MAX_CHARS) : s;
+}
+
+/** The decoding steps of normalizeValue (URL, entities, JS escapes, NFKC, NUL removal), before whitespace and case. */
+function decodeValue(cut: string, urlEncoded: boolean): string {
+  let s = urlEncoded ? urlDecodeRepeated(cut, false) : cut;
   s = htmlEntityDecode(s);
   s = jsUnescape(s);
   if (s.indexOf('%') >= 0) s = urlDecodeRepeated(s, false);
   s = unicodeFold(s);
   if (s.indexOf('\u0000') >= 0) s = s.split('\u0000').join('');
-  s = collapseWhitespace(s).toLowerCase();
+  return s;
+}
+
+const LINE_BREAK_RE = trackPattern(/\r\n?|\n/);
+
+/**
+ * normalizeValue that keeps line breaks (each as one `\n`; the whitespace of each line collapsed):
+ * what a database sees when a `#` or `--` comment ends at a line break and the query goes on
+ * (`-1#x\nunion select …`), which the one-line form hides in the comment. Same bounds. Never throws.
+ */
+export function normalizeValueLines(raw: string, urlEncoded: boolean): string {
+  const cut = raw.length > NORM_MAX_CHARS ? raw.slice(0, NORM_MAX_CHARS) : raw;
+  const s = decodeValue(cut, urlEncoded).split(LINE_BREAK_RE).map(collapseWhitespace).join('\n').toLowerCase();
   return s.length > NORM_MAX_CHARS ? s.slice(0, NORM_MAX_CHARS) : s;
 }
 

@@ -2,7 +2,8 @@
 
 import type { RequestView } from '../../core/index.js';
 import { partSqlLex, type ParsedRequest, type Part } from '../parts.js';
-import { tokenText, type SqlLex } from '../sqllex.js';
+import { lexSql, tokenText, type SqlLex } from '../sqllex.js';
+import { normalizeValueLines } from '../normalize.js';
 import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 import { inspectOrmNames } from './query.js';
 
@@ -17,8 +18,8 @@ const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'da
   'substr', 'ascii', 'ord', 'mid', 'hex', 'unhex', 'cast', 'convert', 'if', 'iif', 'count', 'length', 'schema',
   'md5', 'sha1', 'isnull', 'ifnull', 'coalesce', 'nvl', 'instr', 'left', 'right', 'reverse', 'rand', 'floor']);
 /** sqli-021 as a needle-prefiltered rule: database metadata and command objects. */
-const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
-  pattern: 'information_schema|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
+const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'sysusers', 'rdb$', 'infile', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
+  pattern: 'information_schema|\\bsysusers\\b|\\brdb\\$[a-z_]{3,30}|\\bload\\s+(?:data|xml)\\s+(?:(?:local|low_priority|concurrent)\\s+)*infile\\b|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
   explanation: 'database metadata or command object referenced' }])[0]!;
 /**
  * sqli-031: data-extraction idioms of automated injection: a hex marker string concatenated into the result
@@ -28,6 +29,15 @@ const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['informati
 const EXTRACT_RULE = compileRules([{ id: 'sqli-031', score: 5, needles: ['concat', 'rand(0', 'rand (0', 'char(', 'chr(', 'char (', 'chr (', 'case when'],
   pattern: String.raw`\bconcat(?:_ws)?\s?\(\s?0x[0-9a-f]{4,}|\bfloor\s?\(\s?rand\s?\(\s?0\s?\)\s?\*\s?2\s?\)|\bch(?:a)?r\s?\(\s?\d{1,3}\s?\)\s?(?:\|\||\+|,)?\s?ch(?:a)?r\s?\(\s?\d{1,3}\s?\)\s?(?:\|\||\+|,)?\s?ch(?:a)?r\s?\(|\bcase\s(?:when\s)?\(?\s?\d{1,6}\s?=\s?\d{1,6}\s?\)?\s?then\b`,
   explanation: 'automated SQL injection extraction idiom (hex marker concat, floor(rand(0)*2), chained char(), case-when oracle)' }])[0]!;
+
+/**
+ * sqli-032: a whole value that is a word glued to a closing quote, an SQL operator and an opening quote glued
+ * to a word (`a' and 'b`, `x' like 'y`, `1" || "2`): the breakout-operator-string shape of injected
+ * conditions. Prose quotes a word with spaces outside the quotes (`the 'and' operator`).
+ */
+const STRING_OP_RULE = compileRules([{ id: 'sqli-032', score: 5, needles: ["'", '"'],
+  pattern: String.raw`^[^'"\s]{1,40}['"](?:\s(?:and|or|xor|not\s(?:like|regexp|rlike|between)|like|rlike|regexp|sounds\slike|mod|div|is(?:\snot)?)\s|\s?(?:&&|\|\||[-&|^*/%+<>=!]{1,3})\s?)['"][^'"\s]{1,40}$`,
+  explanation: 'string breakout, SQL operator and a new string (a\' and \'b)' }])[0]!;
 
 /**
  * The SQL gate: a value none of whose gate needles occurs cannot match a fingerprint rule. It has no
@@ -66,7 +76,7 @@ interface SqlRule { readonly id: string; readonly re: RegExp; readonly score: nu
 const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-001', re: /^s\)*&\(*(?:[1v]\)*(?:[oa&c;)]|$)|f\(|\(|[sn]\)*(?:o|&|c|;|\)|a[s1]))/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a boolean condition (tautology)' },
   { id: 'sqli-002', re: /^[oa]?1\)*&\(*[1sv]\)*o\(*[1sv]/, score: 5, quoted: false, bare: true, explanation: 'numeric value followed by a boolean comparison (tautology)' },
-  { id: 'sqli-003', re: /Uk?E(?:[1svf(oa]|n[,k.]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
+  { id: 'sqli-003', re: /U\(*k?\(*E(?:[1svf(oa]|k[1svf(]|n[,k.]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
   { id: 'sqli-004', re: /^(?:s|1)\)*;\(*E(?:[kvf1s(oac]|n[,(;.sc]|nk|$)/, score: 5, quoted: true, bare: true, explanation: 'stacked query after a value' },
   { id: 'sqli-005', re: /^s\)*c$/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a comment (query truncation)' },
   { id: 'sqli-006', re: /^1\)+(?:c|&|;|U)/, score: 5, quoted: false, bare: true, explanation: 'numeric value closing parentheses then SQL' },
@@ -79,7 +89,8 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-014', re: /^s\)*n?[&oa]\(*n[^;c]{0,8}[;c]$/, score: 5, quoted: true, bare: false, explanation: 'string breakout into an operator expression ended by a comment or semicolon' },
   { id: 'sqli-015', re: /^a1U(?:c|$)/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
   { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
-  { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
+  { id: 'sqli-034', re: /^\(+[^c;]{0,40}?(?:E|v\)*[&oa]|[&oa]\(*v)[^c;]{0,40}\)c$/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery or variable expression closed by a comment (( (select @a) ) --)' },
+  { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)|^1\)*a\(+E(?:f|\()/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
 ]);
 
 function metaRule(part: Part, sink: FindingSink): boolean {
@@ -109,28 +120,47 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
   const contexts: Array<0 | 1 | 2> = [0];
   if (v.includes("'")) contexts.push(1);
   if (v.includes('"')) contexts.push(2);
-  let fired = false;
   for (const q of contexts) {
     const lex = partSqlLex(part, q);
-    const fp = lex.fp;
-    for (const r of FP_RULES) {
-      if ((q === 0 ? !r.bare : !r.quoted)) continue;
-      if (r.re.test(fp)) {
-        if (r.id === 'sqli-005' && (tokenText(lex, fp.length - 1).length > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
-        if (r.id === 'sqli-007' && ALPHA_RE.test(tokenText(lex, 1))) continue;
-        if (r.id === 'sqli-014' && (v.length > 100 || !SQL_END_RE.test(v))) continue;
-        if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokenText(lex, firstAfter(fp))} ${tokenText(lex, firstAfter(fp) + 1)}`)) continue;
-        emit(sink, 'sqli', r.id, 'sqli', r.score, part, 0, `${r.explanation} [${fp.slice(0, 16)}]`);
-        return;
-      }
-    }
-    if (!fired) {
-      const fi = strongFunction(lex);
-      if (fi >= 0) { const name = tokenText(lex, fi); emit(sink, 'sqli', 'sqli-020', 'sqli', 5, part, v.indexOf(name), `attack-only SQL function ${name}()`); fired = true; return; }
-    }
+    if (fingerprintRule(lex, q, part, v, sink)) return;
+    const fi = strongFunction(lex);
+    if (fi >= 0) { const name = tokenText(lex, fi); emit(sink, 'sqli', 'sqli-020', 'sqli', 5, part, v.indexOf(name), `attack-only SQL function ${name}()`); return; }
   }
-  if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part)) return;
+  if (linesRule(part, v, contexts, sink)) return;
+  if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part) || runRule(sink, 'sqli', 'sqli', STRING_OP_RULE, part)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
+}
+
+/** Emits the first fingerprint rule of context `q` that matches `lex` (with its extra conditions); true when one did. */
+function fingerprintRule(lex: SqlLex, q: 0 | 1 | 2, part: Part, v: string, sink: FindingSink, note = ''): boolean {
+  const fp = lex.fp;
+  for (const r of FP_RULES) {
+    if ((q === 0 ? !r.bare : !r.quoted)) continue;
+    if (!r.re.test(fp)) continue;
+    if (r.id === 'sqli-005' && (tokenText(lex, fp.length - 1).length > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
+    if (r.id === 'sqli-007' && ALPHA_RE.test(tokenText(lex, 1))) continue;
+    if (r.id === 'sqli-014' && (v.length > 100 || !SQL_END_RE.test(v))) continue;
+    if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokenText(lex, firstAfter(fp))} ${tokenText(lex, firstAfter(fp) + 1)}`)) continue;
+    emit(sink, 'sqli', r.id, 'sqli', r.score, part, 0, `${r.explanation}${note} [${fp.slice(0, 16)}]`);
+    return true;
+  }
+  return false;
+}
+
+const LINE_RE = trackPattern(/[\r\n]/);
+const QUOTE_OF = [undefined, "'", '"'] as const;
+
+/**
+ * The fingerprint rules once more over the value with its line breaks kept, when a `#` or `--` comment
+ * is followed by a line break: the database resumes the query on the next line (`-1#x⏎union select …`),
+ * which the one-line normalized value hides inside the comment. Only values holding both are lexed again.
+ */
+function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, sink: FindingSink): boolean {
+  if ((v.indexOf('#') < 0 && v.indexOf('--') < 0) || !LINE_RE.test(part.value)) return false;
+  const lined = normalizeValueLines(part.value, false);
+  if (lined.indexOf('\n') < 0) return false;
+  for (const q of contexts) if (fingerprintRule(lexSql(lined, QUOTE_OF[q]), q, part, lined, sink, ' (comment ended by a line break)')) return true;
+  return false;
 }
 
 const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit;
