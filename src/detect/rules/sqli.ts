@@ -6,6 +6,7 @@ import { lexSql, tokenText, type SqlLex } from '../sqllex.js';
 import { normalizeValueLines } from '../normalize.js';
 import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 import { inspectOrmNames } from './query.js';
+import { base64Forms } from './java.js';
 
 /** Functions that only attacks call from a request value. */
 const STRONG_FUNCS = new Set(['sleep', 'benchmark', 'pg_sleep', 'load_file', 'extractvalue', 'updatexml',
@@ -18,8 +19,8 @@ const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'da
   'substr', 'ascii', 'ord', 'mid', 'hex', 'unhex', 'cast', 'convert', 'if', 'iif', 'count', 'length', 'schema',
   'md5', 'sha1', 'isnull', 'ifnull', 'coalesce', 'nvl', 'instr', 'left', 'right', 'reverse', 'rand', 'floor']);
 /** sqli-021 as a needle-prefiltered rule: database metadata and command objects. */
-const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'sysusers', 'rdb$', 'infile', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
-  pattern: 'information_schema|\\bsysusers\\b|\\brdb\\$[a-z_]{3,30}|\\bload\\s+(?:data|xml)\\s+(?:(?:local|low_priority|concurrent)\\s+)*infile\\b|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
+const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'pg_tables', 'all_tab_columns', 'syslogins', 'sysdatabases', '@@servername', 'sysusers', 'rdb$', 'infile', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
+  pattern: 'information_schema|\\bpg_tables\\b|\\ball_tab_columns\\b|\\bsyslogins\\b|\\bsysdatabases\\b|@@servername|\\bsysusers\\b|\\brdb\\$[a-z_]{3,30}|\\bload\\s+(?:data|xml)\\s+(?:(?:local|low_priority|concurrent)\\s+)*infile\\b|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
   explanation: 'database metadata or command object referenced' }])[0]!;
 /**
  * sqli-031: data-extraction idioms of automated injection: a hex marker string concatenated into the result
@@ -38,6 +39,13 @@ const EXTRACT_RULE = compileRules([{ id: 'sqli-031', score: 5, needles: ['concat
 const STRING_OP_RULE = compileRules([{ id: 'sqli-032', score: 5, needles: ["'", '"'],
   pattern: String.raw`^[^'"\s]{1,40}['"](?:\s(?:and|or|xor|not\s(?:like|regexp|rlike|between)|like|rlike|regexp|sounds\slike|mod|div|is(?:\snot)?)\s|\s?(?:&&|\|\||[-&|^*/%+<>=!]{1,3})\s?)['"][^'"\s]{1,40}$`,
   explanation: 'string breakout, SQL operator and a new string (a\' and \'b)' }])[0]!;
+
+/** UNION [ALL] SELECT in base64 (either case), at any alignment: an encoded injection in a value (`MTIzJyBMSU1JVCAxLDEgVU5JT04gQUxMIFNFTEVDVC…`). */
+const UNION_B64 = [' UNION ALL SELECT ', ' UNION SELECT ', ' union all select ', ' union select '].flatMap((t) => base64Forms(Buffer.from(t)));
+/** sqli-035: base64 of a UNION SELECT (letters and digits only at some alignments, so plain values are read too). */
+const B64_RULE = compileRules([{ id: 'sqli-035', score: 5, needles: UNION_B64, pattern: UNION_B64.join('|'), explanation: 'base64 of UNION SELECT inside a value' }])[0]!;
+/** sqli-036: a tautology comparing a name with itself after OR/AND (`or a=a`, `and user=user`). */
+const SELF_EQ_RULE = compileRules([{ id: 'sqli-036', score: 5, needles: ['or ', 'and '], pattern: String.raw`(?:^|\s)(?:or|and)\s+([a-z_][a-z0-9_]{0,20})\s?=\s?\1(?:\s|$|--|#|;)`, explanation: 'OR/AND tautology comparing a name with itself (or a=a)' }])[0]!;
 
 /**
  * The SQL gate: a value none of whose gate needles occurs cannot match a fingerprint rule. It has no
@@ -76,7 +84,7 @@ interface SqlRule { readonly id: string; readonly re: RegExp; readonly score: nu
 const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-001', re: /^s\)*&\(*(?:[1v]\)*(?:[oa&c;)]|$)|f\(|\(|[sn]\)*(?:o|&|c|;|\)|a[s1]))/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a boolean condition (tautology)' },
   { id: 'sqli-002', re: /^[oa]?1\)*&\(*[1sv]\)*o\(*[1sv]/, score: 5, quoted: false, bare: true, explanation: 'numeric value followed by a boolean comparison (tautology)' },
-  { id: 'sqli-003', re: /U\(*k?\(*E(?:[1svf(oa]|k[1svf(]|n[,k.]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
+  { id: 'sqli-003', re: /U[(c]*k?[(c]*Ec*(?:[1svf(oa]|k[1svf(]|n[,k.]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
   { id: 'sqli-004', re: /^(?:s|1)\)*;\(*E(?:[kvf1s(oac]|n[,(;.sc]|nk|$)/, score: 5, quoted: true, bare: true, explanation: 'stacked query after a value' },
   { id: 'sqli-005', re: /^s\)*c$/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a comment (query truncation)' },
   { id: 'sqli-006', re: /^1\)+(?:c|&|;|U)/, score: 5, quoted: false, bare: true, explanation: 'numeric value closing parentheses then SQL' },
@@ -87,7 +95,7 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-011', re: /^s\)*&\(*E/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a subquery condition' },
   { id: 'sqli-013', re: /^a?(?:s|1)\)*kk\(*[1nv]/, score: 5, quoted: true, bare: true, explanation: 'ORDER/GROUP BY column probe after a value' },
   { id: 'sqli-014', re: /^s\)*n?[&oa]\(*n[^;c]{0,8}[;c]$/, score: 5, quoted: true, bare: false, explanation: 'string breakout into an operator expression ended by a comment or semicolon' },
-  { id: 'sqli-015', re: /^a1U(?:c|$)/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
+  { id: 'sqli-015', re: /^a1(?:a1)?c*U(?:c|$)/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
   { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
   { id: 'sqli-034', re: /^\(+[^c;]{0,40}?(?:E|v\)*[&oa]|[&oa]\(*v)[^c;]{0,40}\)c$/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery or variable expression closed by a comment (( (select @a) ) --)' },
   { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)|^1\)*a\(+E(?:f|\()/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
@@ -116,7 +124,7 @@ function weakEvidence(lex: SqlLex): boolean {
 export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void {
   const v = part.norm;
   if (v.length < 2) return;
-  if (fast && sqlInert(part)) { metaRule(part, sink); return; }
+  if (fast && sqlInert(part)) { if (!metaRule(part, sink)) runRule(sink, 'sqli', 'sqli', B64_RULE, part); return; }
   const contexts: Array<0 | 1 | 2> = [0];
   if (v.includes("'")) contexts.push(1);
   if (v.includes('"')) contexts.push(2);
@@ -127,7 +135,8 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
     if (fi >= 0) { const name = tokenText(lex, fi); emit(sink, 'sqli', 'sqli-020', 'sqli', 5, part, v.indexOf(name), `attack-only SQL function ${name}()`); return; }
   }
   if (linesRule(part, v, contexts, sink)) return;
-  if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part) || runRule(sink, 'sqli', 'sqli', STRING_OP_RULE, part)) return;
+  if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part) || runRule(sink, 'sqli', 'sqli', STRING_OP_RULE, part)
+    || runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 
@@ -163,7 +172,7 @@ function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, si
   return false;
 }
 
-const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit;
+const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit | B64_RULE.bit;
 
 /** The SQLi detector (`sqli-*`). Reads parameters, cookies, path and the content headers. */
 export const sqliDetector: SignatureDetector = Object.freeze({
