@@ -3,6 +3,7 @@
 import type { RequestView } from '../../core/index.js';
 import type { ParsedRequest } from '../parts.js';
 import { base64Forms } from './java.js';
+import { presenceTable, presentRules } from './present.js';
 import { activeParts, compileRules, emit, partScan, runRule, tableDetector, withKinds, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
 const SENSITIVE = '/etc/(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|hostname|resolv\\.conf|my\\.cnf|httpd|apache2|nginx|ssh|security|profile|environment|master\\.passwd)|/proc/(?:self|\\d{1,7})/(?:environ|cmdline|fd|maps|status|mem|exe|cwd|root)|\\b(?:boot|win|system)\\.ini\\b|windows[\\\\/]+(?:system32|win\\.ini|repair)|\\.ht(?:access|passwd)\\b|web-inf[\\\\/]|\\bweb\\.config\\b|\\bid_(?:rsa|dsa|ecdsa|ed25519)\\b|\\.ssh[\\\\/]|/var/log/|\\.bash_history|\\bc:[\\\\/]+(?:windows|winnt|boot|inetpub|users)|/root/|\\.git[\\\\/](?:config|head|index)|wp-config\\.php|/usr/local/(?:apache|etc)|\\bauthorized_keys\\b|/dev/(?:null|zero|random|urandom|stdin)\\b';
@@ -44,6 +45,13 @@ const AGENT_CONFIG_PATH_RE = trackPattern(/\/\.(?:claude|cursor|cursorignore|jun
 const PASSWD_B64 = ['/etc/passwd', '/etc/shadow'].flatMap((t) => base64Forms(Buffer.from(t)));
 
 const DOTDOT_RAW_RE = trackPattern(/(?:^|\/)\.\.(?:\/|$)/);
+/**
+ * lfi-020: traversal with stray overlong lead bytes (`%c0%2e%c0%2e%c0%2f`, `..%c0%5c`): a lead byte followed by
+ * ASCII decodes as Latin-1 `à`/`á` here, while a lenient decoder on the server drops it and sees `../`. Checked
+ * only on values holding those letters (the needle automaton is ASCII).
+ */
+const OVERLONG_STEP_RE = trackPattern(/(?:[\u00e0\u00e1]\.){2}[\u00e0\u00e1]?[\\/]|\.\.[\u00e0\u00e1][\\/]/);
+
 
 const LFI_RULES = compileRules([
   // Also with `.` segments or doubled separators between the steps (`..\\.\\..\\`, `..//.//..//`) and Windows' `...` steps.
@@ -59,11 +67,13 @@ const LFI_RULES = compileRules([
   { id: 'lfi-002', score: 4, needles: ['/', '\\', 'ini', 'inf'], pattern: SENSITIVE, explanation: 'sensitive system file' },
   { id: 'lfi-003', score: 5, needles: ['..'], pattern: '(?:^|[\\\\/=\\s])\\.\\.[\\\\/;]{1,3}[^/\\\\]{0,80}\\.(?:ini|conf|cfg|log|passwd|xml|yml|yaml|properties|php|asp|aspx|jsp|env|key|pem|db)\\b|^\\.\\.[\\\\/]{1,3}(?:\\.\\.|etc|windows|winnt|boot|proc|var|usr|root|home|\\{file\\})', explanation: 'traversal to a configuration or system file' },
   { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}|(?:\\.\\.(?:%?2%?f|%?5%?c)){2}|^\\.\\.(?:2f|5c)[a-z]{2}|(?:0x2e){2}0x(?:2f|5c)|\\.\\.0x(?:2f|5c)', explanation: 'traversal with hex-spelled, half-decoded or unusual separators' },
-  { id: 'lfi-017', score: 5, needles: ['..', '.\\.\\', './././', '/', '\\'], pattern: String.raw`\.\.[\u2215\u2216\u2044\u29f8\u29f5\u2571\u2572\uefc8\uf025]|(?:\.[\\/]){8}|(?:[\u00e0\u00e1]\.){2}[\u00e0\u00e1]?[\\/]|\.\.[\u00e0\u00e1][\\/]|\.\.;[\\/]`, explanation: 'traversal step with a look-alike slash (..\u2215, ..\u2216, IIS %uEFC8), a stray overlong lead byte (%c0%2e%c0%2e%c0%2f, ..%c0%5c), Tomcat ..;/ or a long run of ./ segments' },
+  { id: 'lfi-017', score: 5, needles: ['..', '.\\.\\', './././'], pattern: String.raw`\.\.[\u2215\u2216\u2044\u29f8\u29f5\u2571\u2572\uefc8\uf025]|(?:\.[\\/]){8}|\.\.;[\\/]`, explanation: 'traversal step with a look-alike slash (..\u2215, ..\u2216, IIS %uEFC8), Tomcat ..;/ or a long run of ./ segments' },
   { id: 'lfi-019', score: 5, needles: ['{file}'], pattern: String.raw`^\s*(?=[^{]{0,300}(?:\.\.|0x2e0x2e|[\u00e0\u00e1]\.))(?:[./\\;\u00e0\u00e1]|0x2e|0x2f|0x5c){2,300}\{file\}\s*$`, explanation: 'traversal fuzz template: only traversal steps before a {FILE} placeholder' },
   { id: 'lfi-018', score: 5, kinds: ['query', 'body', 'json', 'xml'], needles: ['xampp', 'wamp', 'appserv', 'inetpub', 'php', 'unattend', 'sysprep'], pattern: WINDOWS_SERVER_PATH, explanation: 'value is a Windows path into a web-server stack or setup answer file (c:\\xampp\\…, c:/php5/sessions, c:/unattend.txt)' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
+
+const LFI_TABLE = presenceTable(LFI_RULES);
 
 /** Path traversal and local file inclusion (`lfi-*`); also reads the canonical path. */
 export const lfiDetector: SignatureDetector = Object.freeze({
@@ -81,9 +91,17 @@ export const lfiDetector: SignatureDetector = Object.freeze({
       if (part.plain || (partScan(part).mask & LFI_RULES[0]!.bit) === 0) continue;
       // The whole XML body's text and attribute values are parts of their own: its 4-point notices would count twice.
       const xmlDoc = part.kind === 'xml' && part.name === 'body:xml';
-      for (const rule of LFI_RULES) {
+      let fired = false;
+      const bits = presentRules(LFI_TABLE, part);
+      for (let r = 0; bits >>> r !== 0 && r < LFI_RULES.length; r++) {
+        if ((bits & (1 << r)) === 0) continue;
         if (sink.findings.length >= sink.max) return;
-        if (!(xmlDoc && rule.score < 5) && runRule(sink, 'lfi', 'path-traversal', rule, part)) break;
+        const rule = LFI_RULES[r]!;
+        if (!(xmlDoc && rule.score < 5) && runRule(sink, 'lfi', 'path-traversal', rule, part)) { fired = true; break; }
+      }
+      if (!fired && !xmlDoc && (part.norm.indexOf('\u00e0') >= 0 || part.norm.indexOf('\u00e1') >= 0)) {
+        const m = OVERLONG_STEP_RE.exec(part.norm);
+        if (m) emit(sink, 'lfi', 'lfi-020', 'path-traversal', 5, part, m.index, 'traversal with stray overlong lead bytes (%c0%2e%c0%2e%c0%2f, ..%c0%5c)');
       }
     }
   },

@@ -43,7 +43,7 @@ const STRING_OP_RULE = compileRules([{ id: 'sqli-032', score: 5, needles: ["'", 
 /** UNION [ALL] SELECT in base64 (either case), at any alignment: an encoded injection in a value (`MTIzJyBMSU1JVCAxLDEgVU5JT04gQUxMIFNFTEVDVC…`). */
 const UNION_B64 = [' UNION ALL SELECT ', ' UNION SELECT ', ' union all select ', ' union select '].flatMap((t) => base64Forms(Buffer.from(t)));
 /** sqli-035: base64 of a UNION SELECT (letters and digits only at some alignments, so plain values are read too). */
-const B64_RULE = compileRules([{ id: 'sqli-035', score: 5, needles: UNION_B64, pattern: UNION_B64.join('|'), explanation: 'base64 of UNION SELECT inside a value' }])[0]!;
+const B64_RULE = compileRules([{ id: 'sqli-035', score: 5, needles: UNION_B64.map((f) => f.slice(0, 10)), pattern: UNION_B64.join('|'), explanation: 'base64 of UNION SELECT inside a value' }])[0]!;
 /** sqli-036: a tautology comparing a name with itself after OR/AND (`or a=a`, `and user=user`). */
 const SELF_EQ_RULE = compileRules([{ id: 'sqli-036', score: 5, needles: ['or ', 'and '], pattern: String.raw`(?:^|\s)(?:or|and)\s+([a-z_][a-z0-9_]{0,20})\s?=\s?\1(?:\s|$|--|#|;)`, explanation: 'OR/AND tautology comparing a name with itself (or a=a)' }])[0]!;
 
@@ -136,7 +136,7 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
   }
   if (linesRule(part, v, contexts, sink)) return;
   if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part) || runRule(sink, 'sqli', 'sqli', STRING_OP_RULE, part)
-    || runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)) return;
+    || (v.indexOf('=') >= 0 && runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part)) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 
@@ -162,10 +162,11 @@ const QUOTE_OF = [undefined, "'", '"'] as const;
 /**
  * The fingerprint rules once more over the value with its line breaks kept, when a `#` or `--` comment
  * is followed by a line break: the database resumes the query on the next line (`-1#x⏎union select …`),
- * which the one-line normalized value hides inside the comment. Only values holding both are lexed again.
+ * which the one-line normalized value hides inside the comment. Only values holding a comment marker, a line
+ * break and UNION or SELECT are lexed again (prose with `--` attributions is not).
  */
 function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, sink: FindingSink): boolean {
-  if ((v.indexOf('#') < 0 && v.indexOf('--') < 0) || !LINE_RE.test(part.value)) return false;
+  if ((v.indexOf('union') < 0 && v.indexOf('select') < 0) || (v.indexOf('#') < 0 && v.indexOf('--') < 0) || !LINE_RE.test(part.value)) return false;
   const lined = normalizeValueLines(part.value, false);
   if (lined.indexOf('\n') < 0) return false;
   for (const q of contexts) if (fingerprintRule(lexSql(lined, QUOTE_OF[q]), q, part, lined, sink, ' (comment ended by a line break)')) return true;

@@ -3,6 +3,7 @@
 import type { RequestView } from '../../core/index.js';
 import { htmlTags } from '../htmllex.js';
 import { base64Forms } from './java.js';
+import { presenceTable, presentRules } from './present.js';
 import type { ParsedRequest, Part } from '../parts.js';
 import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
 
@@ -32,10 +33,9 @@ const JS_RULES = compileRules([
   { id: 'xss-026', score: 5, raw: true, flags: 'i', needles: ['\u3c00', '\u00bc', '\\xbc'], pattern: String.raw`(?:[\u3c00\u00bc]|(?<!\\x[c-f][0-9a-f])\\x(?:c2\\x)?bc)\/?(?:script|img|svg|iframe|body|a|div|style|object|embed)(?:[\s\u3e00\u00be/]|\\x(?:c2\\x)?be)`, explanation: 'markup in mis-decoded encodings (UTF-16 \u3c00script\u3e00, high-bit ASCII \u00bcscript\u00be, also written as \\xbc escapes)' },
   { id: 'xss-027', score: 5, needles: ['call`', 'call `', 'apply`', 'apply `', 'bind`', 'bind `', '${alert', '${ alert', '${confirm', '${ confirm', '${prompt', '${ prompt', '${eval', '${ eval'], pattern: String.raw`\.\s?(?:call|apply|bind)\s?\x60|\$\{\s?(?:alert|confirm|prompt|eval)\s?\}`, explanation: 'function called through a tagged template (no parentheses: [].sort.call\x60${alert}\x60)' },
   { id: 'xss-028', score: 5, needles: ['![]', '! []'], pattern: String.raw`\(\s?!!?\s?\[\s?\]\s?[+\s]\s?\[\s?\]\s?\)\s?\[[^]{0,300}?\(\s?!!?\s?\[\s?\]\s?[+\s]\s?\[\s?\]\s?\)\s?\[`, explanation: 'JSFuck: code spelled from (![]+[])[…] and (!![]+[])[…] strings' },
-  { id: 'xss-029', score: 5, needles: ["['", '["', '[`', '[ ', '[/*'], pattern: String.raw`\b(?:top|self|window|parent|frames|globalthis|this|document|content)\s?\)?\s?(?:/\*[^*]{0,40}\*/\s?)?\[\s?(?:/\*[^*]{0,40}\*/\s?)?['"\x60](?:alert|prompt|confirm|eval|document|cookie|location|domain|settimeout|setinterval|function|constructor|atob)['"\x60]|\b(?:top|self|window|parent|this|document)\s?\[\s?['"][a-z]{1,20}['"]\s?\+\s?['"]`, explanation: 'dialog, eval or page secrets reached by a bracketed string name, or a name built by concatenation (top[\'alert\'](1), self["document"]["cookie"], this["ownerDocu"+"ment"])' },
+  { id: 'xss-029', score: 5, needles: ["['", '["', '[`', '[ ', '[/*'], pattern: String.raw`\[(?<=\b(?:top|self|window|parent|frames|globalthis|this|document|content)\s?\)?\s?(?:/\*[^*]{0,40}\*/\s?)?\[)\s?(?:/\*[^*]{0,40}\*/\s?)?['"\x60](?:(?:alert|prompt|confirm|eval|document|cookie|location|domain|settimeout|setinterval|function|constructor|atob)['"\x60]|[a-z]{1,20}['"]\s?\+\s?['"])`, explanation: 'dialog, eval or page secrets reached by a bracketed string name, or a name built by concatenation (top[\'alert\'](1), self["document"]["cookie"], this["ownerDocu"+"ment"])' },
   { id: 'xss-030', score: 5, needles: ['/*'], pattern: String.raw`\b(?:document|window|self|top)\s?(?:/\*[^*]{0,40}\*/\s?\.|\.\s?/\*[^*]{0,40}\*/)\s?(?:/\*[^*]{0,40}\*/\s?)?(?:cookie|domain|location|write|body|createelement)\b`, explanation: 'DOM property reached with comments inside the access (document/**/.cookie)' },
   { id: 'xss-031', score: 5, needles: ['activexobject', 'parentwindow', 'import', 'dataformatas', 'datasrc', '&{'], pattern: String.raw`\bnew\s+activexobject\s?\(|\.parentwindow\s?\.|<\??import\s?(?:\s[^>]{0,80})?implementation\s?=|\bdataformatas\s?=\s?["']?html|\bdatasrc\s?=\s?["']?#|&\{\s?(?:alert|prompt|confirm|eval|document|window|location)\b`, explanation: 'legacy browser script execution (ActiveX, HTC behaviours, data binding, Netscape &{…} JS entities)' },
-  { id: 'xss-032', score: 5, raw: true, flags: 'i', needles: ['&#40', '&#x28', '&lpar', '&#040', '&#0040', '&#x028', '&#x0028'], pattern: String.raw`\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s?(?:&#0{0,6}40;?|&#x0{0,6}28;?|&lpar;)`, explanation: 'JS call whose parenthesis is an HTML entity (alert&#40;1&#41;: written to get past a filter)' },
   { id: 'xss-033', score: 5, needles: ['\\'], pattern: String.raw`(?:\\(?:152|j)|j(?=[a-z:\\0-7]{0,43}\\))(?:\\141|\\?a)(?:\\166|\\?v)(?:\\141|\\?a)(?:\\163|\\?s)(?:\\143|\\?c)(?:\\162|\\?r)(?:\\151|\\?i)(?:\\160|\\?p)(?:\\164|\\?t)(?:\\072|\\?:)`, explanation: 'javascript: spelled with JS escapes (\\152\\141… octal or \\j\\a… identity escapes)' },
   { id: 'xss-035', score: 5, needles: ['\\'], pattern: String.raw`(?:\\0{0,4}[2-7][0-9a-f]\s?){6}`, explanation: 'text spelled with CSS hex escapes (width:\\0065\\0078… spells expression)' },
   { id: 'xss-036', score: 5, needles: ['eval', 'alert', 'prompt', 'confirm'], pattern: String.raw`=\s?(?:eval|alert|prompt|confirm)\s?[,;]\s?[$\w]{1,10}\s?(?:=\s?(?:eval|alert|prompt|confirm|unescape)\b|\()`, explanation: 'eval or a dialog function aliased to a variable, then called (a=eval;b=alert;a(b(1)))' },
@@ -47,17 +47,25 @@ const JS_RULES = compileRules([
   { id: 'xss-017', score: 4, needles: ['</script', '</title', '</textarea', '</style', '</noscript', '</xmp', '</iframe'], pattern: '</(?:script|title|textarea|style|noscript|xmp|iframe)', explanation: 'closing tag that breaks out of a raw-text context' },
 ]);
 
+const JS_TABLE = presenceTable(JS_RULES);
+
 /** `<script`, `javascript:` and load/error handlers in base64 at any alignment, anywhere in a value (`data=PHN2ZyB4bWxucz0i…PjxzY3JpcHQ+…`). */
 const MARKUP_B64 = ['<script', 'javascript:', ' onerror=', ' onload='].flatMap((t) => base64Forms(Buffer.from(t)));
 /** Base64 markup: letters and digits only at some alignments, so it is checked on plain values too. */
 const B64_RULES = compileRules([
-  { id: 'xss-034', score: 5, needles: MARKUP_B64, pattern: MARKUP_B64.join('|'), explanation: 'base64 of a script tag, script URL or event handler inside a value' },
+  { id: 'xss-034', score: 5, needles: MARKUP_B64.map((f) => f.slice(0, 8)), pattern: MARKUP_B64.join('|'), explanation: 'base64 of a script tag, script URL or event handler inside a value' },
 ]);
 
 /** Bare event-handler names: letters only, so they are checked on plain values too. */
 const HANDLER_NAME_RULES = compileRules([
   { id: 'xss-019', score: 3, needles: ['on'], pattern: '^\\s*on(?:abort|activate|after[a-z]{3,20}|animation(?:start|end|iteration)|before[a-z]{3,20}|begin|blur|bounce|canplay(?:through)?|change|click|contextmenu|copy|cut|dblclick|drag(?:start|end|enter|leave|over|drop)?|drop|durationchange|end|ended|error|finish|focus(?:in|out)?|hashchange|input|invalid|key(?:down|press|up)|layoutcomplete|load(?:start|end|eddata|edmetadata)?|losecapture|message|mouse(?:down|enter|leave|move|out|over|up|wheel)|move(?:start|end)?|offline|pagehide|pageshow|paste|pause|play(?:ing)?|popstate|progress|propertychange|readystatechange|repeat|reset|resize(?:start|end)?|resume|reverse|scroll|seek(?:ed|ing)?|select(?:start|ionchange)?|show|start|stop|storage|submit|suspend|timeupdate|toggle|touch(?:start|end|move|cancel)|transition(?:start|end|run|cancel)|unload|volumechange|waiting|wheel|animationcancel|auxclick|cancel|close|cuechange|deactivate|formdata|gotpointercapture|lostpointercapture|pointer(?:down|up|move|over|out|enter|leave|cancel|rawupdate)|rowexit|rowenter|rowsdelete|rowsinserted|rowdelete|rowinserted|search|securitypolicyviolation|slotchange|webkit[a-z]{6,40}|fullscreen(?:change|error)|message(?:error)?|datasetchanged|dataavailable|datasetcomplete|errorupdate|filterchange|help|mediacomplete|mediaerror|outofsync|syncrestored|trackchange|urlflip|controlselect|lose(?:capture)?|scrollend|beforetoggle|contentvisibilityautostatechange|pagereveal|pageswap|emptied|loadedmetadata|ratechange|stalled|visibilitychange)\\s*=?\\s*$', explanation: 'value is a DOM event-handler name (XSS probe)' },
 ]);
+
+/**
+ * xss-032: a JS call whose parenthesis is an HTML entity (`alert&#40;1&#41;`): written to get past a filter. The
+ * entity is gone from the normalized value, so the raw one is read, only when it holds a `&`.
+ */
+const ENTITY_CALL_RE = trackPattern(/\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s?(?:&#0{0,6}40;?|&#x0{0,6}28;?|&lpar;)/i);
 
 /** Gate of the HTML lexer: a value without `<` has no tag. */
 const TAG_BIT = allocateBit();
@@ -115,9 +123,17 @@ export const xssDetector: SignatureDetector = Object.freeze({
         continue;
       }
       if (inspectTags(part, sink)) continue;
+      if (part.value.indexOf('&') >= 0) {
+        const m = ENTITY_CALL_RE.exec(part.value);
+        if (m) { emit(sink, 'xss', 'xss-032', 'xss', 5, part, m.index, 'JS call whose parenthesis is an HTML entity (alert&#40;1&#41;)'); continue; }
+      }
       const xmlDoc = wholeXml(part);
       let js = false;
-      for (const rule of JS_RULES) if (!(xmlDoc && rule.id === 'xss-017') && runRule(sink, 'xss', 'xss', rule, part)) { js = true; break; }
+      const bits = presentRules(JS_TABLE, part);
+      for (let r = 0; bits >>> r !== 0 && r < JS_RULES.length; r++) {
+        const rule = JS_RULES[r]!;
+        if ((bits & (1 << r)) !== 0 && !(xmlDoc && rule.id === 'xss-017') && runRule(sink, 'xss', 'xss', rule, part)) { js = true; break; }
+      }
       if (!js) runRule(sink, 'xss', 'xss', B64_RULES[0]!, part);
     }
   },
