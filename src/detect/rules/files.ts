@@ -36,13 +36,13 @@ const TRAVERSAL_TAIL = String.raw`^(?:[^\s]{0,300}?(?:e|[\u00e0-\u00ff])tc[^\s]{
  * (`c:\php5\sessions\`) or a setup answer file holding credentials (`c:/unattend.txt`, `sysprep.inf`):
  * file-disclosure probes. Directories of the stack alone (`c:\xampp\mysql\data`) are not enough.
  */
-const WINDOWS_SERVER_PATH = String.raw`^\s*[\\/]?(?:[a-z]:[\\/]{1,2}|\\)(?:(?:xampp|wamp(?:64|server)?|appserv|inetpub)(?:[\\/]{1,2}[^\\/\n]{1,40}){0,6}[\\/]{1,2}[^\\/\s.]{1,40}\.[a-z0-9]{2,5}|php\d?[\\/]{1,2}(?:sessions|tmp|logs?|php\.ini)[\\/]?|(?:windows[\\/]{1,2}(?:panther[\\/]{1,2})?)?unattend(?:ed)?\.(?:txt|xml)|sysprep(?:[\\/]{1,2}sysprep)?\.(?:inf|xml))\s*$`;
+const WINDOWS_SERVER_PATH = String.raw`^\s*[\\/]?(?:[a-z]:[\\/]{1,2}|\\)(?:(?:program files(?: \(x86\))?[\\/]{1,2})?(?:xampp|wamp(?:64|server)?|appserv|inetpub|filezilla(?: ?server)?)(?:[\\/]{1,2}[^\\/\n]{1,40}){0,6}[\\/]{1,2}[^\\/\n.]{1,40}(?:\.[a-z0-9_-]{1,12}){0,3}\.[a-z0-9]{2,5}|php\d?[\\/]{1,2}(?:sessions|tmp|logs?|php\.ini)[\\/]?|(?:windows[\\/]{1,2}(?:panther[\\/]{1,2})?)?unattend(?:ed)?\.(?:txt|xml)|sysprep(?:[\\/]{1,2}sysprep)?\.(?:inf|xml))\s*$`;
 
 /** Request paths into the configuration directories/** Request paths into the configuration directories of AI coding agents and editors (`/.claude/settings.json`). */
 const AGENT_CONFIG_PATH_RE = trackPattern(/\/\.(?:claude|cursor|cursorignore|junie|cline|clinerules|codex|continue|kiro|n8n|opencode|plandex|roo|rovodev|windsurf|zed|aider[a-z.]{0,20}|aiignore|github\/copilot-instructions\.md)(?:\/|$)/);
 
-/** `/etc/passwd` and `/etc/shadow` in base64 at any alignment (`L2V0Yy9wYXNzd2Q=`). */
-const PASSWD_B64 = ['/etc/passwd', '/etc/shadow'].flatMap((t) => base64Forms(Buffer.from(t)));
+/** `/etc/passwd`, `/etc/shadow`, `etc/passwd` and BSD's `master.passwd` in base64 at any alignment (`L2V0Yy9wYXNzd2Q=`, `ZXRjL3Bhc3N3ZA==`). */
+const PASSWD_B64 = ['/etc/passwd', '/etc/shadow', 'etc/passwd', 'master.passwd'].flatMap((t) => base64Forms(Buffer.from(t)));
 
 const DOTDOT_RAW_RE = trackPattern(/(?:^|\/)\.\.(?:\/|$)/);
 /**
@@ -60,7 +60,7 @@ const LFI_RULES = compileRules([
   { id: 'lfi-007', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/etc/', '/proc/', '/var/', '/boot/', '/usr/', '/root/', ':\\', ':/'], pattern: '^\\s*(?:/(?:etc|proc|var/log|boot|usr/local|root)/|[a-z]:[\\\\/]+(?:windows|winnt|system32|boot)\\b)', explanation: 'value is an absolute system path' },
   { id: 'lfi-008', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['.log', '_log', '-log', '.conf', '.cnf', '.ini', '.inf', '.cfg', '.asa', '.dat', 'passwd', '.pwd', '.ht', '.inc', '.err', '.pid', 'config', '/.', '\\.'], pattern: ABSOLUTE_CONFIG_PATH, explanation: 'value is an absolute path to a server configuration, log or shell file' },
   { id: 'lfi-013', score: 5, kinds: ['query', 'body', 'json', 'multipart', 'xml'], needles: ['/var/', '/usr/', '/opt/', '/srv/', '/tmp/', '/bin/', '/sbin/', '/private/', '/volumes/', '/proc/', '/sys/', ':\\', ':/'], pattern: SYSTEM_DIR_PATH, explanation: 'value is an absolute path into a system directory or to a server file' },
-  { id: 'lfi-016', score: 5, needles: PASSWD_B64, pattern: PASSWD_B64.join('|'), explanation: 'base64 of /etc/passwd or /etc/shadow (encoded file path)' },
+  { id: 'lfi-016', score: 5, needles: PASSWD_B64, pattern: PASSWD_B64.join('|'), explanation: 'base64 of /etc/passwd, /etc/shadow or master.passwd (encoded file path)' },
   { id: 'lfi-015', score: 5, needles: ['li4vli4v', 'li5cli5c', 'li4vli5c', 'li5cli4v'], pattern: '(?:li4v|li5c){2}', explanation: 'base64 of ../../ (encoded traversal)' },
   { id: 'lfi-014', score: 5, needles: ['passwd', 'shadow', 'issue', 'hosts', 'group', '.ini', 'system32'], pattern: TRAVERSAL_TAIL, explanation: 'traversal fuzz ending in a classic target file' },
   { id: 'lfi-009', score: 5, needles: ['convert.', 'string.rot13', 'string.strip_tags', 'zlib.'], pattern: String.raw`\bconvert\.(?:iconv\.[a-z0-9_:-]{1,30}\.[a-z0-9_:-]{1,30}|base64-(?:en|de)code|quoted-printable-(?:en|de)code)\b|\bstring\.(?:rot13|strip_tags)\b|\bzlib\.(?:deflate|inflate)\b`, explanation: 'PHP stream filter (filter chain for file disclosure or code execution)' },
@@ -69,7 +69,7 @@ const LFI_RULES = compileRules([
   { id: 'lfi-006', score: 5, needles: ['0x2e', '..'], pattern: '(?:(?:0x2e|\\.){2}(?:0x2f|0x5c|[\\\\/])){2}|(?:\\.\\.[^a-z0-9.\\s]){3}|(?:\\.\\.(?:%?2%?f|%?5%?c)){2}|^\\.\\.(?:2f|5c)[a-z]{2}|(?:0x2e){2}0x(?:2f|5c)|\\.\\.0x(?:2f|5c)', explanation: 'traversal with hex-spelled, half-decoded or unusual separators' },
   { id: 'lfi-017', score: 5, needles: ['..', '.\\.\\', './././'], pattern: String.raw`\.\.[\u2215\u2216\u2044\u29f8\u29f5\u2571\u2572\uefc8\uf025]|(?:\.[\\/]){8}|\.\.;[\\/]`, explanation: 'traversal step with a look-alike slash (..\u2215, ..\u2216, IIS %uEFC8), Tomcat ..;/ or a long run of ./ segments' },
   { id: 'lfi-019', score: 5, needles: ['{file}'], pattern: String.raw`^\s*(?=[^{]{0,300}(?:\.\.|0x2e0x2e|[\u00e0\u00e1]\.))(?:[./\\;\u00e0\u00e1]|0x2e|0x2f|0x5c){2,300}\{file\}\s*$`, explanation: 'traversal fuzz template: only traversal steps before a {FILE} placeholder' },
-  { id: 'lfi-018', score: 5, kinds: ['query', 'body', 'json', 'xml'], needles: ['xampp', 'wamp', 'appserv', 'inetpub', 'php', 'unattend', 'sysprep'], pattern: WINDOWS_SERVER_PATH, explanation: 'value is a Windows path into a web-server stack or setup answer file (c:\\xampp\\…, c:/php5/sessions, c:/unattend.txt)' },
+  { id: 'lfi-018', score: 5, kinds: ['query', 'body', 'json', 'xml'], needles: ['xampp', 'wamp', 'appserv', 'inetpub', 'filezilla', 'php', 'unattend', 'sysprep'], pattern: WINDOWS_SERVER_PATH, explanation: 'value is a Windows path into a web-server stack or setup answer file (c:\\xampp\\…, c:/php5/sessions, c:/unattend.txt)' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
 
