@@ -19,8 +19,8 @@ const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'da
   'substr', 'ascii', 'ord', 'mid', 'hex', 'unhex', 'cast', 'convert', 'if', 'iif', 'count', 'length', 'schema',
   'md5', 'sha1', 'isnull', 'ifnull', 'coalesce', 'nvl', 'instr', 'left', 'right', 'reverse', 'rand', 'floor']);
 /** sqli-021 as a needle-prefiltered rule: database metadata and command objects. */
-const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'pg_tables', 'all_tab_columns', 'syslogins', 'sysdatabases', '@@servername', 'sysusers', 'rdb$', 'infile', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
-  pattern: 'information_schema|\\bpg_tables\\b|\\ball_tab_columns\\b|\\bsyslogins\\b|\\bsysdatabases\\b|@@servername|\\bsysusers\\b|\\brdb\\$[a-z_]{3,30}|\\bload\\s+(?:data|xml)\\s+(?:(?:local|low_priority|concurrent)\\s+)*infile\\b|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
+const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'identified', 'declare', 'pg_tables', 'all_tab_columns', 'syslogins', 'sysdatabases', '@@servername', 'sysusers', 'rdb$', 'infile', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
+  pattern: 'information_schema|\\bcreate\\s+user\\s+[^\\s]{1,40}\\s+identified\\s+by\\b|\\bdeclare\\s+@[a-z_]{1,30}\\s+(?:n?varchar|int|sysname|table)\\b|\\bpg_tables\\b|\\ball_tab_columns\\b|\\bsyslogins\\b|\\bsysdatabases\\b|@@servername|\\bsysusers\\b|\\brdb\\$[a-z_]{3,30}|\\bload\\s+(?:data|xml)\\s+(?:(?:local|low_priority|concurrent)\\s+)*infile\\b|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
   explanation: 'database metadata or command object referenced' }])[0]!;
 /**
  * sqli-031: data-extraction idioms of automated injection: a hex marker string concatenated into the result
@@ -30,6 +30,10 @@ const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['informati
 const EXTRACT_RULE = compileRules([{ id: 'sqli-031', score: 5, needles: ['concat', 'rand(0', 'rand (0', 'char(', 'chr(', 'char (', 'chr (', 'case when'],
   pattern: String.raw`\bconcat(?:_ws)?\s?\(\s?0x[0-9a-f]{4,}|\bfloor\s?\(\s?rand\s?\(\s?0\s?\)\s?\*\s?2\s?\)|\bch(?:a)?r\s?\(\s?\d{1,3}\s?\)\s?(?:\|\||\+|,)?\s?ch(?:a)?r\s?\(\s?\d{1,3}\s?\)\s?(?:\|\||\+|,)?\s?ch(?:a)?r\s?\(|\bcase\s(?:when\s)?\(?\s?\d{1,6}\s?=\s?\d{1,6}\s?\)?\s?then\b`,
   explanation: 'automated SQL injection extraction idiom (hex marker concat, floor(rand(0)*2), chained char(), case-when oracle)' }])[0]!;
+/** sqli-038: a column compared with a long hex string after AND/OR/WHEN (`and name=0x5265696e657273`), or charset-introduced bit/hex literals (`_latin1 b'0101…'`): quote-free string literals of automated injection. */
+const HEX_LITERAL_RULE = compileRules([{ id: 'sqli-038', score: 5, needles: ['=0x', '= 0x', '_latin1', '_utf8', '_binary', '_ascii'],
+  pattern: String.raw`\b(?:and|or|when)\s+\(?[a-z_][a-z0-9_.]{0,30}\s?=\s?0x[0-9a-f]{8,}\b|\b_(?:latin1|utf8mb4|utf8|binary|ascii)\s?[bx]'[0-9a-f]`,
+  explanation: 'quote-free string literal of automated injection (hex string compared after AND/OR/WHEN, charset-introduced literal)' }])[0]!;
 
 /**
  * sqli-032: a whole value that is a word glued to a closing quote, an SQL operator and an opening quote glued
@@ -44,6 +48,8 @@ const STRING_OP_RULE = compileRules([{ id: 'sqli-032', score: 5, needles: ["'", 
 const UNION_B64 = [' UNION ALL SELECT ', ' UNION SELECT ', ' union all select ', ' union select '].flatMap((t) => base64Forms(Buffer.from(t)));
 /** sqli-035: base64 of a UNION SELECT (letters and digits only at some alignments, so plain values are read too). */
 const B64_RULE = compileRules([{ id: 'sqli-035', score: 5, needles: UNION_B64.map((f) => f.slice(0, 10)), pattern: UNION_B64.join('|'), explanation: 'base64 of UNION SELECT inside a value' }])[0]!;
+/** sqli-037: XPath injection: a quote closing a predicate, then a union with a new path (`"]|//*|/a["a`). */
+const XPATH_RULE = compileRules([{ id: 'sqli-037', score: 5, needles: [']|', '] |'], pattern: String.raw`['"]\s?\]\s?\|\s?/{1,2}[a-z*@]`, explanation: 'XPath predicate breakout into a union with a new path' }])[0]!;
 /** sqli-036: a tautology comparing a name with itself after OR/AND (`or a=a`, `and user=user`). */
 const SELF_EQ_RULE = compileRules([{ id: 'sqli-036', score: 5, needles: ['or ', 'and '], pattern: String.raw`(?:^|\s)(?:or|and)\s+([a-z_][a-z0-9_]{0,20})\s?=\s?\1(?:\s|$|--|#|;)`, explanation: 'OR/AND tautology comparing a name with itself (or a=a)' }])[0]!;
 
@@ -124,7 +130,10 @@ function weakEvidence(lex: SqlLex): boolean {
 export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void {
   const v = part.norm;
   if (v.length < 2) return;
-  if (fast && sqlInert(part)) { if (!metaRule(part, sink)) runRule(sink, 'sqli', 'sqli', B64_RULE, part); return; }
+  if (fast && sqlInert(part)) {
+    if (!metaRule(part, sink) && !runRule(sink, 'sqli', 'sqli', B64_RULE, part)) runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part);
+    return;
+  }
   const contexts: Array<0 | 1 | 2> = [0];
   if (v.includes("'")) contexts.push(1);
   if (v.includes('"')) contexts.push(2);
@@ -136,7 +145,8 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
   }
   if (linesRule(part, v, contexts, sink)) return;
   if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part) || runRule(sink, 'sqli', 'sqli', STRING_OP_RULE, part)
-    || (v.indexOf('=') >= 0 && runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part)) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)) return;
+    || (v.indexOf('=') >= 0 && runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part)) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)
+    || runRule(sink, 'sqli', 'sqli', XPATH_RULE, part) || runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 
@@ -173,7 +183,7 @@ function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, si
   return false;
 }
 
-const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit | B64_RULE.bit;
+const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit | B64_RULE.bit | HEX_LITERAL_RULE.bit;
 
 /** The SQLi detector (`sqli-*`). Reads parameters, cookies, path and the content headers. */
 export const sqliDetector: SignatureDetector = Object.freeze({
