@@ -51,6 +51,12 @@ const DOTDOT_RAW_RE = trackPattern(/(?:^|\/)\.\.(?:\/|$)/);
  * only on values holding those letters (the needle automaton is ASCII).
  */
 const OVERLONG_STEP_RE = trackPattern(/(?:[\u00e0\u00e1]\.){2}[\u00e0\u00e1]?[\\/]|\.\.[\u00e0\u00e1][\\/]/);
+/**
+ * lfi-021: two dots encoded twice or more in the raw query or body (`%252e%252e%252f`, `%25c0%25ae%25c0%25ae`):
+ * a traversal step written to pass a filter that decodes once (the parts are decoded until stable, so only the
+ * raw text shows it). Nested URLs encode `/` and `:` twice, never two dots in a row.
+ */
+const DOUBLE_ENCODED_DOTS_RE = trackPattern(/(?:%25(?:25){0,3}(?:2e|c0%25(?:25){0,3}ae|e0%25(?:25){0,3}80%25(?:25){0,3}ae)){2}/i);
 
 
 const LFI_RULES = compileRules([
@@ -86,6 +92,11 @@ export const lfiDetector: SignatureDetector = Object.freeze({
     } else if (p.dotdot > 0 && DOTDOT_RAW_RE.test(view.path)) {
       emit(sink, 'lfi', 'lfi-011', 'path-traversal', 3, { name: 'path', norm: view.path.toLowerCase() }, 0, 'path has a .. segment');
     }
+    for (const [name, raw] of [['query', view.query], ['body', view.body]] as const) {
+      if (raw.indexOf('%25') < 0) continue;
+      const m = DOUBLE_ENCODED_DOTS_RE.exec(raw.length > 8192 ? raw.slice(0, 8192) : raw);
+      if (m) { emit(sink, 'lfi', 'lfi-021', 'path-traversal', 5, { name, norm: raw.toLowerCase() }, m.index, 'two dots encoded twice or more (%252e%252e): a traversal step hidden from a filter that decodes once'); break; }
+    }
     if (AGENT_CONFIG_PATH_RE.test(p.path)) emit(sink, 'lfi', 'lfi-012', 'path-traversal', 5, { name: 'path', norm: p.path }, 0, 'path into an AI agent or editor configuration directory');
     for (const part of activeParts(parsed)) {
       if (part.plain || (partScan(part).mask & LFI_RULES[0]!.bit) === 0) continue;
@@ -101,8 +112,9 @@ export const lfiDetector: SignatureDetector = Object.freeze({
       }
       if (!fired && !xmlDoc && (part.norm.indexOf('\u00e0') >= 0 || part.norm.indexOf('\u00e1') >= 0)) {
         const m = OVERLONG_STEP_RE.exec(part.norm);
-        if (m) emit(sink, 'lfi', 'lfi-020', 'path-traversal', 5, part, m.index, 'traversal with stray overlong lead bytes (%c0%2e%c0%2e%c0%2f, ..%c0%5c)');
+        if (m) { emit(sink, 'lfi', 'lfi-020', 'path-traversal', 5, part, m.index, 'traversal with stray overlong lead bytes (%c0%2e%c0%2e%c0%2f, ..%c0%5c)'); fired = true; }
       }
+
     }
   },
 });
