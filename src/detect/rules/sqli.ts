@@ -19,8 +19,8 @@ const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'da
   'substr', 'ascii', 'ord', 'mid', 'hex', 'unhex', 'cast', 'convert', 'if', 'iif', 'count', 'length', 'schema',
   'md5', 'sha1', 'isnull', 'ifnull', 'coalesce', 'nvl', 'instr', 'left', 'right', 'reverse', 'rand', 'floor']);
 /** sqli-021 as a needle-prefiltered rule: database metadata and command objects. */
-const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'identified', 'declare', 'pg_tables', 'all_tab_columns', 'syslogins', 'sysdatabases', '@@servername', 'sysusers', 'rdb$', 'infile', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
-  pattern: 'information_schema|\\bcreate\\s+user\\s+[^\\s]{1,40}\\s+identified\\s+by\\b|\\bdeclare\\s+@[a-z_]{1,30}\\s+(?:n?varchar|int|sysname|table)\\b|\\bpg_tables\\b|\\ball_tab_columns\\b|\\bsyslogins\\b|\\bsysdatabases\\b|@@servername|\\bsysusers\\b|\\brdb\\$[a-z_]{3,30}|\\bload\\s+(?:data|xml)\\s+(?:(?:local|low_priority|concurrent)\\s+)*infile\\b|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
+const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'master', 'identified', 'declare', 'pg_tables', 'all_tab_columns', 'syslogins', 'sysdatabases', '@@servername', 'sysusers', 'rdb$', 'infile', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
+  pattern: 'information_schema|;\\s?use\\s+master\\b|\\bcreate\\s+user\\s+[^\\s]{1,40}\\s+identified\\s+by\\b|\\bdeclare\\s+@[a-z_]{1,30}\\s+(?:n?varchar|int|sysname|table)\\b|\\bpg_tables\\b|\\ball_tab_columns\\b|\\bsyslogins\\b|\\bsysdatabases\\b|@@servername|\\bsysusers\\b|\\brdb\\$[a-z_]{3,30}|\\bload\\s+(?:data|xml)\\s+(?:(?:local|low_priority|concurrent)\\s+)*infile\\b|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
   explanation: 'database metadata or command object referenced' }])[0]!;
 /**
  * sqli-031: data-extraction idioms of automated injection: a hex marker string concatenated into the result
@@ -89,8 +89,8 @@ interface SqlRule { readonly id: string; readonly re: RegExp; readonly score: nu
 /** Fingerprint rules. `quoted`: applies in the quote-breakout contexts; `bare`: in the as-is context. */
 const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-001', re: /^s\)*&\(*(?:[1v]\)*(?:[oa&c;)]|$)|f\(|\(|[sn]\)*(?:o|&|c|;|\)|a[s1]))/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a boolean condition (tautology)' },
-  { id: 'sqli-002', re: /^[oa]?1\)*&\(*[1sv]\)*o\(*[1sv]/, score: 5, quoted: false, bare: true, explanation: 'numeric value followed by a boolean comparison (tautology)' },
-  { id: 'sqli-003', re: /U[(c]*k?[(c]*Ec*(?:[1svf(oa]|k[1svf(]|n[,k.]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
+  { id: 'sqli-002', re: /^[oa]?1\)*&\(*(?:[1sv]|f\([1sv]?\))\)*o\(*(?:[1sv]|f\()/, score: 5, quoted: false, bare: true, explanation: 'numeric value followed by a boolean comparison (tautology)' },
+  { id: 'sqli-003', re: /U[(c]*k?[(c]*Ec*(?:[1svf(oa]|k[1svf(]|n[,k.c]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
   { id: 'sqli-004', re: /^(?:s|1)\)*;\(*E(?:[kvf1s(oac]|n[,(;.sc]|nk|$)/, score: 5, quoted: true, bare: true, explanation: 'stacked query after a value' },
   { id: 'sqli-005', re: /^s\)*c$/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a comment (query truncation)' },
   { id: 'sqli-006', re: /^1\)+(?:c|&|;|U)/, score: 5, quoted: false, bare: true, explanation: 'numeric value closing parentheses then SQL' },
@@ -101,9 +101,10 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-011', re: /^s\)*&\(*E/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a subquery condition' },
   { id: 'sqli-013', re: /^a?(?:s|1)\)*kk\(*[1nv]/, score: 5, quoted: true, bare: true, explanation: 'ORDER/GROUP BY column probe after a value' },
   { id: 'sqli-014', re: /^s\)*n?[&oa]\(*n[^;c]{0,8}[;c]$/, score: 5, quoted: true, bare: false, explanation: 'string breakout into an operator expression ended by a comment or semicolon' },
-  { id: 'sqli-015', re: /^a1(?:a1)?c*U(?:c|$)/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
+  { id: 'sqli-015', re: /^a1(?:a1)?c*U(?:c|$|1(?:,1){2,})/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
   { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
-  { id: 'sqli-034', re: /^\(+[^c;]{0,40}?(?:E|v\)*[&oa]|[&oa]\(*v)[^c;]{0,40}\)c$/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery or variable expression closed by a comment (( (select @a) ) --)' },
+  { id: 'sqli-034', re: /^\(+[^c;]{0,40}?(?:E|v\)*[&oa]|[&oa]\(*v|k+f\(|f\(+f\(|f\([^)c;]{0,20}&)[^c;]{0,40}\)c$/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery or variable expression closed by a comment (( (select @a) ) --)' },
+  { id: 'sqli-039', re: /^n\)*&\(*a?1\)*o\(*a?1(?:$|c|\)*[&;])/, score: 5, quoted: false, bare: true, explanation: 'name followed by a boolean number comparison (facilityid and 1=0)' },
   { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)|^1\)*a\(+E(?:f|\()/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
 ]);
 
@@ -160,6 +161,8 @@ function fingerprintRule(lex: SqlLex, q: 0 | 1 | 2, part: Part, v: string, sink:
     if (r.id === 'sqli-007' && ALPHA_RE.test(tokenText(lex, 1))) continue;
     if (r.id === 'sqli-014' && (v.length > 100 || !SQL_END_RE.test(v))) continue;
     if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokenText(lex, firstAfter(fp))} ${tokenText(lex, firstAfter(fp) + 1)}`)) continue;
+    // A weak shape (SELECT … FROM, 4 points) over a metadata object is the stronger finding (from rdb$fields).
+    if (r.score < 5 && metaRule(part, sink)) return true;
     emit(sink, 'sqli', r.id, 'sqli', r.score, part, 0, `${r.explanation}${note} [${fp.slice(0, 16)}]`);
     return true;
   }
