@@ -68,10 +68,35 @@ const HANDLER_NAME_RULES = compileRules([
  */
 const ENTITY_CALL_RE = trackPattern(/\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s?(?:&#0{0,6}40;?|&#x0{0,6}28;?|&lpar;)/i);
 
+/** Short quoted string literals (≤ 8 characters) and the names their concatenation must not spell. */
+const SHORT_LITERAL_RE = trackPattern(/'([^'\n]{0,8})'|"([^"\n]{0,8})"/g);
+const ASSEMBLED_RE = trackPattern(/javascript:|alert\(|prompt\(|confirm\(|eval\(|iframe|document\.cookie|location\.hash/);
+/** Operators that glue literals in JS (`'jav'+'ascript'`, `!''&&'jav'`, `0?'':'i'`, `['java'||''+'']`). */
+const GLUE = ["'+'", '"+"', "+'", "'+", "&&'", "||'", "?'':'", '?"":"'];
+
+/**
+ * xss-038: code spelled from short string literals glued by JS operators (`s1=''+'java'+''+'scr'+'';s2=''+'ipt'+':'…`):
+ * the literals, joined in order, spell a script URL, a dialog or eval call, an iframe or a page secret.
+ */
+function assembledScript(v: string): number {
+  let joined = '';
+  let n = 0;
+  let first = -1;
+  for (const m of v.matchAll(SHORT_LITERAL_RE)) {
+    joined += m[1] ?? m[2] ?? '';
+    if (first < 0) first = m.index;
+    if (++n >= 64) break;
+  }
+  return n >= 4 && ASSEMBLED_RE.test(joined) ? first : -1;
+}
+
 /** Gate of the HTML lexer: a value without `<` has no tag. */
 const TAG_BIT = allocateBit();
 addGateNeedles(['<'], TAG_BIT);
-const XSS_BITS = TAG_BIT | JS_RULES[0]!.bit | HANDLER_NAME_RULES[0]!.bit | B64_RULES[0]!.bit;
+/** Gate of xss-038: a JS operator gluing string literals. */
+const GLUE_BIT = allocateBit();
+addGateNeedles(GLUE, GLUE_BIT);
+const XSS_BITS = TAG_BIT | JS_RULES[0]!.bit | HANDLER_NAME_RULES[0]!.bit | B64_RULES[0]!.bit | GLUE_BIT;
 
 /** The whole XML body: its own elements are not injected markup (its text nodes and attribute values are parts of their own). */
 function wholeXml(part: Part): boolean {
@@ -135,7 +160,9 @@ export const xssDetector: SignatureDetector = Object.freeze({
         const rule = JS_RULES[r]!;
         if ((bits & (1 << r)) !== 0 && !(xmlDoc && rule.id === 'xss-017') && runRule(sink, 'xss', 'xss', rule, part)) { js = true; break; }
       }
-      if (!js) runRule(sink, 'xss', 'xss', B64_RULES[0]!, part);
+      if (js || runRule(sink, 'xss', 'xss', B64_RULES[0]!, part)) continue;
+      const at = (partScan(part).mask & GLUE_BIT) !== 0 ? assembledScript(part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm) : -1;
+      if (at >= 0) emit(sink, 'xss', 'xss-038', 'xss', 5, part, at, 'code spelled from short string literals glued by JS operators (\'jav\'+\'ascript:\')');
     }
   },
 });
