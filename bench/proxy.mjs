@@ -2,7 +2,7 @@
 // Side-by-side proxy benchmark: direct upstream vs nginx reverse proxy vs the Jirachi shield
 // (inspection on, block mode, decision log to a file), same wrk requests, fronts interleaved.
 // Usage (root, nginx + wrk installed): node bench/proxy.mjs [--pin|--nopin] [--rounds N] [--duration S]
-//        [--workers N] [--fronts "direct nginx node-tcp node-raw node-raw-spin node-rawsrv node-undici shield-off shield shield-base"] [--spin-us N] [--base DIR] [--workloads "get post c1"] [--out FILE.jsonl]
+//        [--workers N] [--fronts "direct nginx node-tcp node-raw node-raw-spin node-rawsrv node-undici shield-off shield-sig shield shield-base"] [--spin-us N] [--base DIR] [--workloads "get post c1"] [--out FILE.jsonl]
 // Reports req/s, p50/p99, and server CPU µs per request (front + upstream processes, from /proc).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, appendFileSync, existsSync } from 'node:fs';
@@ -32,7 +32,7 @@ const SPIN_US = Number(opt('--spin-us', 50));
 const LUA = opt('--lua', '/work/shared/bench/proxy/wrk-req.lua');
 // A built checkout of an earlier commit (git worktree + npx tsc): front `shield-base` runs its shield, for before/after in one run.
 const BASE = opt('--base', null);
-const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186, 'node-raw': 18187, 'node-tcp': 18188, 'node-rawsrv': 18189, 'node-raw-spin': 18190, 'shield-base': 18191, adminBase: 18192 };
+const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186, 'node-raw': 18187, 'node-tcp': 18188, 'node-rawsrv': 18189, 'node-raw-spin': 18190, 'shield-base': 18191, adminBase: 18192, 'shield-sig': 18193, adminSig: 18194 };
 const SERVER_CPUS = PIN ? '1' : '0,1';
 const WRK_CPUS = PIN ? '0' : '0,1';
 const dir = mkdtempSync(join(tmpdir(), 'jirachi-bench-'));
@@ -91,6 +91,8 @@ const fronts = {
   shield: { port: PORTS.shield },
   // The same shield with every route in mode off: the proxy's own cost, without inspection.
   'shield-off': { port: PORTS['shield-off'] },
+  // The same shield with the model disabled (signatures only): the model's share of the inspection cost.
+  'shield-sig': { port: PORTS['shield-sig'] },
   // The same shield config run by the build in --base (an earlier commit): before/after in one run.
   'shield-base': { port: PORTS['shield-base'] },
   // The shared harness's minimal node:http + undici proxy (no checks, no log): what Node alone costs.
@@ -118,6 +120,10 @@ async function main() {
   writeFileSync(cfgOff, readFileSync(cfg, 'utf8').replace(`listen: 127.0.0.1:${PORTS.shield}`, `listen: 127.0.0.1:${PORTS['shield-off']}`).replace(`127.0.0.1:${PORTS.admin}`, `127.0.0.1:${PORTS.adminOff}`).replace('mode: block', 'mode: off').replace(`${dir}/state`, `${dir}/state-off`).replace(`${dir}/decisions.jsonl`, `${dir}/decisions-off.jsonl`));
   const shOff = FRONTS.includes('shield-off') ? start('shield-off', process.execPath, [join(root, 'bin/jirachi.js'), 'shield', '--config', cfgOff]) : null;
   if (shOff) await waitHttp(PORTS['shield-off']);
+  const cfgSig = join(dir, 'shield-sig.yaml');
+  writeFileSync(cfgSig, readFileSync(cfg, 'utf8').replace(`listen: 127.0.0.1:${PORTS.shield}`, `listen: 127.0.0.1:${PORTS['shield-sig']}`).replace(`127.0.0.1:${PORTS.admin}`, `127.0.0.1:${PORTS.adminSig}`).replace(`${dir}/state`, `${dir}/state-sig`).replace(`${dir}/decisions.jsonl`, `${dir}/decisions-sig.jsonl`) + 'detection:\n  disableModel: true\n');
+  const shSig = FRONTS.includes('shield-sig') ? start('shield-sig', process.execPath, [join(root, 'bin/jirachi.js'), 'shield', '--config', cfgSig]) : null;
+  if (shSig) await waitHttp(PORTS['shield-sig']);
   if (FRONTS.includes('shield-base') && !BASE) throw new Error('front shield-base needs --base DIR (a built checkout of an earlier commit)');
   const cfgBase = join(dir, 'shield-base.yaml');
   writeFileSync(cfgBase, readFileSync(cfg, 'utf8').replace(`listen: 127.0.0.1:${PORTS.shield}`, `listen: 127.0.0.1:${PORTS['shield-base']}`).replace(`127.0.0.1:${PORTS.admin}`, `127.0.0.1:${PORTS.adminBase}`).replace(`${dir}/state`, `${dir}/state-base`).replace(`${dir}/decisions.jsonl`, `${dir}/decisions-base.jsonl`));
@@ -143,6 +149,7 @@ async function main() {
   fronts.shield.pgids = () => [up.pid, sh?.pid];
   fronts['shield-off'].pgids = () => [up.pid, shOff?.pid];
   fronts['shield-base'].pgids = () => [up.pid, shBase?.pid];
+  fronts['shield-sig'].pgids = () => [up.pid, shSig?.pid];
   fronts['node-undici'].pgids = () => [up.pid, ref?.pid];
   const rows = [];
   for (let r = 1; r <= ROUNDS; r++) for (const w of WORKLOADS) for (const f of FRONTS) {

@@ -130,20 +130,11 @@ function priceProse(r: Rng): string {
     () => `Growth of ${pc()} (from ${d()}M to ${d()}M) in Q${1 + r.int(4)}`, () => `${pick(r, FIRST)} owes ${d()} (${pick(r, ['pizza', 'tickets', 'taxi'])}) & I owe ${d()}`,
   ])();
 }
-/** Help text and questions about SQL, HTML and links, the words of payloads in prose. */
-function docsProse(r: Rng): string {
-  const n = 1 + r.int(9);
-  return pick(r, [
-    () => `case when ${n}=${n} then ${pick(r, ['yes', '1', 'x', ''])} else ${pick(r, ['no', '0', 'y', ''])} end ${pick(r, ['syntax', 'example', 'mysql', 'postgres', 'in where clause'])}`,
-    () => `${pick(r, ['how to write', 'is', 'why does'])} case when ${pick(r, ['a', 'x', 'status'])} ${pick(r, ['=', '>', '<>'])} ${n} then ${pick(r, ["'done'", '1', ''])} else ${pick(r, ["'open'", '0', ''])} end ${pick(r, ['syntax', 'slow', 'valid'])}`,
-    () => `Type <${pick(r, ['b', 'i', 'em', 'strong'])}>${pick(r, ['bold', 'italic', 'text'])}</${pick(r, ['b', 'i', 'em', 'strong'])}> and use ${pick(r, ['javascript:void(0) links', 'mailto: links', 'https:// links'])} sparingly`,
-    () => `Allowed tags: <${pick(r, ['b', 'i', 'u', 'code'])}>, <a href>; ${pick(r, ['javascript:void(0)', 'href="#"', 'target=_blank'])} is ${pick(r, ['stripped', 'kept', 'rewritten'])}`,
-    () => `select ${pick(r, ['count(*)', 'distinct name', 'top 10'])} ${pick(r, ['vs', 'or', 'and'])} ${pick(r, ['group by', 'order by', 'limit'])} ${pick(r, ['performance', 'which is faster', 'difference'])}`,
-    () => `if (${pick(r, ['x', 'count', 'n'])} > ${n}) { ${pick(r, ['return', 'break', 'continue'])}; } ${pick(r, ['why is this wrong', 'any idea?', 'explained'])}`,
-    // JavaScript quirks people search for: the characters of JSFuck ([] ! + ==) in a question.
-    () => `${pick(r, ['if (![] == false) why', '[] + {} === "[object Object]"', '!![] vs !!""', 'why is [] == ![] true', '+[] === 0 and +{} NaN', 'typeof null == "object" why', '(0.1 + 0.2) !== 0.3', '[] == false but ![] == false'])} ${pick(r, ['', 'javascript', 'js', 'explained', 'wat'])}`.trim(),
-  ])();
-}
+// Not generated: help text and questions about SQL, HTML and JavaScript ("case when 1=1 then … end
+// syntax", "Type <b>bold</b> and use javascript:void(0) links", "if (![] == false) why"). Session 6
+// tried it (docs/DETECTION.md, "the docs-prose trade-off"): trained on, it cost 0.4–0.9 points of
+// held-out TPR on real payloads that share its words; not trained on, the model blocks ~40% of it.
+// Such text on a help or Q&A route belongs in a per-route exclusion.
 
 type Gen = (r: Rng) => { method: string; path: string; query: string; body: string; headers: Record<string, string>; kind: string };
 
@@ -201,12 +192,6 @@ const GENS: readonly Gen[] = [
     if (where === 0) return { kind: 'price-prose', method: 'GET', path: '/search', query: form({ q: text }, r.next() < 0.5), body: '', headers: headers(r) };
     if (where === 1) return { kind: 'price-prose', method: 'POST', path: '/api/expenses', query: '', headers: headers(r, { 'Content-Type': 'application/json' }), body: JSON.stringify({ [pick(r, ['note', 'description', 'memo', 'comment'])]: text, amount: r.int(100000) / 100 }) };
     return { kind: 'price-prose', method: 'POST', path: pick(r, ['/orders/notes', '/listing/edit', '/reviews']), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: form({ [pick(r, ['note', 'description', 'body', 'text'])]: text, id: String(r.int(9999)) }, r.next() < 0.5) };
-  },
-  (r) => {
-    const text = docsProse(r);
-    return r.next() < 0.5
-      ? { kind: 'docs-prose', method: 'GET', path: pick(r, ['/search', '/questions', '/help/search']), query: form({ q: text }, r.next() < 0.5), body: '', headers: headers(r) }
-      : { kind: 'docs-prose', method: 'POST', path: '/questions/ask', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: form({ title: text, tags: pick(r, ['sql', 'html', 'javascript']) }, true) };
   },
   (r) => ({ kind: 'static', method: 'GET', path: pick(r, ['/static/js/app.3f9a1c.js', '/images/products/shoe-42_large.webp', '/fonts/Inter-Var.woff2', '/favicon.ico', '/robots.txt']), query: r.next() < 0.5 ? `v=${hex(r, 8)}` : '', body: '', headers: headers(r) }),
 ];
