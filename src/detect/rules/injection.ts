@@ -63,6 +63,7 @@ const shellDetector = tableDetector('cmdi', 'cmdi', compileRules([
   { id: 'cmdi-018', score: 5, needles: [';$', '&$', '|$', '; $', '& $', '| $'], pattern: `(?:^|[;|&])\\s?\\$[a-z_][a-z0-9_]{0,15}\\s(?:${SHELL_CMDS})(?:$|\\s)`, explanation: 'unset shell variable in front of a command after a separator (;$u cat …)' },
   { id: 'cmdi-019', score: 5, needles: ['@{[', '@{ '], pattern: '@\\{\\s?\\[', explanation: 'Perl expression interpolation (@{[ … ]}: runs code inside a string)' },
   { id: 'cmdi-021', score: 5, needles: ['{,'], pattern: `\\{\\s?,\\s?['"$]{0,2}(?:/(?:usr/)?s?bin/)?(?:${SHELL_CMDS})(?:\\.exe)?['"]?\\s?[,}]`, explanation: 'command spelled by brace expansion with an empty first word ({,ifconfig}, {,echo,#test})' },
+  { id: 'cmdi-022', score: 5, needles: ['+++ath'], pattern: String.raw`\+\+\+ath[0h]?\b`, explanation: 'Hayes modem escape and hang-up (+++ATH0) in a value' },
   { id: 'cmdi-020', score: 5, needles: ['nc ', 'ncat ', 'netcat ', 'nc.traditional '], pattern: String.raw`\b(?:nc|ncat|netcat|nc\.traditional)\s(?:-[a-z]{1,4}\s){0,3}[a-z0-9][a-z0-9.:-]{0,252}\s\d{1,5}\s(?:-[a-z]{1,4}\s){0,2}-[ec]\s?\S{0,40}?(?:sh|bash|zsh|dash|cmd(?:\.exe)?|powershell)\b`, explanation: 'netcat reverse shell (nc HOST PORT -e /bin/sh)' },
 ]), SHEBANG_RE);
 

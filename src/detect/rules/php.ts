@@ -27,6 +27,7 @@ const table = tableDetector('php', 'cmdi', compileRules([
   { id: 'php-003', score: 5, needles: ['$_'], pattern: '\\$_(?:get|post|request|cookie|server|files|env|session)\\b', explanation: 'PHP superglobal' },
   { id: 'php-004', score: 5, needles: ['o:', 'a:'], pattern: '\\bo:\\d{1,4}:"[a-z0-9_\\\\]{1,100}":\\d{1,4}:\\{', explanation: 'PHP serialized object' },
   { id: 'php-005', score: 4, needles: ['[php]', '[/php]', '(string)', '( string', '"."', "'.'"], pattern: '\\[/?php\\]|\\(\\s?string\\s?\\)\\s?["\'{\\[]|["\']\\s*\\.\\s*["\'][a-z]{1,8}["\']\\s*\\.\\s*["\']', explanation: 'PHP obfuscation' },
+  { id: 'php-009', score: 5, needles: ['echo', 'print'], pattern: String.raw`^[^"'\s]{0,20}["']\s?;[\s+]?(?:echo|print)[\s+]?["'$]`, explanation: 'string breakout into a PHP echo statement (5";echo "x";)' },
   // `$f(…)`, `$$b(2)`, `${'a'}(1)`, `$__['o'](5)`, `$a /*c*/ (`, `$obj->$name(`, `($y)('uname')`: the callee is a variable.
   { id: 'php-006', score: 5, needles: VAR_NEEDLES,
     pattern: `\\$\\s?(?:\\$*[a-z_][a-z0-9_]{0,40}|\\{[^}]{1,60}\\})(?:\\)?\\(|(?:\\s?(?:\\[[^\\]\\s]{1,40}\\]|\\{[^}\\s]{1,40}\\}|->\\$[a-z_][a-z0-9_]{0,40}|/\\*[^*]{0,40}\\*/|(?:#|//)[^\\s(]{0,40}\\s))+(?:\\s?\\))?\\s?\\()`, explanation: 'PHP call through a variable (variable function)' },

@@ -19,8 +19,8 @@ const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'da
   'substr', 'ascii', 'ord', 'mid', 'hex', 'unhex', 'cast', 'convert', 'if', 'iif', 'count', 'length', 'schema',
   'md5', 'sha1', 'isnull', 'ifnull', 'coalesce', 'nvl', 'instr', 'left', 'right', 'reverse', 'rand', 'floor']);
 /** sqli-021 as a needle-prefiltered rule: database metadata and command objects. */
-const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'master', 'identified', 'declare', 'pg_tables', 'all_tab_columns', 'syslogins', 'sysdatabases', '@@servername', 'sysusers', 'rdb$', 'infile', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
-  pattern: 'information_schema|;\\s?use\\s+master\\b|\\bcreate\\s+user\\s+[^\\s]{1,40}\\s+identified\\s+by\\b|\\bdeclare\\s+@[a-z_]{1,30}\\s+(?:n?varchar|int|sysname|table)\\b|\\bpg_tables\\b|\\ball_tab_columns\\b|\\bsyslogins\\b|\\bsysdatabases\\b|@@servername|\\bsysusers\\b|\\brdb\\$[a-z_]{3,30}|\\bload\\s+(?:data|xml)\\s+(?:(?:local|low_priority|concurrent)\\s+)*infile\\b|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor delay|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
+const META_RULE = compileRules([{ id: 'sqli-021', score: 5, needles: ['information_schema', 'master', 'identified', 'declare', 'pg_tables', 'all_tab_columns', 'syslogins', 'sysdatabases', '@@servername', 'sysusers', 'rdb$', 'infile', 'sysobjects', 'syscolumns', 'mysql.user', 'pg_shadow', 'pg_catalog', 'sqlite_master', 'all_tables', 'user_tables', '@@version', '@@datadir', 'xp_cmdshell', 'sp_executesql', 'sp_oacreate', 'into ', 'waitfor delay', 'waitfor+delay', 'all_users', 'dba_users', 'dbms_pipe', 'dbms_lock', 'utl_http', 'xp_', 'sp_', 'openrowset', 'opendatasource', 'openquery', 'pg_read_file', 'pg_ls_dir', 'lo_import', 'lo_export', 'lo_get', 'dbms_java', 'dbms_xmlgen', 'v$', 'sys.user$'],
+  pattern: 'information_schema|;\\s?use\\s+master\\b|\\bcreate\\s+user\\s+[^\\s]{1,40}\\s+identified\\s+by\\b|\\bdeclare\\s+@[a-z_]{1,30}\\s+(?:n?varchar|int|sysname|table)\\b|\\bpg_tables\\b|\\ball_tab_columns\\b|\\bsyslogins\\b|\\bsysdatabases\\b|@@servername|\\bsysusers\\b|\\brdb\\$[a-z_]{3,30}|\\bload\\s+(?:data|xml)\\s+(?:(?:local|low_priority|concurrent)\\s+)*infile\\b|sysobjects|syscolumns|mysql\\.user|pg_shadow|pg_catalog|sqlite_master|all_tables|user_tables|msysobjects|@@version|@@datadir|xp_cmdshell|sp_executesql|sp_oacreate|into (?:out|dump)file|waitfor[\\s+]delay|\\bfrom\\s+(?:sys\\.)?(?:all|dba)_users\\b|dbms_pipe|dbms_lock|utl_http|\\bxp_(?:dirtree|regread|regwrite|regdeletekey|regenumvalues|fileexist|servicecontrol|availablemedia|subdirs|loginconfig|enumgroups|ntsec_enumdomains|terminate_process|makecab|cmdshell)\\b|\\bsp_(?:password|addlogin|addsrvrolemember|addrolemember|configure|makewebtask|addextendedproc|oamethod|execute_external_script|droplogin)\\b|\\bopen(?:rowset|datasource|query)\\b|\\bpg_(?:read_file|ls_dir|read_binary_file)\\s*\\(|\\blo_(?:import|export|get)\\s*\\(|\\bdbms_(?:java|xmlgen)\\b|\\bv\\$(?:version|instance|database)\\b|\\bsys\\.user\\$',
   explanation: 'database metadata or command object referenced' }])[0]!;
 /**
  * sqli-031: data-extraction idioms of automated injection: a hex marker string concatenated into the result
@@ -49,9 +49,21 @@ const UNION_B64 = [' UNION ALL SELECT ', ' UNION SELECT ', ' union all select ',
 /** sqli-035: base64 of a UNION SELECT (letters and digits only at some alignments, so plain values are read too). */
 const B64_RULE = compileRules([{ id: 'sqli-035', score: 5, needles: UNION_B64.map((f) => f.slice(0, 10)), pattern: UNION_B64.join('|'), explanation: 'base64 of UNION SELECT inside a value' }])[0]!;
 /** sqli-037: XPath injection: a quote closing a predicate, then a union with a new path (`"]|//*|/a["a`). */
-const XPATH_RULE = compileRules([{ id: 'sqli-037', score: 5, needles: [']|', '] |'], pattern: String.raw`['"]\s?\]\s?\|\s?/{1,2}[a-z*@]`, explanation: 'XPath predicate breakout into a union with a new path' }])[0]!;
+const XPATH_RULE = compileRules([{ id: 'sqli-037', score: 5, needles: [']|', '] |'], pattern: String.raw`['"]\s?\)?\s?\]\s?\|\s?/{1,2}[a-z*@]`, explanation: 'XPath predicate breakout (also from inside a function call: ")]|//*) into a union with a new path' }])[0]!;
 /** sqli-036: a tautology comparing a name with itself after OR/AND (`or a=a`, `and user=user`). */
 const SELF_EQ_RULE = compileRules([{ id: 'sqli-036', score: 5, needles: ['or ', 'and '], pattern: String.raw`(?:^|\s)(?:or|and)\s+([a-z_][a-z0-9_]{0,20})\s?=\s?\1(?:\s|$|--|#|;)`, explanation: 'OR/AND tautology comparing a name with itself (or a=a)' }])[0]!;
+
+/**
+ * sqli-040: SQL keywords with a `%` before every letter (`%U%N%I%O%N %S%E%L%E%C%T`): classic ASP drops a `%` that
+ * starts no valid escape, so the database reads the keyword while a filter does not.
+ */
+const PERCENT_KEYWORD_RULE = compileRules([{ id: 'sqli-040', score: 5, needles: ['%u%n%i%o%n', '%s%e%l%e%c%t', '%i%n%s%e%r%t', '%u%p%d%a%t%e', '%d%e%l%e%t%e', '%d%r%o%p'],
+  pattern: String.raw`%u%n%i%o%n|%s%e%l%e%c%t|%i%n%s%e%r%t|%u%p%d%a%t%e|%d%e%l%e%t%e|%d%r%o%p%\s?%t%a%b%l%e`,
+  explanation: 'SQL keyword with a percent sign before every letter (ASP strips them: %S%E%L%E%C%T)' }])[0]!;
+/** sqli-041: a whole value that is a logic operator and a boolean literal (` or true`, `AND false--`): the boolean probe of blind injection. */
+const BOOL_PROBE_RULE = compileRules([{ id: 'sqli-041', score: 5, needles: ['true', 'false'],
+  pattern: String.raw`^\s?(?:or|and|xor|\|\||&&)\s(?:not\s)?(?:true|false)\s?(?:--\s?|#|;)?$`,
+  explanation: 'value is a logic operator and a boolean literal (or true): blind injection probe' }])[0]!;
 
 /**
  * The SQL gate: a value none of whose gate needles occurs cannot match a fingerprint rule. It has no
@@ -88,7 +100,7 @@ interface SqlRule { readonly id: string; readonly re: RegExp; readonly score: nu
 
 /** Fingerprint rules. `quoted`: applies in the quote-breakout contexts; `bare`: in the as-is context. */
 const FP_RULES: readonly SqlRule[] = Object.freeze([
-  { id: 'sqli-001', re: /^s\)*&\(*(?:[1v]\)*(?:[oa&c;)]|$)|f\(|\(|[sn]\)*(?:o|&|c|;|\)|a[s1]))/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a boolean condition (tautology)' },
+  { id: 'sqli-001', re: /^s\)*&\(*(?:[1v]\)*(?:[oa&c;)]|$)|f\(|\(|[sn]\)*(?:o|&|c|;|\)|a[s1])|a[1sv]\)*(?:[oa&c;]|$))/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a boolean condition (tautology)' },
   { id: 'sqli-002', re: /^[oa]?1\)*&\(*(?:[1sv]|f\([1sv]?\))\)*o\(*(?:[1sv]|f\()/, score: 5, quoted: false, bare: true, explanation: 'numeric value followed by a boolean comparison (tautology)' },
   { id: 'sqli-003', re: /U[(c]*k?[(c]*Ec*(?:[1svf(oa]|k[1svf(]|n[,k.c]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
   { id: 'sqli-004', re: /^(?:s|1)\)*;\(*E(?:[kvf1s(oac]|n[,(;.sc]|nk|$)/, score: 5, quoted: true, bare: true, explanation: 'stacked query after a value' },
@@ -100,7 +112,7 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-010', re: /E(?:[oa]|1|v|f|n,)[^;]{0,12}k/, score: 4, quoted: false, bare: true, explanation: 'SELECT column list FROM ...' },
   { id: 'sqli-011', re: /^s\)*&\(*E/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a subquery condition' },
   { id: 'sqli-013', re: /^a?(?:s|1)\)*kk\(*[1nv]/, score: 5, quoted: true, bare: true, explanation: 'ORDER/GROUP BY column probe after a value' },
-  { id: 'sqli-014', re: /^s\)*n?[&oa]\(*n[^;c]{0,8}[;c]$/, score: 5, quoted: true, bare: false, explanation: 'string breakout into an operator expression ended by a comment or semicolon' },
+  { id: 'sqli-014', re: /^s\)*n?[&oa]\(*(?:n[^;c]{0,8}|[1v]\)*)[;c]$/, score: 5, quoted: true, bare: false, explanation: 'string breakout into an operator expression ended by a comment or semicolon' },
   { id: 'sqli-015', re: /^a1(?:a1)?c*U(?:c|$|1(?:,1){2,})/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
   { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
   { id: 'sqli-034', re: /^\(+[^c;]{0,40}?(?:E|v\)*[&oa]|[&oa]\(*v|k+f\(|f\(+f\(|f\([^)c;]{0,20}&)[^c;]{0,40}\)c$/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery or variable expression closed by a comment (( (select @a) ) --)' },
@@ -132,7 +144,7 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
   const v = part.norm;
   if (v.length < 2) return;
   if (fast && sqlInert(part)) {
-    if (!metaRule(part, sink) && !runRule(sink, 'sqli', 'sqli', B64_RULE, part)) runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part);
+    if (!metaRule(part, sink) && !runRule(sink, 'sqli', 'sqli', B64_RULE, part) && !runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)) runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part);
     return;
   }
   const contexts: Array<0 | 1 | 2> = [0];
@@ -147,7 +159,8 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
   if (linesRule(part, v, contexts, sink)) return;
   if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part) || runRule(sink, 'sqli', 'sqli', STRING_OP_RULE, part)
     || (v.indexOf('=') >= 0 && runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part)) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)
-    || runRule(sink, 'sqli', 'sqli', XPATH_RULE, part) || runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)) return;
+    || runRule(sink, 'sqli', 'sqli', XPATH_RULE, part) || runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)
+    || runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part) || runRule(sink, 'sqli', 'sqli', BOOL_PROBE_RULE, part)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 
@@ -186,7 +199,7 @@ function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, si
   return false;
 }
 
-const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit | B64_RULE.bit | HEX_LITERAL_RULE.bit;
+const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit | B64_RULE.bit | HEX_LITERAL_RULE.bit | PERCENT_KEYWORD_RULE.bit;
 
 /** The SQLi detector (`sqli-*`). Reads parameters, cookies, path and the content headers. */
 export const sqliDetector: SignatureDetector = Object.freeze({
