@@ -66,16 +66,25 @@ const BOOL_PROBE_RULE = compileRules([{ id: 'sqli-041', score: 5, needles: ['tru
   explanation: 'value is a logic operator and a boolean literal (or true): blind injection probe' }])[0]!;
 
 /**
+ * sqli-043: MySQL and SQL syntax no application value holds: a whole value that is a CASE expression over numbers (`case when 2 then 3
+ * end`; help text with words stays prose), a versioned executable comment (`/*!1111'` or `/*!50000union`, closed later), COLLATE right after a quote
+ * (`user'collate"utf8mb4_general_ci"--`), and the `1.e(` float-dot evasion (`1.e(ascii …`).
+ */
+const SYNTAX_RULE = compileRules([{ id: 'sqli-043', score: 5, needles: ['case', '/*!', 'collate', '.e('],
+  pattern: String.raw`^\s?\(?\s?case\s(?:when\s)?\d{1,10}\s(?:when\s\d{1,10}\s)?then\s\d{1,10}\s(?:else\s\d{1,10}\s)?end\s?\)?\s?(?:--|#|;)?$|/\*!\d{4,6}|['"\x60]\s?collate\s?["'\x60\\]{0,2}[a-z0-9]{2,20}_[a-z0-9_]{2,30}|\b\d{1,10}\.e\s?\(`,
+  explanation: 'SQL syntax no application value holds (a bare CASE expression, a versioned /*!NNNN comment, COLLATE after a quote, 1.e( )' }])[0]!;
+
+/**
  * The SQL gate: a value none of whose gate needles occurs cannot match a fingerprint rule. It has no
  * quote (no breakout contexts), no parenthesis (no function call, no `1)`), no `&`/`|`, no MySQL
  * `/*!` comment (the lexer drops it and its version digits, joining words), and none of the words
- * that lex to U, E, & or ORDER/GROUP BY, which every bare-context rule needs. Such values skip
+ * that lex to U, E, & or ORDER/GROUP BY, which every bare-context rule needs (and LIMIT, sqli-042's). Such values skip
  * lexing (the metadata rule still runs). One needle scan per part decides it.
  */
 const SQL_BIT = allocateBit();
 addGateNeedles(["'", '"', '(', ')', '&', '|', '/*!'], SQL_BIT);
 addGateNeedles(['and', 'or', 'xor', 'union', 'order', 'group', 'select', 'insert', 'update', 'delete', 'drop', 'create', 'alter',
-  'exec', 'execute', 'declare', 'truncate', 'shutdown', 'waitfor', 'grant', 'revoke'], SQL_BIT, true);
+  'exec', 'execute', 'declare', 'truncate', 'shutdown', 'waitfor', 'grant', 'revoke', 'limit'], SQL_BIT, true);
 
 /** True when the lexer-based SQLi rules cannot fire on a part (see SQL_BIT). */
 export function sqlInert(part: Part): boolean {
@@ -117,6 +126,7 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
   { id: 'sqli-034', re: /^\(+[^c;]{0,40}?(?:E|v\)*[&oa]|[&oa]\(*v|k+f\(|f\(+f\(|f\([^)c;]{0,20}&)[^c;]{0,40}\)c$/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery or variable expression closed by a comment (( (select @a) ) --)' },
   { id: 'sqli-039', re: /^n\)*&\(*a?1\)*o\(*a?1(?:$|c|\)*[&;])/, score: 5, quoted: false, bare: true, explanation: 'name followed by a boolean number comparison (facilityid and 1=0)' },
+  { id: 'sqli-042', re: /^k1(?:,1)?c$/, score: 5, quoted: false, bare: true, explanation: 'value is a LIMIT clause ended by a comment (limit 0,1--)' },
   { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)|^1\)*a\(+E(?:f|\()/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
 ]);
 
@@ -144,7 +154,8 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
   const v = part.norm;
   if (v.length < 2) return;
   if (fast && sqlInert(part)) {
-    if (!metaRule(part, sink) && !runRule(sink, 'sqli', 'sqli', B64_RULE, part) && !runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)) runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part);
+    if (!metaRule(part, sink) && !runRule(sink, 'sqli', 'sqli', B64_RULE, part) && !runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)
+      && !runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part)) runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part);
     return;
   }
   const contexts: Array<0 | 1 | 2> = [0];
@@ -160,7 +171,8 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
   if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part) || runRule(sink, 'sqli', 'sqli', STRING_OP_RULE, part)
     || (v.indexOf('=') >= 0 && runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part)) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)
     || runRule(sink, 'sqli', 'sqli', XPATH_RULE, part) || runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)
-    || runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part) || runRule(sink, 'sqli', 'sqli', BOOL_PROBE_RULE, part)) return;
+    || runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part) || runRule(sink, 'sqli', 'sqli', BOOL_PROBE_RULE, part)
+    || runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 
@@ -173,6 +185,7 @@ function fingerprintRule(lex: SqlLex, q: 0 | 1 | 2, part: Part, v: string, sink:
     if (r.id === 'sqli-005' && (tokenText(lex, fp.length - 1).length > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
     if (r.id === 'sqli-007' && ALPHA_RE.test(tokenText(lex, 1))) continue;
     if (r.id === 'sqli-014' && (v.length > 100 || !SQL_END_RE.test(v))) continue;
+    if (r.id === 'sqli-042' && tokenText(lex, 0) !== 'limit') continue;
     if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokenText(lex, firstAfter(fp))} ${tokenText(lex, firstAfter(fp) + 1)}`)) continue;
     // A weak shape (SELECT … FROM, 4 points) over a metadata object is the stronger finding (from rdb$fields).
     if (r.score < 5 && metaRule(part, sink)) return true;
@@ -199,7 +212,7 @@ function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, si
   return false;
 }
 
-const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit | B64_RULE.bit | HEX_LITERAL_RULE.bit | PERCENT_KEYWORD_RULE.bit;
+const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit | B64_RULE.bit | HEX_LITERAL_RULE.bit | PERCENT_KEYWORD_RULE.bit | SYNTAX_RULE.bit;
 
 /** The SQLi detector (`sqli-*`). Reads parameters, cookies, path and the content headers. */
 export const sqliDetector: SignatureDetector = Object.freeze({
