@@ -76,6 +76,7 @@ const LFI_RULES = compileRules([
   { id: 'lfi-017', score: 5, needles: ['..', '.\\.\\', './././'], pattern: String.raw`\.\.[\u2215\u2216\u2044\u29f8\u29f5\u2571\u2572\uefc8\uf025]|(?:\.[\\/]){8}|\.\.;[\\/]`, explanation: 'traversal step with a look-alike slash (..\u2215, ..\u2216, IIS %uEFC8), Tomcat ..;/ or a long run of ./ segments' },
   { id: 'lfi-019', score: 5, needles: ['{file}'], pattern: String.raw`^\s*(?=[^{]{0,300}(?:\.\.|0x2e0x2e|[\u00e0\u00e1]\.))(?:[./\\;\u00e0\u00e1]|0x2e|0x2f|0x5c){2,300}\{file\}\s*$`, explanation: 'traversal fuzz template: only traversal steps before a {FILE} placeholder' },
   { id: 'lfi-018', score: 5, kinds: ['query', 'body', 'json', 'xml'], needles: ['xampp', 'wamp', 'appserv', 'inetpub', 'filezilla', 'php', 'unattend', 'sysprep'], pattern: WINDOWS_SERVER_PATH, explanation: 'value is a Windows path into a web-server stack or setup answer file (c:\\xampp\\…, c:/php5/sessions, c:/unattend.txt)' },
+  { id: 'lfi-022', score: 5, needles: ['/..', '\\..'], pattern: String.raw`^\s?[\\/]\.\.[\\/]?\s?$`, explanation: 'value is a root-anchored parent step (/../): it climbs above the root it names' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
 

@@ -60,9 +60,9 @@ const SELF_EQ_RULE = compileRules([{ id: 'sqli-036', score: 5, needles: ['or ', 
 const PERCENT_KEYWORD_RULE = compileRules([{ id: 'sqli-040', score: 5, needles: ['%u%n%i%o%n', '%s%e%l%e%c%t', '%i%n%s%e%r%t', '%u%p%d%a%t%e', '%d%e%l%e%t%e', '%d%r%o%p'],
   pattern: String.raw`%u%n%i%o%n|%s%e%l%e%c%t|%i%n%s%e%r%t|%u%p%d%a%t%e|%d%e%l%e%t%e|%d%r%o%p%\s?%t%a%b%l%e`,
   explanation: 'SQL keyword with a percent sign before every letter (ASP strips them: %S%E%L%E%C%T)' }])[0]!;
-/** sqli-041: a whole value that is a logic operator and a boolean literal (` or true`, `AND false--`): the boolean probe of blind injection. */
-const BOOL_PROBE_RULE = compileRules([{ id: 'sqli-041', score: 5, needles: ['true', 'false'],
-  pattern: String.raw`^\s?(?:or|and|xor|\|\||&&)\s(?:not\s)?(?:true|false)\s?(?:--\s?|#|;)?$`,
+/** sqli-041: a whole value that is a logic operator and a boolean literal or 0/1 (` or true`, `AND false--`, `and 0`): the boolean probe of blind injection. */
+const BOOL_PROBE_RULE = compileRules([{ id: 'sqli-041', score: 5, needles: ['true', 'false', 'or ', 'and ', 'xor ', '|| ', '&& '],
+  pattern: String.raw`^\s?(?:or|and|xor|\|\||&&)\s(?:not\s)?(?:true|false|[01])\s?(?:--\s?|#|;)?$`,
   explanation: 'value is a logic operator and a boolean literal (or true): blind injection probe' }])[0]!;
 
 /**

@@ -61,6 +61,11 @@ const B64_RULES = compileRules([
   { id: 'xss-034', score: 5, needles: MARKUP_B64.map((f) => f.slice(0, 8)), pattern: MARKUP_B64.join('|'), explanation: 'base64 of a script tag, script URL or event handler inside a value' },
 ]);
 
+/** xss-043: a whole value spelled only with JS escapes of printable ASCII (`\u0061\u006c\u0065\u0072\u0074` is `alert`): no client escapes plain letters. Raw, since the normalized value is plain text. */
+const ESCAPED_RULES = compileRules([
+  { id: 'xss-043', score: 5, raw: true, flags: 'i', needles: ['\\u00', '\\x'], pattern: String.raw`^\s?(?:\\(?:u00[2-7][0-9a-f]|x[2-7][0-9a-f])){4,}\s?$`, explanation: 'value spelled only with JS escapes of plain ASCII (\\u0061\\u006c…)' },
+]);
+
 /** Bare event-handler names: letters only, so they are checked on plain values too. */
 const HANDLER_NAME_RULES = compileRules([
   { id: 'xss-019', score: 3, needles: ['on'], pattern: '^\\s*on(?:abort|activate|after[a-z]{3,20}|animation(?:start|end|iteration)|before[a-z]{3,20}|begin|blur|bounce|canplay(?:through)?|change|click|contextmenu|copy|cut|dblclick|drag(?:start|end|enter|leave|over|drop)?|drop|durationchange|end|ended|error|finish|focus(?:in|out)?|hashchange|input|invalid|key(?:down|press|up)|layoutcomplete|load(?:start|end|eddata|edmetadata)?|losecapture|message|mouse(?:down|enter|leave|move|out|over|up|wheel)|move(?:start|end)?|offline|pagehide|pageshow|paste|pause|play(?:ing)?|popstate|progress|propertychange|readystatechange|repeat|reset|resize(?:start|end)?|resume|reverse|scroll|seek(?:ed|ing)?|select(?:start|ionchange)?|show|start|stop|storage|submit|suspend|timeupdate|toggle|touch(?:start|end|move|cancel)|transition(?:start|end|run|cancel)|unload|volumechange|waiting|wheel|animationcancel|auxclick|cancel|close|cuechange|deactivate|formdata|gotpointercapture|lostpointercapture|pointer(?:down|up|move|over|out|enter|leave|cancel|rawupdate)|rowexit|rowenter|rowsdelete|rowsinserted|rowdelete|rowinserted|search|securitypolicyviolation|slotchange|webkit[a-z]{6,40}|fullscreen(?:change|error)|message(?:error)?|datasetchanged|dataavailable|datasetcomplete|errorupdate|filterchange|help|mediacomplete|mediaerror|outofsync|syncrestored|trackchange|urlflip|controlselect|lose(?:capture)?|scrollend|beforetoggle|contentvisibilityautostatechange|pagereveal|pageswap|emptied|loadedmetadata|ratechange|stalled|visibilitychange)\\s*=?\\s*$', explanation: 'value is a DOM event-handler name (XSS probe)' },
@@ -149,7 +154,9 @@ export const xssDetector: SignatureDetector = Object.freeze({
       if (sink.findings.length >= sink.max) return;
       if ((partScan(part).mask & XSS_BITS) === 0 || !ruleReads(undefined, part)) continue;
       if (part.plain) {
-        if (!runRule(sink, 'xss', 'xss', B64_RULES[0]!, part) && part.norm.startsWith('on')) runRule(sink, 'xss', 'xss', HANDLER_NAME_RULES[0]!, part);
+        if (runRule(sink, 'xss', 'xss', B64_RULES[0]!, part)) continue;
+        if (part.norm.startsWith('on') && runRule(sink, 'xss', 'xss', HANDLER_NAME_RULES[0]!, part)) continue;
+        if (part.value.indexOf('\\') >= 0) runRule(sink, 'xss', 'xss', ESCAPED_RULES[0]!, part);
         continue;
       }
       if (inspectTags(part, sink)) continue;
@@ -157,6 +164,7 @@ export const xssDetector: SignatureDetector = Object.freeze({
         const m = ENTITY_CALL_RE.exec(part.value);
         if (m) { emit(sink, 'xss', 'xss-032', 'xss', 5, part, m.index, 'JS call whose parenthesis is an HTML entity (alert&#40;1&#41;)'); continue; }
       }
+      if (part.value.indexOf('\\') >= 0 && runRule(sink, 'xss', 'xss', ESCAPED_RULES[0]!, part)) continue;
       const xmlDoc = wholeXml(part);
       let js = false;
       const bits = presentRules(JS_TABLE, part);
