@@ -28,6 +28,7 @@ const table = tableDetector('php', 'cmdi', compileRules([
   { id: 'php-004', score: 5, needles: ['o:', 'a:'], pattern: '\\bo:\\d{1,4}:"[a-z0-9_\\\\]{1,100}":\\d{1,4}:\\{', explanation: 'PHP serialized object' },
   { id: 'php-005', score: 4, needles: ['[php]', '[/php]', '(string)', '( string', '"."', "'.'"], pattern: '\\[/?php\\]|\\(\\s?string\\s?\\)\\s?["\'{\\[]|["\']\\s*\\.\\s*["\'][a-z]{1,8}["\']\\s*\\.\\s*["\']', explanation: 'PHP obfuscation' },
   { id: 'php-009', score: 5, needles: ['echo', 'print'], pattern: String.raw`^[^"'\s]{0,20}["']\s?;[\s+]?(?:echo|print)[\s+]?["'$]`, explanation: 'string breakout into a PHP echo statement (5";echo "x";)' },
+  { id: 'php-010', score: 5, needles: ['fputcsv', 'fwrite', 'fputs', 'fpassthru', 'unlink', 'parse_ini_file', 'highlight_string', 'putenv', 'ini_set', 'symlink', 'tempnam'], pattern: String.raw`\b(?:fputcsv|fwrite|fputs|fpassthru|unlink|parse_ini_file|highlight_string|putenv|ini_set|symlink|tempnam)\s?\(\s?\$[a-z_]`, explanation: 'PHP file, environment or setting function called on a PHP variable (fputcsv($fh, …), unlink($f))' },
   // `$f(…)`, `$$b(2)`, `${'a'}(1)`, `$__['o'](5)`, `$a /*c*/ (`, `$obj->$name(`, `($y)('uname')`: the callee is a variable.
   { id: 'php-006', score: 5, needles: VAR_NEEDLES,
     pattern: `\\$\\s?(?:\\$*[a-z_][a-z0-9_]{0,40}|\\{[^}]{1,60}\\})(?:\\)?\\(|(?:\\s?(?:\\[[^\\]\\s]{1,40}\\]|\\{[^}\\s]{1,40}\\}|->\\$[a-z_][a-z0-9_]{0,40}|/\\*[^*]{0,40}\\*/|(?:#|//)[^\\s(]{0,40}\\s))+(?:\\s?\\))?\\s?\\()`, explanation: 'PHP call through a variable (variable function)' },

@@ -4,7 +4,7 @@ import type { RequestView } from '../../core/index.js';
 import { partSqlLex, type ParsedRequest, type Part } from '../parts.js';
 import { lexSql, tokenText, type SqlLex } from '../sqllex.js';
 import { normalizeValueLines } from '../normalize.js';
-import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, runRule, type FindingSink, type SignatureDetector, trackPattern } from '../signature.js';
+import { activeParts, addGateNeedles, allocateBit, compileRules, emit, partScan, ruleReads, runRule, type FindingSink, type RegexRule, type SignatureDetector, trackPattern } from '../signature.js';
 import { inspectOrmNames } from './query.js';
 import { base64Forms } from './java.js';
 
@@ -54,37 +54,42 @@ const XPATH_RULE = compileRules([{ id: 'sqli-037', score: 5, needles: [']|', '] 
 const SELF_EQ_RULE = compileRules([{ id: 'sqli-036', score: 5, needles: ['or ', 'and '], pattern: String.raw`(?:^|\s)(?:or|and)\s+([a-z_][a-z0-9_]{0,20})\s?=\s?\1(?:\s|$|--|#|;)`, explanation: 'OR/AND tautology comparing a name with itself (or a=a)' }])[0]!;
 
 /**
+ * Three quote-free probe shapes in one rule table (one needle-mask bit; needles that are not common words, such as
+ * `or true` rather than `true`, so JSON booleans do not wake the SQLi detector):
  * sqli-040: SQL keywords with a `%` before every letter (`%U%N%I%O%N %S%E%L%E%C%T`): classic ASP drops a `%` that
  * starts no valid escape, so the database reads the keyword while a filter does not.
+ * sqli-041: a whole value that is a logic operator and a boolean literal or 0/1 (` or true`, `AND false--`, `and 0`): the
+ * boolean probe of blind injection.
+ * sqli-043: MySQL and SQL syntax no application value holds: a whole value that is a CASE expression over numbers
+ * (`case when 2 then 3 end`; help text with words stays prose), a versioned executable comment (`/*!1111'` or
+ * `/*!50000union`, closed later), COLLATE right after a quote (`user'collate"utf8mb4_general_ci"--`), and the `1.e(`
+ * float-dot evasion (`1.e(ascii …`).
+ * sqli-042: a whole value that is a LIMIT clause ended by a comment (`limit 0,1--`).
  */
-const PERCENT_KEYWORD_RULE = compileRules([{ id: 'sqli-040', score: 5, needles: ['%u%n%i%o%n', '%s%e%l%e%c%t', '%i%n%s%e%r%t', '%u%p%d%a%t%e', '%d%e%l%e%t%e', '%d%r%o%p'],
+const [PERCENT_KEYWORD_RULE, BOOL_PROBE_RULE, SYNTAX_RULE, LIMIT_RULE] = compileRules([
+  { id: 'sqli-040', score: 5, needles: ['%u%n%i%o%n', '%s%e%l%e%c%t', '%i%n%s%e%r%t', '%u%p%d%a%t%e', '%d%e%l%e%t%e', '%d%r%o%p'],
   pattern: String.raw`%u%n%i%o%n|%s%e%l%e%c%t|%i%n%s%e%r%t|%u%p%d%a%t%e|%d%e%l%e%t%e|%d%r%o%p%\s?%t%a%b%l%e`,
-  explanation: 'SQL keyword with a percent sign before every letter (ASP strips them: %S%E%L%E%C%T)' }])[0]!;
-/** sqli-041: a whole value that is a logic operator and a boolean literal or 0/1 (` or true`, `AND false--`, `and 0`): the boolean probe of blind injection. */
-const BOOL_PROBE_RULE = compileRules([{ id: 'sqli-041', score: 5, needles: ['true', 'false', 'or ', 'and ', 'xor ', '|| ', '&& '],
+  explanation: 'SQL keyword with a percent sign before every letter (ASP strips them: %S%E%L%E%C%T)' },
+  { id: 'sqli-041', score: 5, needles: ['or', 'and', 'xor', '||', '&&'].flatMap((op) => ['0', '1', 'true', 'false', 'not'].map((b) => `${op} ${b}`)),
   pattern: String.raw`^\s?(?:or|and|xor|\|\||&&)\s(?:not\s)?(?:true|false|[01])\s?(?:--\s?|#|;)?$`,
-  explanation: 'value is a logic operator and a boolean literal (or true): blind injection probe' }])[0]!;
-
-/**
- * sqli-043: MySQL and SQL syntax no application value holds: a whole value that is a CASE expression over numbers (`case when 2 then 3
- * end`; help text with words stays prose), a versioned executable comment (`/*!1111'` or `/*!50000union`, closed later), COLLATE right after a quote
- * (`user'collate"utf8mb4_general_ci"--`), and the `1.e(` float-dot evasion (`1.e(ascii …`).
- */
-const SYNTAX_RULE = compileRules([{ id: 'sqli-043', score: 5, needles: ['case', '/*!', 'collate', '.e('],
-  pattern: String.raw`^\s?\(?\s?case\s(?:when\s)?\d{1,10}\s(?:when\s\d{1,10}\s)?then\s\d{1,10}\s(?:else\s\d{1,10}\s)?end\s?\)?\s?(?:--|#|;)?$|/\*!\d{4,6}|['"\x60]\s?collate\s?["'\x60\\]{0,2}[a-z0-9]{2,20}_[a-z0-9_]{2,30}|\b\d{1,10}\.e\s?\(`,
-  explanation: 'SQL syntax no application value holds (a bare CASE expression, a versioned /*!NNNN comment, COLLATE after a quote, 1.e( )' }])[0]!;
+  explanation: 'value is a logic operator and a boolean literal (or true): blind injection probe' },
+  { id: 'sqli-043', score: 5, needles: ['case when', '/*!', 'collate', '.e('],
+  pattern: String.raw`^\s?\(?\s?case\swhen\s\d{1,10}\s(?:when\s\d{1,10}\s)?then\s\d{1,10}\s(?:else\s\d{1,10}\s)?end\s?\)?\s?(?:--|#|;)?$|/\*!\d{4,6}|['"\x60]\s?collate\s?["'\x60\\]{0,2}[a-z0-9]{2,20}_[a-z0-9_]{2,30}|\b\d{1,10}\.e\s?\(`,
+  explanation: 'SQL syntax no application value holds (a bare CASE expression, a versioned /*!NNNN comment, COLLATE after a quote, 1.e( )' },
+  { id: 'sqli-042', score: 5, needles: ['limit '], pattern: String.raw`^\s?limit\s\d{1,10}(?:\s?,\s?\d{1,10})?\s?(?:--|#|/\*)`, explanation: 'value is a LIMIT clause ended by a comment (limit 0,1--)' },
+]) as [RegexRule, RegexRule, RegexRule, RegexRule];
 
 /**
  * The SQL gate: a value none of whose gate needles occurs cannot match a fingerprint rule. It has no
  * quote (no breakout contexts), no parenthesis (no function call, no `1)`), no `&`/`|`, no MySQL
  * `/*!` comment (the lexer drops it and its version digits, joining words), and none of the words
- * that lex to U, E, & or ORDER/GROUP BY, which every bare-context rule needs (and LIMIT, sqli-042's). Such values skip
+ * that lex to U, E, & or ORDER/GROUP BY, which every bare-context rule needs. Such values skip
  * lexing (the metadata rule still runs). One needle scan per part decides it.
  */
 const SQL_BIT = allocateBit();
 addGateNeedles(["'", '"', '(', ')', '&', '|', '/*!'], SQL_BIT);
 addGateNeedles(['and', 'or', 'xor', 'union', 'order', 'group', 'select', 'insert', 'update', 'delete', 'drop', 'create', 'alter',
-  'exec', 'execute', 'declare', 'truncate', 'shutdown', 'waitfor', 'grant', 'revoke', 'limit'], SQL_BIT, true);
+  'exec', 'execute', 'declare', 'truncate', 'shutdown', 'waitfor', 'grant', 'revoke'], SQL_BIT, true);
 
 /** True when the lexer-based SQLi rules cannot fire on a part (see SQL_BIT). */
 export function sqlInert(part: Part): boolean {
@@ -126,7 +131,6 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
   { id: 'sqli-034', re: /^\(+[^c;]{0,40}?(?:E|v\)*[&oa]|[&oa]\(*v|k+f\(|f\(+f\(|f\([^)c;]{0,20}&)[^c;]{0,40}\)c$/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery or variable expression closed by a comment (( (select @a) ) --)' },
   { id: 'sqli-039', re: /^n\)*&\(*a?1\)*o\(*a?1(?:$|c|\)*[&;])/, score: 5, quoted: false, bare: true, explanation: 'name followed by a boolean number comparison (facilityid and 1=0)' },
-  { id: 'sqli-042', re: /^k1(?:,1)?c$/, score: 5, quoted: false, bare: true, explanation: 'value is a LIMIT clause ended by a comment (limit 0,1--)' },
   { id: 'sqli-012', re: /^[1n]\)*&\(*(?:E|f\(E)|^1\)*a\(+E(?:f|\()/, score: 5, quoted: false, bare: true, explanation: 'boolean subquery after a value' },
 ]);
 
@@ -155,7 +159,7 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
   if (v.length < 2) return;
   if (fast && sqlInert(part)) {
     if (!metaRule(part, sink) && !runRule(sink, 'sqli', 'sqli', B64_RULE, part) && !runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)
-      && !runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part)) runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part);
+      && !runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part) && !runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part)) runRule(sink, 'sqli', 'sqli', LIMIT_RULE, part);
     return;
   }
   const contexts: Array<0 | 1 | 2> = [0];
@@ -172,7 +176,7 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
     || (v.indexOf('=') >= 0 && runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part)) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)
     || runRule(sink, 'sqli', 'sqli', XPATH_RULE, part) || runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)
     || runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part) || runRule(sink, 'sqli', 'sqli', BOOL_PROBE_RULE, part)
-    || runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part)) return;
+    || runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part) || runRule(sink, 'sqli', 'sqli', LIMIT_RULE, part)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 
@@ -185,7 +189,6 @@ function fingerprintRule(lex: SqlLex, q: 0 | 1 | 2, part: Part, v: string, sink:
     if (r.id === 'sqli-005' && (tokenText(lex, fp.length - 1).length > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
     if (r.id === 'sqli-007' && ALPHA_RE.test(tokenText(lex, 1))) continue;
     if (r.id === 'sqli-014' && (v.length > 100 || !SQL_END_RE.test(v))) continue;
-    if (r.id === 'sqli-042' && tokenText(lex, 0) !== 'limit') continue;
     if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokenText(lex, firstAfter(fp))} ${tokenText(lex, firstAfter(fp) + 1)}`)) continue;
     // A weak shape (SELECT … FROM, 4 points) over a metadata object is the stronger finding (from rdb$fields).
     if (r.score < 5 && metaRule(part, sink)) return true;

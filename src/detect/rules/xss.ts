@@ -41,7 +41,7 @@ const JS_RULES = compileRules([
   { id: 'xss-036', score: 5, needles: ['eval', 'alert', 'prompt', 'confirm'], pattern: String.raw`=\s?(?:eval|alert|prompt|confirm)\s?[,;]\s?[$\w]{1,10}\s?(?:=\s?(?:eval|alert|prompt|confirm|unescape)\b|\()`, explanation: 'eval or a dialog function aliased to a variable, then called (a=eval;b=alert;a(b(1)))' },
   { id: 'xss-037', score: 5, needles: ['location'], pattern: String.raw`(?:^|[;"'])\s?(?:window\.|document\.|top\.)?location\s?=\s?(?:name|window\.name|top\.name|location\.hash|document\.url)\s?(?:;|$|//)`, explanation: 'page location set from attacker-controlled text (location=name, location=location.hash)' },
   { id: 'xss-039', score: 5, needles: ['script', 's c r i p t'], pattern: String.raw`(?:^|[^a-z])(?<![\u00c0-\u00ff][13]\u2044[34])script[^\s<>]{1,8}?(?:alert|prompt|confirm|eval)\([^]{0,80}?/script|<\s?s\sc\sr\si\sp\st\s?>`, explanation: 'script markup whose angle brackets were mis-decoded (\u00fbscriptualert(1)\u00fb/scriptu; not after a UTF-8 lead byte, where \\xd0\\xbc is a letter) or spaced out (< s c r i p t >)' },
-  { id: 'xss-040', score: 5, needles: ['||', "?'", '?"', '? '], pattern: String.raw`\b0\s?(?:\|\||\?\s?(?:'[^']{1,8}'|"[^"]{1,8}")\s?:)\s?['"][^'"\n]{0,10}['"][^'"\n]{0,24}['"]?[^'"\n]{0,24}?\b0\s?(?:\|\||\?\s?(?:'[^']{1,8}'|"[^"]{1,8}")\s?:)\s?['"]`, explanation: 'string pieces chosen through dead branches of JS conditions (x=0||\'al\', s=0?\'1\':\'fr\'): names assembled past a filter' },
+  { id: 'xss-040', score: 5, needles: ['0||', '0 ||', "0?'", '0?"', '0 ?', "0? '", '0? "'], pattern: String.raw`\b0\s?(?:\|\||\?\s?(?:'[^']{1,8}'|"[^"]{1,8}")\s?:)\s?['"][^'"\n]{0,10}['"][^'"\n]{0,24}['"]?[^'"\n]{0,24}?\b0\s?(?:\|\||\?\s?(?:'[^']{1,8}'|"[^"]{1,8}")\s?:)\s?['"]`, explanation: 'string pieces chosen through dead branches of JS conditions (x=0||\'al\', s=0?\'1\':\'fr\'): names assembled past a filter' },
   { id: 'xss-042', score: 5, needles: ['\'">', '"\'>'], pattern: String.raw`^[&\s]?(?:'"|"')\s?>\s?[a-z]`, explanation: 'value opens with the quote-quote-angle breakout probe (\'">text): both attribute quotes and the tag closed' },
   { id: 'xss-041', score: 5, needles: ['"+document', "'+document", '"+ document', "'+ document", '" +document', "' +document", '" + document', "' + document", '114,105,112,116', '114, 105, 112, 116', '114,116,40', '114, 116, 40'], pattern: String.raw`^\s?["'\x60]\s?\+\s?document\s?\.\s?(?:cookie|domain|location)\b|\b\d{2,3},\s?(?:99,\s?114,\s?105,\s?112,\s?116|114,\s?116,\s?40),\s?\d{2,3}\b`, explanation: 'string breakout concatenating document.cookie ("+document.cookie+"), or a character-code list spelling script or a call (fromCharCode arguments: 115,99,114,105,112,116)' },
   { id: 'xss-014', score: 5, needles: ['document', 'window', 'location', 'cookie', 'innerhtml', 'outerhtml'], pattern: '(?:document\\s*\\.\\s*(?:cookie|write(?:ln)?|domain|location)|window\\s*\\.\\s*(?:location|open|name)|location\\s*\\.\\s*(?:href|replace|assign)|\\.innerhtml)\\s*[=(]|^\\s?(?:inner|outer)html\\s?=\\s?(?:document|location|window|top|self|name\\b)', explanation: 'DOM sink assignment or call' },
@@ -56,15 +56,14 @@ const JS_TABLE = presenceTable(JS_RULES);
 
 /** `<script`, `javascript:` and load/error handlers in base64 at any alignment, anywhere in a value (`data=PHN2ZyB4bWxucz0i…PjxzY3JpcHQ+…`). */
 const MARKUP_B64 = ['<script', 'javascript:', ' onerror=', ' onload='].flatMap((t) => base64Forms(Buffer.from(t)));
-/** Base64 markup: letters and digits only at some alignments, so it is checked on plain values too. */
+/** Base64 markup (letters and digits only at some alignments) and escape-only values: checked on plain values too. */
 const B64_RULES = compileRules([
   { id: 'xss-034', score: 5, needles: MARKUP_B64.map((f) => f.slice(0, 8)), pattern: MARKUP_B64.join('|'), explanation: 'base64 of a script tag, script URL or event handler inside a value' },
-]);
-
-/** xss-043: a whole value spelled only with JS escapes of printable ASCII (`\u0061\u006c\u0065\u0072\u0074` is `alert`): no client escapes plain letters. Raw, since the normalized value is plain text. */
-const ESCAPED_RULES = compileRules([
+  // xss-043: a whole value spelled only with JS escapes of printable ASCII (`\u0061\u006c\u0065\u0072\u0074` is `alert`): no
+  // client escapes plain letters. Raw, since the normalized value is plain text.
   { id: 'xss-043', score: 5, raw: true, flags: 'i', needles: ['\\u00', '\\x'], pattern: String.raw`^\s?(?:\\(?:u00[2-7][0-9a-f]|x[2-7][0-9a-f])){4,}\s?$`, explanation: 'value spelled only with JS escapes of plain ASCII (\\u0061\\u006c…)' },
 ]);
+const ESCAPED_RULE = B64_RULES[1]!;
 
 /** Bare event-handler names: letters only, so they are checked on plain values too. */
 const HANDLER_NAME_RULES = compileRules([
@@ -156,7 +155,7 @@ export const xssDetector: SignatureDetector = Object.freeze({
       if (part.plain) {
         if (runRule(sink, 'xss', 'xss', B64_RULES[0]!, part)) continue;
         if (part.norm.startsWith('on') && runRule(sink, 'xss', 'xss', HANDLER_NAME_RULES[0]!, part)) continue;
-        if (part.value.indexOf('\\') >= 0) runRule(sink, 'xss', 'xss', ESCAPED_RULES[0]!, part);
+        if (part.value.indexOf('\\') >= 0) runRule(sink, 'xss', 'xss', ESCAPED_RULE, part);
         continue;
       }
       if (inspectTags(part, sink)) continue;
@@ -164,7 +163,7 @@ export const xssDetector: SignatureDetector = Object.freeze({
         const m = ENTITY_CALL_RE.exec(part.value);
         if (m) { emit(sink, 'xss', 'xss-032', 'xss', 5, part, m.index, 'JS call whose parenthesis is an HTML entity (alert&#40;1&#41;)'); continue; }
       }
-      if (part.value.indexOf('\\') >= 0 && runRule(sink, 'xss', 'xss', ESCAPED_RULES[0]!, part)) continue;
+      if (part.value.indexOf('\\') >= 0 && runRule(sink, 'xss', 'xss', ESCAPED_RULE, part)) continue;
       const xmlDoc = wholeXml(part);
       let js = false;
       const bits = presentRules(JS_TABLE, part);
