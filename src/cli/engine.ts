@@ -10,6 +10,7 @@ export function engineFor(cfg: Pick<ShieldConfig, 'detection'>): Result<Detector
     return ok(createEngine({
       ...(cfg.detection.modelPath !== undefined ? { modelPath: cfg.detection.modelPath } : {}),
       disableModel: cfg.detection.disableModel,
+      ...(cfg.detection.modelThreshold !== undefined ? { modelThreshold: cfg.detection.modelThreshold } : {}),
     }));
   } catch (e) {
     return err((e as Error).message.split('\n')[0] ?? 'failed to load');

@@ -76,6 +76,8 @@ export const configSchema = z.object({
     threshold: z.number().positive().default(5),
     modelPath: z.string().min(1).optional(),
     disableModel: z.boolean().default(false),
+    /** The model's blocking probability instead of the model file's own (0 < p < 1). */
+    modelThreshold: z.number().gt(0).lt(1).optional(),
   }).strict().default({ threshold: 5, disableModel: false }),
   routes: z.array(route).default([]),
   log: z.object({

@@ -62,3 +62,14 @@ test('flag overrides win over the file', () => {
   assert.ok(r.ok);
   if (r.ok) { assert.equal(r.value.mode, 'detect'); assert.equal(r.value.admin.listen, '127.0.0.1:0'); }
 });
+
+test('detection.modelThreshold: a probability strictly between 0 and 1, reported with its line', () => {
+  const good = validateConfig('upstream: http://a:1\ndetection:\n  modelThreshold: 0.7\n', 'm.yaml');
+  assert.ok(good.ok);
+  if (good.ok) assert.equal(good.value.detection.modelThreshold, 0.7);
+  for (const v of ['1', '0', '1.5', '-0.2', 'high']) {
+    const r = validateConfig(`upstream: http://a:1\ndetection:\n  modelThreshold: ${v}\n`, 'm.yaml');
+    assert.equal(r.ok, false, v);
+    if (!r.ok) assert.match(formatIssue(r.error[0]!), /^m\.yaml:3 detection\.modelThreshold: /);
+  }
+});

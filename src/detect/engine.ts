@@ -20,6 +20,12 @@ export interface EngineOptions {
   readonly onlyModel?: boolean;
   /** An already loaded model (takes precedence over modelPath). */
   readonly model?: ModelFile;
+  /**
+   * The model's blocking probability instead of the model file's threshold (0 < p < 1): lower
+   * catches more and blocks more benign traffic (docs/DETECTION.md, "Operating point"). Values
+   * outside (0, 1) are ignored; callers validate them first (the config schema and CLI do).
+   */
+  readonly modelThreshold?: number;
 }
 
 /** The detection engine behind the Shield's Detector seam. */
@@ -65,7 +71,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const r = loadModelFile(path);
     if (r.ok) { model = r.value; modelStatus = `loaded ${path}`; } else modelStatus = `unavailable: ${r.error}`;
   }
-  const thr = model ? modelThreshold(model) : 1;
+  const own = options.modelThreshold;
+  const thr = !model ? 1 : own !== undefined && own > 0 && own < 1 ? own : modelThreshold(model);
+  if (model && thr !== modelThreshold(model)) modelStatus += ` (threshold ${thr} instead of ${modelThreshold(model)})`;
   const score = model ? modelScorer(model) : undefined;
   const memory = new AttackMemory(options.memoryPath);
   const onlyModel = options.onlyModel === true;

@@ -91,6 +91,20 @@ test('eval refuses a malformed model file with a one-line reason', () => {
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('eval --model-threshold: a probability in (0, 1) changes the model\'s operating point; anything else is a usage error', () => {
+  for (const v of ['0', '1', '1.5', 'x']) {
+    const r = jirachi(['eval', '--generated-benign', '10', '--model-threshold', v, '--json']);
+    assert.notEqual(r.code, 0, v);
+    assert.match(r.err, /--model-threshold must be a probability strictly between 0 and 1/);
+  }
+  assert.match(jirachi(['eval', '--generated-benign', '10', '--no-model', '--model-threshold', '0.5']).err, /needs a model/);
+  // A threshold near 0 makes the model flag almost everything the engine featurizes; the file's own flags little.
+  const own = JSON.parse(jirachi(['eval', '--generated-benign', '200', '--json']).out) as { tnr: number; model: string };
+  const low = JSON.parse(jirachi(['eval', '--generated-benign', '200', '--model-threshold', '0.0001', '--json']).out) as { tnr: number; model: string };
+  assert.ok(low.tnr < own.tnr, `${low.tnr} < ${own.tnr}`);
+  assert.match(low.model, /threshold 0\.0001 instead of/);
+});
+
 test('train reads training_data.csv (features already computed) next to JSONL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jirachi-detect-'));
   try {

@@ -7,7 +7,7 @@ import { addCorpusOptions, loadRecords, type CorpusSelection } from '../corpus-o
 import { registerCommand, UsageFailure } from '../registry.js';
 
 interface EvalOpts extends CorpusSelection {
-  corpus?: string[]; model?: string | false; onlyModel?: boolean; json?: boolean; threshold?: string;
+  corpus?: string[]; model?: string | false; onlyModel?: boolean; json?: boolean; threshold?: string; modelThreshold?: string;
 }
 
 function pct(v: number | null): string { return v === null ? '   -  ' : `${(v * 100).toFixed(2).padStart(6)}%`; }
@@ -32,6 +32,7 @@ registerCommand((program: Command) => {
     .option('--only-model', 'use the ML model alone (no signatures)')
     .option('--no-model', 'signatures only')
     .option('--threshold <n>', 'anomaly threshold for block mode', '5')
+    .option('--model-threshold <p>', "the model's blocking probability instead of the model file's (0 < p < 1)")
     .option('--json', 'print the report as JSON')
     .action((o: EvalOpts) => {
       const files = o.corpus ?? [];
@@ -40,7 +41,10 @@ registerCommand((program: Command) => {
       const modelPath = typeof o.model === 'string' ? o.model : undefined;
       if (modelPath !== undefined) { const m = loadModelFile(modelPath); if (!m.ok) throw new UsageFailure(m.error); }
       if (o.onlyModel && noModel) throw new UsageFailure('--only-model needs a model');
-      const engine = createEngine({ ...(modelPath ? { modelPath } : {}), disableModel: noModel, onlyModel: o.onlyModel === true });
+      const mthr = o.modelThreshold === undefined ? undefined : Number(o.modelThreshold);
+      if (mthr !== undefined && !(mthr > 0 && mthr < 1)) throw new UsageFailure(`--model-threshold must be a probability strictly between 0 and 1, got ${JSON.stringify(o.modelThreshold)}`);
+      if (mthr !== undefined && noModel) throw new UsageFailure('--model-threshold needs a model');
+      const engine = createEngine({ ...(modelPath ? { modelPath } : {}), disableModel: noModel, onlyModel: o.onlyModel === true, ...(mthr !== undefined ? { modelThreshold: mthr } : {}) });
       if (!noModel && engine.modelStatus.startsWith('unavailable')) throw new UsageFailure(`model ${engine.modelStatus}`);
       const records = loadRecords(files, o);
       const thr = Number(o.threshold ?? 5);
