@@ -31,10 +31,10 @@ const table = tableDetector('php', 'cmdi', compileRules([
   { id: 'php-010', score: 5, needles: ['fputcsv', 'fwrite', 'fputs', 'fpassthru', 'unlink', 'parse_ini_file', 'highlight_string', 'putenv', 'ini_set', 'symlink', 'tempnam'], pattern: String.raw`\b(?:fputcsv|fwrite|fputs|fpassthru|unlink|parse_ini_file|highlight_string|putenv|ini_set|symlink|tempnam)\s?\(\s?\$[a-z_]`, explanation: 'PHP file, environment or setting function called on a PHP variable (fputcsv($fh, …), unlink($f))' },
   // `$f(…)`, `$$b(2)`, `${'a'}(1)`, `$__['o'](5)`, `$a /*c*/ (`, `$obj->$name(`, `($y)('uname')`: the callee is a variable.
   { id: 'php-006', score: 5, needles: VAR_NEEDLES,
-    pattern: `\\$\\s?(?:\\$*[a-z_][a-z0-9_]{0,40}|\\{[^}]{1,60}\\})(?:\\)?\\(|(?:\\s?(?:\\[[^\\]\\s]{1,40}\\]|\\{[^}\\s]{1,40}\\}|->\\$[a-z_][a-z0-9_]{0,40}|/\\*[^*]{0,40}\\*/|(?:#|//)[^\\s(]{0,40}\\s))+(?:\\s?\\))?\\s?\\()`, explanation: 'PHP call through a variable (variable function)' },
+    pattern: `\\$\\s?(?:\\$*[a-z_][a-z0-9_]{0,40}|\\{[^}]{1,60}\\})(?:\\)?\\(|(?:\\s?(?:\\[[^\\]\\s]{1,40}\\]\\]?|\\{[^}\\s]{1,40}\\}|->\\$[a-z_][a-z0-9_]{0,40}|/\\*[^*]{0,40}\\*/|(?:#|//)[^\\s(]{0,40}\\s))+(?:\\s?\\))?\\s?\\()`, explanation: 'PHP call through a variable (variable function)' },
   // `"system"(ls)`, `('system')('id')`, `(system)(ls)`, `[system][0](ls)`: the callee is a string or constant naming a dangerous function.
   { id: 'php-007', score: 5, needles: DANGEROUS,
-    pattern: `(?:["']\\s?(?:${DANGEROUS_ALT})\\s?["']\\s?\\)?|\\(\\s?(?:${DANGEROUS_ALT})\\s?\\)|\\[\\s?(?:${DANGEROUS_ALT})\\s?\\](?:\\s?\\[\\s?\\d\\s?\\])?\\s?\\)?)${GAP}`, explanation: 'PHP call whose callee is a quoted or bracketed function name' },
+    pattern: `(?:["']\\s?(?:${DANGEROUS_ALT})\\s?["']\\s?\\)?|\\(\\s?(?:/\\*[^*]{0,40}\\*/\\s?)?(?:${DANGEROUS_ALT})\\s?\\)|\\[\\s?(?:${DANGEROUS_ALT})\\s?\\](?:\\s?\\[\\s?\\d\\s?\\])?\\s?\\)?)${GAP}`, explanation: 'PHP call whose callee is a quoted or bracketed function name' },
 ]));
 
 /** A run of quoted or parenthesized pieces joined by `.` (`'sys'.'tem'`, `(sy.(st).em)`). */
