@@ -88,9 +88,13 @@ const PROTO_NAME_RE = trackPattern(/__proto__|constructor|prototype/i);
 /** A base64-looking name: 10+ base64 characters with upper case, lower case and a digit (encoded payloads as names; camelCase names have no digit). */
 const B64_NAME_RE = trackPattern(/^(?=[^a-z]{0,200}[a-z])(?=[^A-Z]{0,200}[A-Z])(?=[^0-9]{0,200}[0-9])[A-Za-z0-9+/]{10,200}={0,2}$/);
 
+/** A name opening with the base64 of a serialized Java object's magic bytes at any alignment (`rO0AB…`, `KztAA…`, `Cs7QA…`), however short. */
+const JAVA_B64_NAME_RE = trackPattern(/^(?:rO0AB|KztAA|Cs7QA)/);
+
 /** A parameter or key name worth inspecting itself (unusual characters, dotted names such as class names, base64, prototype keys). */
 function inspectName(name: string): boolean {
-  return !SAFE_NAME_RE.test(name) || name.includes('.') || PROTO_NAME_RE.test(name) || (name.length >= 10 && B64_NAME_RE.test(name));
+  return !SAFE_NAME_RE.test(name) || name.includes('.') || PROTO_NAME_RE.test(name) || (name.length >= 10 && B64_NAME_RE.test(name))
+    || (name.length >= 6 && JAVA_B64_NAME_RE.test(name));
 }
 
 function addParams(list: PartList, raw: string, prefix: 'query' | 'body', kind: PartKind): void {

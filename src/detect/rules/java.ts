@@ -6,7 +6,7 @@ import { compileRules, tableDetector, type SignatureDetector } from '../signatur
 const GADGETS = ['processbuilder', 'clonetransformer', 'forclosure', 'instantiatefactory', 'instantiatetransformer',
   'invokertransformer', 'prototypeclonefactory', 'prototypeserializationfactory', 'whileclosure', 'chainedtransformer',
   'constanttransformer', 'templatesimpl', 'annotationinvocationhandler', 'transformedmap', 'lazymap', 'invokerinvocationhandler',
-  'methodclosure', 'convertedclosure'];
+  'methodclosure', 'convertedclosure', 'filesystemxmlapplicationcontext', 'classpathxmlapplicationcontext', 'jdbcrowsetimpl'];
 
 /**
  * The base64 text that encodes `bytes` at each of the three alignments, without the edge characters
