@@ -14,7 +14,7 @@ const SENSITIVE = '/etc/(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|
  * `/var/www/logs/error_log`, `/.bashrc`): what file-disclosure payload lists send. URL paths such as
  * `/account/settings` end in none of these.
  */
-const ABSOLUTE_CONFIG_PATH = String.raw`^\s*(?:[a-z]:)?[\\/]{1,2}(?:[a-z0-9_. -]{1,40}[\\/]{1,2}){0,8}(?:[a-z0-9_-]{1,40}(?:\.(?:log|conf|cnf|ini|inf|cfg|asa|dat|passwd|pwd|htaccess|htpasswd|inc|err|pid)|[._-](?:log|config))(?:\.\d{1,2})?|\.(?:bashrc|bash_profile|bash_history|bash_logout|cshrc|tcshrc|profile|forward|rhosts|shosts|netrc|login|logout|sh_history|zshrc|viminfo|mysql_history|htaccess|htpasswd))\s*$`;
+const ABSOLUTE_CONFIG_PATH = String.raw`^\s*(?:[a-z]:)?[\\/]{1,2}(?:[a-z0-9_. -]{1,40}[\\/]{1,2}){0,8}(?:[a-z0-9_-]{1,40}(?:\.[a-z0-9_-]{1,20})?(?:\.(?:log|conf|cnf|ini|inf|cfg|asa|dat|passwd|pwd|htaccess|htpasswd|inc|err|pid)|[._-](?:log|config))(?:\.\d{1,2})?|\.ssh[\\/](?:authorized_keys2?|known_hosts|id_[a-z0-9]{2,10})|\.(?:xauthority|bashrc|bash_profile|bash_history|bash_logout|cshrc|tcshrc|profile|forward|rhosts|shosts|netrc|login|logout|sh_history|zshrc|viminfo|mysql_history|htaccess|htpasswd))\s*$`;
 
 /**
  * Whole values that are absolute paths under a Unix system directory (`/var/adm/aculog`, `/usr/spool/lp/log`)
@@ -42,7 +42,7 @@ const WINDOWS_SERVER_PATH = String.raw`^\s*[\\/]?(?:[a-z]:[\\/]{1,2}|\\)(?:(?:pr
 const AGENT_CONFIG_PATH_RE = trackPattern(/\/\.(?:claude|cursor|cursorignore|junie|cline|clinerules|codex|continue|kiro|n8n|opencode|plandex|roo|rovodev|windsurf|zed|aider[a-z.]{0,20}|aiignore|github\/copilot-instructions\.md)(?:\/|$)/);
 
 /** `/etc/passwd`, `/etc/shadow`, `etc/passwd` and BSD's `master.passwd` in base64 at any alignment (`L2V0Yy9wYXNzd2Q=`, `ZXRjL3Bhc3N3ZA==`). */
-const PASSWD_B64 = ['/etc/passwd', '/etc/shadow', 'etc/passwd', 'master.passwd'].flatMap((t) => base64Forms(Buffer.from(t)));
+const PASSWD_B64 = ['/etc/passwd', '/etc/shadow', 'etc/passwd', 'etc/shadow', 'master.passwd'].flatMap((t) => base64Forms(Buffer.from(t)));
 
 const DOTDOT_RAW_RE = trackPattern(/(?:^|\/)\.\.(?:\/|$)/);
 /**
@@ -76,7 +76,7 @@ const LFI_RULES = compileRules([
   { id: 'lfi-017', score: 5, needles: ['..', '.\\.\\', './././'], pattern: String.raw`\.\.[\u2215\u2216\u2044\u29f8\u29f5\u2571\u2572\uefc8\uf025]|(?:\.[\\/]){8}|\.\.;[\\/]`, explanation: 'traversal step with a look-alike slash (..\u2215, ..\u2216, IIS %uEFC8), Tomcat ..;/ or a long run of ./ segments' },
   { id: 'lfi-019', score: 5, needles: ['{file}'], pattern: String.raw`^\s*(?=[^{]{0,300}(?:\.\.|0x2e0x2e|[\u00e0\u00e1]\.))(?:[./\\;\u00e0\u00e1]|0x2e|0x2f|0x5c){2,300}\{file\}\s*$`, explanation: 'traversal fuzz template: only traversal steps before a {FILE} placeholder' },
   { id: 'lfi-018', score: 5, kinds: ['query', 'body', 'json', 'xml'], needles: ['xampp', 'wamp', 'appserv', 'inetpub', 'filezilla', 'php', 'unattend', 'sysprep'], pattern: WINDOWS_SERVER_PATH, explanation: 'value is a Windows path into a web-server stack or setup answer file (c:\\xampp\\…, c:/php5/sessions, c:/unattend.txt)' },
-  { id: 'lfi-022', score: 5, needles: ['/..', '\\..'], pattern: String.raw`^\s?[\\/]\.\.[\\/]?\s?$`, explanation: 'value is a root-anchored parent step (/../): it climbs above the root it names' },
+  { id: 'lfi-022', score: 5, needles: ['/..', '\\..'], pattern: String.raw`^\s?[\\/]\.{2,4}[\\/]{0,3}\s?$`, explanation: 'value is a root-anchored parent step (/../, /.../, /..\\\\): it climbs above the root it names' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
 
@@ -137,6 +137,6 @@ export const xxeDetector: SignatureDetector = tableDetector('xxe', 'xxe', compil
   { id: 'xxe-002', score: 5, needles: ['<!doctype'], pattern: '<!doctype[^>\\[]{0,200}\\[', explanation: 'DOCTYPE with an internal subset' },
   { id: 'xxe-005', score: 5, needles: ['<!doctype'], pattern: '\\b(?:system|public)\\s{0,8}["\']', explanation: 'DOCTYPE with an external identifier' },
   { id: 'xxe-003', score: 5, needles: ['xi:include', 'xinclude'], pattern: 'xi:include|xmlns:xi\\s*=|/xinclude', explanation: 'XInclude' },
-  { id: 'xxe-006', score: 5, needles: ['#required', '#implied', '#fixed'], pattern: String.raw`\b(?:cdata|id|idref|idrefs|nmtoken|nmtokens|entity|entities)\s#(?:required|implied|fixed)\b[^<]{0,40}>\s?\]\s?>`, explanation: 'DTD attribute declaration closing an internal subset (id ID #REQUIRED>]>): a DOCTYPE fragment injected into XML' },
+  { id: 'xxe-006', score: 5, needles: ['#required', '#implied', '#fixed', '<!attlist'], pattern: String.raw`\b(?:cdata|id|idref|idrefs|nmtoken|nmtokens|entity|entities)\s#(?:required|implied|fixed)\b[^<]{0,40}>\s?\]\s?>|<!attlist\s[a-z_:]`, explanation: 'DTD attribute-list declaration in a value (<!ATTLIST img …), or one closing an internal subset (id ID #REQUIRED>]>): a DOCTYPE fragment injected into XML' },
   { id: 'xxe-004', score: 4, needles: ['<xsl:', 'document('], pattern: 'document\\s*\\(\\s*[\'"](?:file:|https?:|/)|system-property\\s*\\(', explanation: 'XSLT file access' },
 ]));
