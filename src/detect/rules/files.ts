@@ -77,6 +77,7 @@ const LFI_RULES = compileRules([
   { id: 'lfi-019', score: 5, needles: ['{file}'], pattern: String.raw`^\s*(?=[^{]{0,300}(?:\.\.|0x2e0x2e|[\u00e0\u00e1]\.))(?:[./\\;\u00e0\u00e1]|0x2e|0x2f|0x5c){2,300}\{file\}\s*$`, explanation: 'traversal fuzz template: only traversal steps before a {FILE} placeholder' },
   { id: 'lfi-018', score: 5, kinds: ['query', 'body', 'json', 'xml'], needles: ['xampp', 'wamp', 'appserv', 'inetpub', 'filezilla', 'php', 'unattend', 'sysprep'], pattern: WINDOWS_SERVER_PATH, explanation: 'value is a Windows path into a web-server stack or setup answer file (c:\\xampp\\…, c:/php5/sessions, c:/unattend.txt)' },
   { id: 'lfi-022', score: 5, needles: ['/..', '\\..'], pattern: String.raw`^\s?[\\/]\.{2,4}[\\/]{0,3}\s?$`, explanation: 'value is a root-anchored parent step (/../, /.../, /..\\\\): it climbs above the root it names' },
+  { id: 'lfi-023', score: 5, needles: ['////////'], pattern: String.raw`^\s?/{64}`, explanation: 'value opens with a flood of 64+ slashes (long-slash directory-listing and path-normalization probes)' },
   { id: 'lfi-004', score: 4, needles: ['..'], pattern: '^\\.\\.[\\\\/]|[\\\\/]\\.\\.$|^\\.\\.$', explanation: 'value climbs a directory' },
 ]);
 
@@ -138,5 +139,6 @@ export const xxeDetector: SignatureDetector = tableDetector('xxe', 'xxe', compil
   { id: 'xxe-005', score: 5, needles: ['<!doctype'], pattern: '\\b(?:system|public)\\s{0,8}["\']', explanation: 'DOCTYPE with an external identifier' },
   { id: 'xxe-003', score: 5, needles: ['xi:include', 'xinclude'], pattern: 'xi:include|xmlns:xi\\s*=|/xinclude', explanation: 'XInclude' },
   { id: 'xxe-006', score: 5, needles: ['#required', '#implied', '#fixed', '<!attlist'], pattern: String.raw`\b(?:cdata|id|idref|idrefs|nmtoken|nmtokens|entity|entities)\s#(?:required|implied|fixed)\b[^<]{0,40}>\s?\]\s?>|<!attlist\s[a-z_:]`, explanation: 'DTD attribute-list declaration in a value (<!ATTLIST img …), or one closing an internal subset (id ID #REQUIRED>]>): a DOCTYPE fragment injected into XML' },
+  { id: 'xxe-007', score: 5, needles: ['arraytype'], pattern: String.raw`arraytype\s?=\s?["'][a-z0-9_:-]{1,40}\[\s?\d{5,}\s?\]`, explanation: 'SOAP array declaring a huge size (arrayType="xsd:string[100000]"): memory exhaustion' },
   { id: 'xxe-004', score: 4, needles: ['<xsl:', 'document('], pattern: 'document\\s*\\(\\s*[\'"](?:file:|https?:|/)|system-property\\s*\\(', explanation: 'XSLT file access' },
 ]));
