@@ -56,22 +56,3 @@ test('a batch also stops once its inspections took maxBatchUs; the rest run next
   await Promise.all(['1', '2', '3'].map(async (p) => { await b.inspect(engine, view(p)); order.push(`c${p}`); }));
   assert.deepEqual(order, ['i1', 'c1', 'i2', 'c2', 'i3', 'c3']);
 });
-
-test('a request alone in flight is inspected at once, before any other event-loop turn; queued work keeps its order', async () => {
-  const order: string[] = [];
-  const engine: Detector = { id: 'probe', inspect: (v) => { order.push(`i${v.path}`); return []; } };
-  const b = new InspectBatcher(8);
-  setImmediate(() => order.push('turn'));
-  const o = await b.inspect(engine, view('/alone'), true);
-  order.push('c/alone');
-  assert.equal(o.ok, true);
-  assert.deepEqual(order, ['i/alone', 'c/alone']);
-  await new Promise((r) => setImmediate(r));
-  // With a batch already scheduled, `alone` does not jump the queue: it joins the batch.
-  order.length = 0;
-  const first = b.inspect(engine, view('/queued'));
-  const second = b.inspect(engine, view('/late'), true);
-  order.push('sync');
-  await Promise.all([first, second]);
-  assert.deepEqual(order, ['sync', 'i/queued', 'i/late']);
-});

@@ -10,8 +10,8 @@ interface Job { readonly engine: Detector; readonly view: RequestView; readonly 
 
 /**
  * Queues inspections and runs them in one `setImmediate` callback: under load many requests are
- * parsed in one poll phase, and running their inspections together keeps the engine warm. A request
- * alone in flight is inspected at once instead (no hop). Never throws.
+ * parsed in one poll phase, and running their inspections together keeps the engine warm. With one
+ * request in flight the batch holds one job and costs one `setImmediate` hop. Never throws.
  */
 export class InspectBatcher {
   private queue: Job[] = [];
@@ -26,13 +26,8 @@ export class InspectBatcher {
    */
   constructor(private readonly maxFindings: number, private readonly maxBatch = 16, private readonly maxBatchUs = 2000) {}
 
-  /**
-   * Inspects `view` with `engine` in the next batch; or at once when `alone` (the caller's request
-   * is the only one in flight) and nothing is queued: a batch could not gain a second request then,
-   * and the `setImmediate` hop would only add latency (measured at -c1: docs/BENCHMARKS.md).
-   */
-  inspect(engine: Detector, view: RequestView, alone = false): Promise<InspectOutcome> {
-    if (alone && !this.scheduled) return Promise.resolve(runOne(engine, view, this.maxFindings));
+  /** Inspects `view` with `engine` in the next batch. */
+  inspect(engine: Detector, view: RequestView): Promise<InspectOutcome> {
     return new Promise((done) => {
       this.queue.push({ engine, view, done });
       if (!this.scheduled) { this.scheduled = true; setImmediate(this.drain); }

@@ -145,7 +145,7 @@ async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: Inco
   if (isRefusal(forInspection)) return refuseBody(res, tr, route.api, cfg.mode, forInspection);
   tr.bodyText = forInspection.text;
   const view: RequestView = { method: req.method ?? 'GET', path: tr.path, query: tr.query, headers: headerPairs(req.rawHeaders), body: forInspection.text, bodyTruncated: forInspection.truncated, clientIp: tr.clientIp };
-  const o = await batcher.inspect(snap.engine, view, ctx.inFlight === 1);
+  const o = await batcher.inspect(snap.engine, view);
   tr.inspectUs = o.us;
   if (o.ok) tr.decision = decide(o.findings, route);
   else {
