@@ -3,6 +3,7 @@
 import { makeRequestView } from '../core/index.js';
 import type { CorpusRecord } from './corpus.js';
 import { Rng } from './ml/rng.js';
+import { I18N_NAMES, I18N_PLACES, I18N_TEXT, I18N_URLS, I18N_WORDS, randomUrl } from './benign-i18n.js';
 
 const FIRST = ["Sinéad", "Patrick", "Mary-Kate", "José", "Zoë", "Nguyễn", "Ola", "Aoife", "Jean-Luc", "Amélie", "D'Andre", "Renée", "Łukasz", "Søren", "Mei", "Yusuf", "Dmitri", "Chloë"];
 const LAST = ["O'Brien", "O'Connor", "D'Angelo", "McDonald", "van der Berg", "Smith-Jones", "Müller", "García Márquez", "L'Estrange", "Ní Bhriain", "de la Cruz", "Østergård", "Dell'Acqua", "N'Diaye", "St. John"];
@@ -138,6 +139,31 @@ function priceProse(r: Rng): string {
 
 type Gen = (r: Rng) => { method: string; path: string; query: string; body: string; headers: Record<string, string>; kind: string };
 
+/** Non-English text as browsers and apps send it: searches, profile forms, JSON documents and path segments. */
+const i18nRequest: Gen = (r) => {
+  const text = pick(r, [...I18N_TEXT, ...I18N_TEXT, ...I18N_PLACES]);
+  const lang = pick(r, ['fr', 'de', 'es', 'pl', 'tr', 'vi', 'ru', 'ja', 'zh', 'ko', 'ar', 'he', 'hi', 'th']);
+  switch (r.int(4)) {
+    case 0: return { kind: 'i18n', method: 'GET', path: pick(r, ['/search', `/${lang}/recherche`, '/api/v1/search']), query: form({ q: text, ...(r.next() < 0.5 ? { page: String(1 + r.int(9)) } : {}), ...(r.next() < 0.3 ? { hl: lang } : {}) }, r.next() < 0.6), body: '', headers: headers(r) };
+    case 1: return { kind: 'i18n', method: 'POST', path: pick(r, ['/account/profile', '/account/signup', '/checkout/address']), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
+      body: form({ name: pick(r, I18N_NAMES), city: pick(r, I18N_PLACES), street: pick(r, I18N_PLACES), ...(r.next() < 0.5 ? { website: r.next() < 0.5 ? pick(r, I18N_URLS) : randomUrl(() => r.next()) } : {}), bio: text, lang }, r.next() < 0.5) };
+    case 2: return { kind: 'i18n', method: pick(r, ['POST', 'PUT', 'PATCH']), path: `/api/v2/users/${r.int(99999)}`, query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
+      body: JSON.stringify({ name: pick(r, I18N_NAMES), address: { city: pick(r, I18N_PLACES), street: pick(r, I18N_PLACES) }, bio: text, website: r.next() < 0.5 ? pick(r, I18N_URLS) : null, locale: lang }) };
+    default: return { kind: 'i18n', method: 'GET', path: `/${pick(r, ['wiki', 'city', 'tag', 'artist'])}/${enc(pick(r, [...I18N_PLACES, ...I18N_NAMES, ...I18N_TEXT]).replace(/ /g, '_'))}`, query: r.next() < 0.3 ? `lang=${lang}` : '', body: '', headers: headers(r) };
+  }
+};
+
+/** One non-English word, name or place, or a pasted web address, as the only value of a form field or query parameter. */
+const i18nValueRequest: Gen = (r) => {
+  const u = r.next();
+  const value = u < 0.4 ? pick(r, I18N_WORDS) : u < 0.75 ? pick(r, [...I18N_NAMES, ...I18N_PLACES, ...I18N_TEXT]) : r.next() < 0.3 ? pick(r, I18N_URLS) : randomUrl(() => r.next());
+  const name = u < 0.75 ? pick(r, PARAMS) : pick(r, ['url', 'website', 'homepage', 'link', 'ref', 'share', 'u']);
+  // Most clients encode a pasted address; some forms and scripts send it as typed.
+  const v = u >= 0.75 && r.next() < 0.3 ? value : enc(value);
+  if (r.next() < 0.6) return { kind: 'i18n-value', method: 'GET', path: pick(r, PATHS), query: `${name}=${v}`, body: '', headers: headers(r) };
+  return { kind: 'i18n-value', method: 'POST', path: pick(r, PATHS), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: `${name}=${v}` };
+};
+
 /** A body, form field or query value of 1–3 characters (the model notices such values but does not block them alone: `inertForModel`). */
 const tinyRequest: Gen = (r) => {
   const value = tiny(r);
@@ -169,7 +195,8 @@ const GENS: readonly Gen[] = [
   (r) => ({ kind: 'filter-api', method: 'GET', path: '/api/v1/products', query: `filter[name][like]=${enc(pick(r, SEARCH))}&sort=-price,name&fields=id,name,price&page[size]=25&include=author.profile`, body: '', headers: headers(r) }),
   (r) => ({ kind: 'code-snippet', method: 'POST', path: '/api/snippets', query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
     body: JSON.stringify({ language: pick(r, ['python', 'sql', 'shell', 'typescript']), code: pick(r, ["def add(a, b):\n    return a + b  # simple\n", "SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", "INSERT INTO users (name, email) VALUES ('Zoë', 'z@example.org');", "for f in *.txt; do wc -l \"$f\"; done", "const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);", "const greeting = `Hello ${name}, you have ${count} new messages`;", "echo \"${HOME}/bin:${PATH}\""]), public: r.next() < 0.5 }) }),
-  (r) => ({ kind: 'i18n', method: 'GET', path: `/${pick(r, ['fr', 'de', 'ja', 'ru', 'ar'])}/recherche`, query: form({ q: pick(r, ["l'hôtel près de la gare", 'Größe 42 Schuhe', '東京 ホテル 安い', 'купить билет в Москву', 'أفضل مطعم في دبي']) }, true), body: '', headers: headers(r) }),
+  i18nRequest,
+  i18nValueRequest,
   (r) => ({ kind: 'json-in-form', method: pick(r, ['POST', 'PUT']), path: pick(r, ['/api/interactions', '/api/widget', '/api/chat.postMessage', '/api/multi/']), query: r.next() < 0.5 ? 'raw_json=1' : '',
     headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
     body: form({ ...(r.next() < 0.5 ? { api_type: 'json' } : { channel: `C${hex(r, 8).toUpperCase()}` }), [pick(r, ['payload', 'json', 'model', 'blocks', 'data'])]: jsonText(r, smallJson(r)) }, r.next() < 0.6) }),
@@ -199,8 +226,9 @@ const GENS: readonly Gen[] = [
 /**
  * Generates `n` benign requests (label benign, class benign, source `generated-benign`), cycling
  * through realistic shapes: names with apostrophes, addresses, JSON APIs, SQL words in searches,
- * code snippets, markdown, multipart uploads, base64, long cookies, non-English text, bodies of 1–3 characters and
- * short bodies, price prose with `$` and parentheses, SQL/HTML help prose. Deterministic per seed.
+ * code snippets, markdown, multipart uploads, base64, long cookies, non-English text in ~25 languages
+ * (percent-encoded as browsers send it, in searches, forms, JSON and paths) and pasted web addresses, bodies of 1–3 characters and
+ * short bodies, price prose with `$` and parentheses. Deterministic per seed.
  */
 export function generateBenign(n: number, seed: number): CorpusRecord[] {
   const r = new Rng(seed);
