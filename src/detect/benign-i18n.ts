@@ -86,3 +86,24 @@ export function randomUrl(next: () => number): string {
   if (next() < 0.25) url += `?${pickW(['id', 'p', 'page', 'season', 'lang', 'ref'])}=${Math.floor(next() * 9999)}`;
   return url;
 }
+
+const PRODUCTS = ['wood panel', 'modern art print', 'embroidery hoop', 'vinyl record', 'picture frame', 'canvas', 'rug', 'mirror',
+  'pipe', 'shelf', 'tv', 'monitor', 'pizza stone', 'cutting board', 'poster', 'tablecloth', 'curtain', 'bike wheel', 'tile', 'planter'];
+const QUOTED = ['into the wild', 'where the wild things are', 'not all who wander', 'right on', 'with you', 'case', 'table', 'select',
+  'union jack', 'drop dead gorgeous', 'or else', 'and then', 'mod', 'kitchen', 'the end', 'love', 'home sweet home', 'best mom ever'];
+const DECADES = ["50's", "60's dress", "1970's lamp", "80s", "90's band tee", "'70s vinyl", 'Y2K'];
+
+/** Shop searches as people type them: sizes with inch and foot marks, quoted titles, decades, `#1`, `&`, `+`, `x`. */
+export function productSearch(next: () => number): string {
+  const pickW = <T>(a: readonly T[]): T => a[Math.floor(next() * a.length)]!;
+  const n = (): number => 1 + Math.floor(next() * 60);
+  const shapes: (() => string)[] = [
+    () => `${n()}" x ${n()}" ${pickW(PRODUCTS)}`, () => `${n()}'x${n()}' ${pickW(PRODUCTS)}`, () => `${n()}' x ${n()}' ${pickW(PRODUCTS)}`,
+    () => `${pickW(PRODUCTS)} (${n()}")`, () => `"${pickW(QUOTED)}" ${pickW(PRODUCTS)}`, () => `"${pickW(QUOTED)}"`,
+    () => `"${pickW(QUOTED)}" "${pickW(QUOTED)}"`, () => `${pickW(DECADES)} ${pickW(PRODUCTS)}`, () => `#${1 + Math.floor(next() * 9)} ${pickW(['mom', 'dad', 'fan', 'seller'])} ${pickW(PRODUCTS)}`,
+    () => `${n()} and half ${pickW(PRODUCTS)}`, () => `${pickW(PRODUCTS)} ${n()}' ${pickW(['long', 'wide', 'tall'])}`, () => `5'${Math.floor(next() * 12)}" ${pickW(['height', 'tall', 'petite'])} ${pickW(['jeans', 'dress', 'coat'])}`,
+    () => `${pickW(PRODUCTS)} & ${pickW(PRODUCTS)}`, () => `${pickW(PRODUCTS)} + ${pickW(PRODUCTS)} set`, () => `${pickW(QUOTED)} ${n()}" ${pickW(PRODUCTS)} - ${pickW(['sale', 'new', 'vintage'])}`,
+  ];
+  const s = pickW(shapes)();
+  return next() < 0.2 ? s.toUpperCase() : s;
+}

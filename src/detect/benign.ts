@@ -3,7 +3,7 @@
 import { makeRequestView } from '../core/index.js';
 import type { CorpusRecord } from './corpus.js';
 import { Rng } from './ml/rng.js';
-import { I18N_NAMES, I18N_PLACES, I18N_TEXT, I18N_URLS, I18N_WORDS, randomUrl } from './benign-i18n.js';
+import { I18N_NAMES, I18N_PLACES, I18N_TEXT, I18N_URLS, I18N_WORDS, productSearch, randomUrl } from './benign-i18n.js';
 
 const FIRST = ["Sinéad", "Patrick", "Mary-Kate", "José", "Zoë", "Nguyễn", "Ola", "Aoife", "Jean-Luc", "Amélie", "D'Andre", "Renée", "Łukasz", "Søren", "Mei", "Yusuf", "Dmitri", "Chloë"];
 const LAST = ["O'Brien", "O'Connor", "D'Angelo", "McDonald", "van der Berg", "Smith-Jones", "Müller", "García Márquez", "L'Estrange", "Ní Bhriain", "de la Cruz", "Østergård", "Dell'Acqua", "N'Diaye", "St. John"];
@@ -176,6 +176,11 @@ const tinyRequest: Gen = (r) => {
 
 const GENS: readonly Gen[] = [
   (r) => ({ kind: 'search', method: 'GET', path: '/search', query: form({ q: pick(r, SEARCH), page: String(1 + r.int(9)) }, true), body: '', headers: headers(r) }),
+  (r) => {
+    const q = productSearch(() => r.next());
+    if (r.next() < 0.7) return { kind: 'product-search', method: 'GET', path: pick(r, ['/search', '/search/handmade', '/s', '/catalog']), query: form({ q, ...(r.next() < 0.5 ? { ref: 'related', page: String(1 + r.int(9)) } : {}) }, r.next() < 0.6), body: '', headers: headers(r) };
+    return { kind: 'product-search', method: 'POST', path: '/api/search', query: '', headers: headers(r, { 'Content-Type': 'application/json' }), body: JSON.stringify({ query: q, filters: { ship_to: pick(r, ['US', 'FR', 'DE']) }, limit: 24 }) };
+  },
   (r) => ({ kind: 'signup-form', method: 'POST', path: '/account/signup', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
     body: form({ first: pick(r, FIRST), last: pick(r, LAST), email: `${pick(r, ['o.brien', 'jl', 'zoe+shop', 'mary_kate'])}@example.org`, address: pick(r, STREETS), password: b64(r, 12) + "!'#" }, r.next() < 0.5) }),
   (r) => ({ kind: 'json-api', method: pick(r, ['POST', 'PUT', 'PATCH']), path: `/api/v2/items/${r.int(99999)}`, query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
@@ -225,7 +230,8 @@ const GENS: readonly Gen[] = [
 
 /**
  * Generates `n` benign requests (label benign, class benign, source `generated-benign`), cycling
- * through realistic shapes: names with apostrophes, addresses, JSON APIs, SQL words in searches,
+ * through realistic shapes: names with apostrophes, addresses, JSON APIs, SQL words in searches, shop
+ * searches with inch and foot marks and quoted titles,
  * code snippets, markdown, multipart uploads, base64, long cookies, non-English text in ~25 languages
  * (percent-encoded as browsers send it, in searches, forms, JSON and paths) and pasted web addresses, bodies of 1–3 characters and
  * short bodies, price prose with `$` and parentheses. Deterministic per seed.
