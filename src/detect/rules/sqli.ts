@@ -121,7 +121,7 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-005', re: /^s\)*c$/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a comment (query truncation)' },
   { id: 'sqli-006', re: /^1\)+(?:c|&|;|U)/, score: 5, quoted: false, bare: true, explanation: 'numeric value closing parentheses then SQL' },
   { id: 'sqli-007', re: /^so\(*(?:s|[1vf(]\)*(?:[o&c;]|$))/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a comparison or concatenation' },
-  { id: 'sqli-008', re: /^s\)*(?:Uk?E|;\(*[E&c]|E(?:[oa1vf(]|s[^an]|n[,k]|k))/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a new statement or UNION' },
+  { id: 'sqli-008', re: /^s\)*(?:Uk?E|;\(*[E&c]|E(?:[oa1vf(]|s[^an&]|n[,k]|k))/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a new statement or UNION' },
   { id: 'sqli-009', re: /^&\(*[1sv]\)*o\(*[1sv]/, score: 5, quoted: false, bare: true, explanation: 'leading boolean comparison (OR 1=1)' },
   { id: 'sqli-010', re: /E(?:[oa]|1|v|f|n,)[^;]{0,12}k/, score: 4, quoted: false, bare: true, explanation: 'SELECT column list FROM ...' },
   { id: 'sqli-011', re: /^s\)*&\(*E/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a subquery condition' },
