@@ -83,7 +83,11 @@ class PartList {
 }
 
 const SAFE_NAME_RE = trackPattern(/^[A-Za-z0-9_.\-]{1,64}$/);
-const PROTO_NAME_RE = trackPattern(/__proto__|constructor|prototype/i);
+/** A prototype key anywhere in a name, any case (`__proto__`, `constructor`, `prototype`; names reach here at ≤ 64 characters). */
+function protoName(name: string): boolean {
+  const l = name.toLowerCase();
+  return l.includes('__proto__') || l.includes('constructor') || l.includes('prototype');
+}
 
 /** A base64-looking name: 10+ base64 characters with upper case, lower case and a digit (encoded payloads as names; camelCase names have no digit). */
 const B64_NAME_RE = trackPattern(/^(?=[^a-z]{0,200}[a-z])(?=[^A-Z]{0,200}[A-Z])(?=[^0-9]{0,200}[0-9])[A-Za-z0-9+/]{10,200}={0,2}$/);
@@ -93,7 +97,7 @@ const JAVA_B64_NAME_RE = trackPattern(/^(?:rO0AB|KztAA|Cs7QA)/);
 
 /** A parameter or key name worth inspecting itself (unusual characters, dotted names such as class names, base64, prototype keys). */
 function inspectName(name: string): boolean {
-  return !SAFE_NAME_RE.test(name) || name.includes('.') || PROTO_NAME_RE.test(name) || (name.length >= 10 && B64_NAME_RE.test(name))
+  return !SAFE_NAME_RE.test(name) || name.includes('.') || protoName(name) || (name.length >= 10 && B64_NAME_RE.test(name))
     || (name.length >= 6 && JAVA_B64_NAME_RE.test(name));
 }
 
