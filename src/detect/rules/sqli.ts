@@ -215,6 +215,36 @@ function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, si
   return false;
 }
 
+/** A path segment worth lexing on its own: it holds a space, a quote, a semicolon or a parenthesis. */
+const SEGMENT_SQL_RE = trackPattern(/[\s'";(]/);
+const MAX_SEGMENTS = 16;
+
+/**
+ * SQL injected into one path segment, as REST routes take ids from the path (`/users/1 or 1=1`,
+ * `/items/1; drop table users`): the fingerprint rules read a value from its start, and the whole
+ * path's leading `/api/users/` hides a bare-context injection in its last segment. Segments with a
+ * space, quote, `;` or `(` (at most 16, each ≤ 512 characters) are lexed on their own, in the bare
+ * context and the quote contexts their quotes open. At most one finding.
+ */
+function inspectPathSegments(part: Part, sink: FindingSink): void {
+  const v = part.norm;
+  if (!SEGMENT_SQL_RE.test(v)) return;
+  let seen = 0;
+  for (let from = 0; from < v.length && seen < MAX_SEGMENTS;) {
+    let to = v.indexOf('/', from);
+    if (to < 0) to = v.length;
+    const seg = v.slice(from, to);
+    from = to + 1;
+    if (seg.length < 3 || seg.length > 512 || !SEGMENT_SQL_RE.test(seg)) continue;
+    seen++;
+    for (const q of [0, 1, 2] as const) {
+      if (q === 1 && seg.indexOf("'") < 0) continue;
+      if (q === 2 && seg.indexOf('"') < 0) continue;
+      if (fingerprintRule(lexSql(seg, QUOTE_OF[q]), q, part, seg, sink, ' (in a path segment)')) return;
+    }
+  }
+}
+
 const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit | B64_RULE.bit | HEX_LITERAL_RULE.bit | PERCENT_KEYWORD_RULE.bit | SYNTAX_RULE.bit;
 
 /** The SQLi detector (`sqli-*`). Reads parameters, cookies, path and the content headers. */
@@ -226,7 +256,9 @@ export const sqliDetector: SignatureDetector = Object.freeze({
       if (sink.findings.length >= sink.max) return;
       if ((partScan(part).mask & SQLI_BITS) === 0 || (part.kind === 'xml' && part.name === 'body:xml')) continue;
       if (!ruleReads(undefined, part)) continue;
+      const before = sink.findings.length;
       inspectSqlPart(part, sink);
+      if (part.kind === 'path' && sink.findings.length === before) inspectPathSegments(part, sink);
     }
     inspectOrmNames(parsed, sink);
   },
