@@ -5,6 +5,8 @@
 // double encodings: without this traffic in training, a model learns "percent-encoded non-ASCII
 // bytes" as an attack sign (the leave-grananqvist-out model blocked 129 Spanish words and names).
 
+import type { Rng } from './ml/rng.js';
+
 /** Given names and family names (Latin with diacritics, Cyrillic, Greek, CJK, Arabic, Hebrew, Devanagari, Thai). */
 export const I18N_NAMES: readonly string[] = [
   'Łukasz Wiśniewski', 'Małgorzata Żak', 'Antonín Dvořák', 'Jiří Šťastný', 'Zoltán Kovács', 'Ştefan Ionescu', 'Çağrı Öztürk',
@@ -75,15 +77,14 @@ const PATH_WORDS = ['2009', '2014', '2023', '05', '11', 'archive', 'labels', 'ca
   'photos', 'events', 'wiki', 'index', 'about', 'contact', 'products', 'item', 'reviews', 'how-to-cook-rice', 'best-of-2019', 'v50', 'c470'];
 
 /** A web address of the shapes people paste: http(s), a blog or shop host, a few path segments, maybe a file name and a query. */
-export function randomUrl(next: () => number): string {
-  const pickW = <T>(a: readonly T[]): T => a[Math.floor(next() * a.length)]!;
-  let host = pickW(HOST_WORDS) + (next() < 0.6 ? pickW(HOST_WORDS) : '') + (next() < 0.3 ? String(Math.floor(next() * 999)) : '');
-  if (next() < 0.4) host = 'www.' + host;
-  let url = `${next() < 0.5 ? 'http' : 'https'}://${host}${pickW(TLDS)}/`;
-  const depth = Math.floor(next() * 4);
-  for (let i = 0; i < depth; i++) url += pickW(PATH_WORDS) + (i < depth - 1 || next() < 0.3 ? '/' : '');
-  if (depth > 0 && !url.endsWith('/') && next() < 0.5) url += pickW(['.html', '.htm', '.php', '.aspx', '.gif', '.jpg']);
-  if (next() < 0.25) url += `?${pickW(['id', 'p', 'page', 'season', 'lang', 'ref'])}=${Math.floor(next() * 9999)}`;
+export function randomUrl(r: Rng): string {
+  let host = r.pick(HOST_WORDS) + (r.next() < 0.6 ? r.pick(HOST_WORDS) : '') + (r.next() < 0.3 ? String(r.int(999)) : '');
+  if (r.next() < 0.4) host = 'www.' + host;
+  let url = `${r.next() < 0.5 ? 'http' : 'https'}://${host}${r.pick(TLDS)}/`;
+  const depth = r.int(4);
+  for (let i = 0; i < depth; i++) url += r.pick(PATH_WORDS) + (i < depth - 1 || r.next() < 0.3 ? '/' : '');
+  if (depth > 0 && !url.endsWith('/') && r.next() < 0.5) url += r.pick(['.html', '.htm', '.php', '.aspx', '.gif', '.jpg']);
+  if (r.next() < 0.25) url += `?${r.pick(['id', 'p', 'page', 'season', 'lang', 'ref'])}=${r.int(9999)}`;
   return url;
 }
 
@@ -94,16 +95,15 @@ const QUOTED = ['into the wild', 'where the wild things are', 'not all who wande
 const DECADES = ["50's", "60's dress", "1970's lamp", "80s", "90's band tee", "'70s vinyl", 'Y2K'];
 
 /** Shop searches as people type them: sizes with inch and foot marks, quoted titles, decades, `#1`, `&`, `+`, `x`. */
-export function productSearch(next: () => number): string {
-  const pickW = <T>(a: readonly T[]): T => a[Math.floor(next() * a.length)]!;
-  const n = (): number => 1 + Math.floor(next() * 60);
+export function productSearch(r: Rng): string {
+  const n = (): number => 1 + r.int(60);
   const shapes: (() => string)[] = [
-    () => `${n()}" x ${n()}" ${pickW(PRODUCTS)}`, () => `${n()}'x${n()}' ${pickW(PRODUCTS)}`, () => `${n()}' x ${n()}' ${pickW(PRODUCTS)}`,
-    () => `${pickW(PRODUCTS)} (${n()}")`, () => `"${pickW(QUOTED)}" ${pickW(PRODUCTS)}`, () => `"${pickW(QUOTED)}"`,
-    () => `"${pickW(QUOTED)}" "${pickW(QUOTED)}"`, () => `${pickW(DECADES)} ${pickW(PRODUCTS)}`, () => `#${1 + Math.floor(next() * 9)} ${pickW(['mom', 'dad', 'fan', 'seller'])} ${pickW(PRODUCTS)}`,
-    () => `${n()} and half ${pickW(PRODUCTS)}`, () => `${pickW(PRODUCTS)} ${n()}' ${pickW(['long', 'wide', 'tall'])}`, () => `5'${Math.floor(next() * 12)}" ${pickW(['height', 'tall', 'petite'])} ${pickW(['jeans', 'dress', 'coat'])}`,
-    () => `${pickW(PRODUCTS)} & ${pickW(PRODUCTS)}`, () => `${pickW(PRODUCTS)} + ${pickW(PRODUCTS)} set`, () => `${pickW(QUOTED)} ${n()}" ${pickW(PRODUCTS)} - ${pickW(['sale', 'new', 'vintage'])}`,
+    () => `${n()}" x ${n()}" ${r.pick(PRODUCTS)}`, () => `${n()}'x${n()}' ${r.pick(PRODUCTS)}`, () => `${n()}' x ${n()}' ${r.pick(PRODUCTS)}`,
+    () => `${r.pick(PRODUCTS)} (${n()}")`, () => `"${r.pick(QUOTED)}" ${r.pick(PRODUCTS)}`, () => `"${r.pick(QUOTED)}"`,
+    () => `"${r.pick(QUOTED)}" "${r.pick(QUOTED)}"`, () => `${r.pick(DECADES)} ${r.pick(PRODUCTS)}`, () => `#${1 + r.int(9)} ${r.pick(['mom', 'dad', 'fan', 'seller'])} ${r.pick(PRODUCTS)}`,
+    () => `${n()} and half ${r.pick(PRODUCTS)}`, () => `${r.pick(PRODUCTS)} ${n()}' ${r.pick(['long', 'wide', 'tall'])}`, () => `5'${r.int(12)}" ${r.pick(['height', 'tall', 'petite'])} ${r.pick(['jeans', 'dress', 'coat'])}`,
+    () => `${r.pick(PRODUCTS)} & ${r.pick(PRODUCTS)}`, () => `${r.pick(PRODUCTS)} + ${r.pick(PRODUCTS)} set`, () => `${r.pick(QUOTED)} ${n()}" ${r.pick(PRODUCTS)} - ${r.pick(['sale', 'new', 'vintage'])}`,
   ];
-  const s = pickW(shapes)();
-  return next() < 0.2 ? s.toUpperCase() : s;
+  const s = r.pick(shapes)();
+  return r.next() < 0.2 ? s.toUpperCase() : s;
 }

@@ -33,7 +33,6 @@ const UAS = ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTM
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
   'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0', 'okhttp/4.12.0', 'python-requests/2.31.0', 'curl/8.5.0'];
 
-function pick<T>(r: Rng, a: readonly T[]): T { return a[r.int(a.length)]!; }
 function b64(r: Rng, n: number): string {
   const al = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   let s = ''; for (let i = 0; i < n; i++) s += al[r.int(64)]; return s + (n % 4 === 2 ? '==' : n % 4 === 3 ? '=' : '');
@@ -45,28 +44,28 @@ function form(fields: Record<string, string>, plus: boolean): string {
 }
 
 function cookie(r: Rng): string {
-  return `session=${hex(r, 32)}; _ga=GA1.2.${r.int(1e9)}.${1.7e9 + r.int(1e7)}; prefs=${enc(JSON.stringify({ theme: 'dark', lang: pick(r, ['en', 'fr', 'de']) }))}; jwt=${b64(r, 36)}.${b64(r, 120)}.${b64(r, 43)}`;
+  return `session=${hex(r, 32)}; _ga=GA1.2.${r.int(1e9)}.${1.7e9 + r.int(1e7)}; prefs=${enc(JSON.stringify({ theme: 'dark', lang: r.pick(['en', 'fr', 'de']) }))}; jwt=${b64(r, 36)}.${b64(r, 120)}.${b64(r, 43)}`;
 }
 
 function headers(r: Rng, extra: Record<string, string> = {}): Record<string, string> {
-  const h: Record<string, string> = { Host: 'shop.example.com', 'User-Agent': pick(r, UAS), Accept: '*/*', 'Accept-Language': pick(r, ['en-US,en;q=0.9', 'fr-FR,fr;q=0.8', 'de-DE']), ...extra };
+  const h: Record<string, string> = { Host: 'shop.example.com', 'User-Agent': r.pick(UAS), Accept: '*/*', 'Accept-Language': r.pick(['en-US,en;q=0.9', 'fr-FR,fr;q=0.8', 'de-DE']), ...extra };
   if (r.next() < 0.6) h['Cookie'] = cookie(r);
   return h;
 }
 
 /** A small JSON document the way API clients embed it in a form field or query value (Slack `payload=`, Reddit `json=`). */
 function smallJson(r: Rng): unknown {
-  const text = pick(r, [...SEARCH, ...COMMENTS.slice(0, 6)]);
+  const text = r.pick([...SEARCH, ...COMMENTS.slice(0, 6)]);
   const shapes: (() => unknown)[] = [
-    () => ({ type: 'block_actions', user: { id: `U${hex(r, 8).toUpperCase()}`, name: pick(r, FIRST).toLowerCase() }, actions: [{ action_id: pick(r, ['approve', 'select_plan', 'open_modal']), value: text, type: 'button' }], trigger_id: `${r.int(1e9)}.${r.int(1e9)}.${hex(r, 32)}` }),
+    () => ({ type: 'block_actions', user: { id: `U${hex(r, 8).toUpperCase()}`, name: r.pick(FIRST).toLowerCase() }, actions: [{ action_id: r.pick(['approve', 'select_plan', 'open_modal']), value: text, type: 'button' }], trigger_id: `${r.int(1e9)}.${r.int(1e9)}.${hex(r, 32)}` }),
     () => ({ ids: [r.int(999), r.int(999), r.int(999)], q: text, limit: 10 + r.int(90), include_archived: r.next() < 0.5 }),
-    () => ({ id: `widget_${hex(r, 12)}`, kind: pick(r, ['button', 'textarea', 'community-list']), styles: { headerColor: `#${hex(r, 6)}`, backgroundColor: `#${hex(r, 6)}` }, description: text, shortName: pick(r, SEARCH).slice(0, 20) }),
-    () => [{ type: 'section', text: { type: 'mrkdwn', text: `*${pick(r, FIRST)}* said: ${text}` } }, { type: 'divider' }],
-    () => ({ name: pick(r, SEARCH), visibility: pick(r, ['private', 'public']), description_md: null, subreddits: [{ name: 'learnpython' }, { name: 'redditdev' }] }),
-    () => ({ filter: { status: pick(r, ['open', 'closed']), tags: [pick(r, SEARCH), 'sale'] }, sort: pick(r, ['-created', 'name']), page: { size: 25, number: 1 + r.int(9) } }),
+    () => ({ id: `widget_${hex(r, 12)}`, kind: r.pick(['button', 'textarea', 'community-list']), styles: { headerColor: `#${hex(r, 6)}`, backgroundColor: `#${hex(r, 6)}` }, description: text, shortName: r.pick(SEARCH).slice(0, 20) }),
+    () => [{ type: 'section', text: { type: 'mrkdwn', text: `*${r.pick(FIRST)}* said: ${text}` } }, { type: 'divider' }],
+    () => ({ name: r.pick(SEARCH), visibility: r.pick(['private', 'public']), description_md: null, subreddits: [{ name: 'learnpython' }, { name: 'redditdev' }] }),
+    () => ({ filter: { status: r.pick(['open', 'closed']), tags: [r.pick(SEARCH), 'sale'] }, sort: r.pick(['-created', 'name']), page: { size: 25, number: 1 + r.int(9) } }),
     () => ({}),
   ];
-  return pick(r, shapes)();
+  return r.pick(shapes)();
 }
 /** JSON text as Python's json.dumps writes it (", " and ": " separators). */
 function pyJson(v: unknown): string {
@@ -79,15 +78,15 @@ function jsonText(r: Rng, v: unknown): string { return r.next() < 0.5 ? JSON.str
 /** XML documents that APIs exchange: SOAP calls, XML-RPC, orders with attributes, RSS items (text escaped as XML requires). */
 function xmlDoc(r: Rng): string {
   const x = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  const text = x(pick(r, [...SEARCH, ...COMMENTS.slice(0, 8)]));
-  const name = x(`${pick(r, FIRST)} ${pick(r, LAST)}`);
+  const text = x(r.pick([...SEARCH, ...COMMENTS.slice(0, 8)]));
+  const name = x(`${r.pick(FIRST)} ${r.pick(LAST)}`);
   const docs: (() => string)[] = [
     () => `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetPrice xmlns="http://example.com/stock"><Item>${text}</Item><Qty>${1 + r.int(9)}</Qty></GetPrice></soap:Body></soap:Envelope>`,
-    () => `<?xml version="1.0"?><methodCall><methodName>blog.${pick(r, ['getPosts', 'newPost', 'editComment'])}</methodName><params><param><value><int>${r.int(999)}</int></value></param><param><value><string>${text}</string></value></param></params></methodCall>`,
-    () => `<?xml version="1.0"?><order id="A-${r.int(99999)}" currency="${pick(r, ['EUR', 'USD'])}"><customer name="${name}" email="${pick(r, ['o.brien', 'zoe'])}@example.org"/><address>${x(pick(r, STREETS))}</address><item sku="SKU-${hex(r, 6)}" qty="${1 + r.int(5)}" note="${text}"/></order>`,
-    () => `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>${text}</title><item><title>${x(pick(r, SEARCH))}</title><link>https://blog.example.com/p/${r.int(9999)}</link><description>${text}</description><pubDate>Tue, 0${1 + r.int(8)} Oct 2024 10:00:00 GMT</pubDate></item></channel></rss>`,
+    () => `<?xml version="1.0"?><methodCall><methodName>blog.${r.pick(['getPosts', 'newPost', 'editComment'])}</methodName><params><param><value><int>${r.int(999)}</int></value></param><param><value><string>${text}</string></value></param></params></methodCall>`,
+    () => `<?xml version="1.0"?><order id="A-${r.int(99999)}" currency="${r.pick(['EUR', 'USD'])}"><customer name="${name}" email="${r.pick(['o.brien', 'zoe'])}@example.org"/><address>${x(r.pick(STREETS))}</address><item sku="SKU-${hex(r, 6)}" qty="${1 + r.int(5)}" note="${text}"/></order>`,
+    () => `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>${text}</title><item><title>${x(r.pick(SEARCH))}</title><link>https://blog.example.com/p/${r.int(9999)}</link><description>${text}</description><pubDate>Tue, 0${1 + r.int(8)} Oct 2024 10:00:00 GMT</pubDate></item></channel></rss>`,
   ];
-  return pick(r, docs)();
+  return r.pick(docs)();
 }
 
 /** Bodies of 1–3 characters that clients really send: acknowledgements, counters, a stray key press, an empty JSON value. */
@@ -98,9 +97,9 @@ const ANGLES = ['<', '>', '<', '>', '<=', '>=', '<>', '->', '=>', '<3', '>_<', '
 const PUNCT = '()=<>*#%&|/\\~^@$,;:[]{}!?.-+_`';
 function tiny(r: Rng): string {
   const u = r.next();
-  if (u < 0.15) return pick(r, ANGLES);
+  if (u < 0.15) return r.pick(ANGLES);
   if (u < 0.6) return PUNCT[r.int(PUNCT.length)]!;
-  if (u < 0.8) return pick(r, TINY);
+  if (u < 0.8) return r.pick(TINY);
   let s = ''; const n = 1 + r.int(3);
   for (let i = 0; i < n; i++) s += TINY_CHARS[r.int(TINY_CHARS.length)];
   return s;
@@ -110,25 +109,25 @@ const PATHS = ['/search', '/api/ack', '/api/v1/items', '/chat/typing', '/notes/7
 const PARAMS = ['q', 'v', 'item', 'p', 'id', 'query', 'name', 'ref', 'category', 'url', 'op', 'sort', 'filter', 'reply', 'emoji', 'sep'];
 /** Short bodies: a form with one or two small fields, a tiny JSON value, a word or two of text. */
 function shortBody(r: Rng): { ct: string; body: string } {
-  const v = r.next() < 0.4 ? tiny(r).trim() || '1' : pick(r, ['blue', 'Zoë', 'on', 'true', '12.50', '2024-05-01', 'a+b', 'x (2)', 'n/a', 'test', 'hello world', '#42', 'C++', '50%', '$5']);
+  const v = r.next() < 0.4 ? tiny(r).trim() || '1' : r.pick(['blue', 'Zoë', 'on', 'true', '12.50', '2024-05-01', 'a+b', 'x (2)', 'n/a', 'test', 'hello world', '#42', 'C++', '50%', '$5']);
   switch (r.int(3)) {
-    case 0: return { ct: 'application/x-www-form-urlencoded', body: form(r.next() < 0.5 ? { [pick(r, ['q', 'v', 'op', 'sort', 'filter', 'reply', 'emoji', 'note'])]: v } : { id: String(r.int(9999)), [pick(r, ['value', 'answer', 'rating'])]: v }, r.next() < 0.5) };
-    case 1: return { ct: 'application/json', body: pick(r, [JSON.stringify(v), JSON.stringify({ [pick(r, ['v', 'q', 'text', 'reaction'])]: v }), `[${r.int(99)},${r.int(99)}]`, 'true', 'null', JSON.stringify([v])]) };
-    default: return { ct: pick(r, ['text/plain', 'text/plain; charset=utf-8']), body: pick(r, [v, `${v} ${pick(r, ['thanks', 'lol', 'ok'])}`, `${pick(r, ['re', 'fwd', 'ping'])}: ${v}`]) };
+    case 0: return { ct: 'application/x-www-form-urlencoded', body: form(r.next() < 0.5 ? { [r.pick(['q', 'v', 'op', 'sort', 'filter', 'reply', 'emoji', 'note'])]: v } : { id: String(r.int(9999)), [r.pick(['value', 'answer', 'rating'])]: v }, r.next() < 0.5) };
+    case 1: return { ct: 'application/json', body: r.pick([JSON.stringify(v), JSON.stringify({ [r.pick(['v', 'q', 'text', 'reaction'])]: v }), `[${r.int(99)},${r.int(99)}]`, 'true', 'null', JSON.stringify([v])]) };
+    default: return { ct: r.pick(['text/plain', 'text/plain; charset=utf-8']), body: r.pick([v, `${v} ${r.pick(['thanks', 'lol', 'ok'])}`, `${r.pick(['re', 'fwd', 'ping'])}: ${v}`]) };
   }
 }
 /** Prose about prices and percentages: `$`, parentheses, `%`, signs, which payload shapes use too. */
 function priceProse(r: Rng): string {
   const d = (): string => `$${1 + r.int(999)}${r.next() < 0.4 ? `.${10 + r.int(89)}` : ''}`;
   const pc = (): string => `${5 + r.int(90)}%`;
-  return pick(r, [
-    () => `Price ${d()} (incl. VAT)`, () => `I paid ${d()} (approx) and $${pick(r, ['fifty', 'twenty', 'ten'])} (later)`,
+  return r.pick([
+    () => `Price ${d()} (incl. VAT)`, () => `I paid ${d()} (approx) and $${r.pick(['fifty', 'twenty', 'ten'])} (later)`,
     () => `Save ${pc()} (${d()} off) today only`, () => `Total: ${d()} (${1 + r.int(9)} items, shipping included)`,
     () => `(was ${d()}) now ${d()} — ${pc()} cheaper`, () => `${d()}/month (billed annually) or ${d()} monthly`,
     () => `Up to ${pc()} (or ${d()}) off selected items*`, () => `Refund of ${d()} (order #${r.int(99999)}) is pending`,
     () => `€${1 + r.int(500)} (≈ ${d()}) per night, taxes (${pc()}) extra`, () => `budget: ${d()}-${d()} (negotiable); deposit = ${pc()}`,
-    () => `Tip ${pc()} (${d()}) + tax (${d()}) = ${d()}`, () => `USD ${d()} (${pick(r, ['net 30', 'due on receipt', 'paid'])})`,
-    () => `Growth of ${pc()} (from ${d()}M to ${d()}M) in Q${1 + r.int(4)}`, () => `${pick(r, FIRST)} owes ${d()} (${pick(r, ['pizza', 'tickets', 'taxi'])}) & I owe ${d()}`,
+    () => `Tip ${pc()} (${d()}) + tax (${d()}) = ${d()}`, () => `USD ${d()} (${r.pick(['net 30', 'due on receipt', 'paid'])})`,
+    () => `Growth of ${pc()} (from ${d()}M to ${d()}M) in Q${1 + r.int(4)}`, () => `${r.pick(FIRST)} owes ${d()} (${r.pick(['pizza', 'tickets', 'taxi'])}) & I owe ${d()}`,
   ])();
 }
 // Not generated: help text and questions about SQL, HTML and JavaScript ("case when 1=1 then … end
@@ -141,91 +140,91 @@ type Gen = (r: Rng) => { method: string; path: string; query: string; body: stri
 
 /** Non-English text as browsers and apps send it: searches, profile forms, JSON documents and path segments. */
 const i18nRequest: Gen = (r) => {
-  const text = pick(r, [...I18N_TEXT, ...I18N_TEXT, ...I18N_PLACES]);
-  const lang = pick(r, ['fr', 'de', 'es', 'pl', 'tr', 'vi', 'ru', 'ja', 'zh', 'ko', 'ar', 'he', 'hi', 'th']);
+  const text = r.pick([...I18N_TEXT, ...I18N_TEXT, ...I18N_PLACES]);
+  const lang = r.pick(['fr', 'de', 'es', 'pl', 'tr', 'vi', 'ru', 'ja', 'zh', 'ko', 'ar', 'he', 'hi', 'th']);
   switch (r.int(4)) {
-    case 0: return { kind: 'i18n', method: 'GET', path: pick(r, ['/search', `/${lang}/recherche`, '/api/v1/search']), query: form({ q: text, ...(r.next() < 0.5 ? { page: String(1 + r.int(9)) } : {}), ...(r.next() < 0.3 ? { hl: lang } : {}) }, r.next() < 0.6), body: '', headers: headers(r) };
-    case 1: return { kind: 'i18n', method: 'POST', path: pick(r, ['/account/profile', '/account/signup', '/checkout/address']), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
-      body: form({ name: pick(r, I18N_NAMES), city: pick(r, I18N_PLACES), street: pick(r, I18N_PLACES), ...(r.next() < 0.5 ? { website: r.next() < 0.5 ? pick(r, I18N_URLS) : randomUrl(() => r.next()) } : {}), bio: text, lang }, r.next() < 0.5) };
-    case 2: return { kind: 'i18n', method: pick(r, ['POST', 'PUT', 'PATCH']), path: `/api/v2/users/${r.int(99999)}`, query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
-      body: JSON.stringify({ name: pick(r, I18N_NAMES), address: { city: pick(r, I18N_PLACES), street: pick(r, I18N_PLACES) }, bio: text, website: r.next() < 0.5 ? pick(r, I18N_URLS) : null, locale: lang }) };
-    default: return { kind: 'i18n', method: 'GET', path: `/${pick(r, ['wiki', 'city', 'tag', 'artist'])}/${enc(pick(r, [...I18N_PLACES, ...I18N_NAMES, ...I18N_TEXT]).replace(/ /g, '_'))}`, query: r.next() < 0.3 ? `lang=${lang}` : '', body: '', headers: headers(r) };
+    case 0: return { kind: 'i18n', method: 'GET', path: r.pick(['/search', `/${lang}/recherche`, '/api/v1/search']), query: form({ q: text, ...(r.next() < 0.5 ? { page: String(1 + r.int(9)) } : {}), ...(r.next() < 0.3 ? { hl: lang } : {}) }, r.next() < 0.6), body: '', headers: headers(r) };
+    case 1: return { kind: 'i18n', method: 'POST', path: r.pick(['/account/profile', '/account/signup', '/checkout/address']), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
+      body: form({ name: r.pick(I18N_NAMES), city: r.pick(I18N_PLACES), street: r.pick(I18N_PLACES), ...(r.next() < 0.5 ? { website: r.next() < 0.5 ? r.pick(I18N_URLS) : randomUrl(r) } : {}), bio: text, lang }, r.next() < 0.5) };
+    case 2: return { kind: 'i18n', method: r.pick(['POST', 'PUT', 'PATCH']), path: `/api/v2/users/${r.int(99999)}`, query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
+      body: JSON.stringify({ name: r.pick(I18N_NAMES), address: { city: r.pick(I18N_PLACES), street: r.pick(I18N_PLACES) }, bio: text, website: r.next() < 0.5 ? r.pick(I18N_URLS) : null, locale: lang }) };
+    default: return { kind: 'i18n', method: 'GET', path: `/${r.pick(['wiki', 'city', 'tag', 'artist'])}/${enc(r.pick([...I18N_PLACES, ...I18N_NAMES, ...I18N_TEXT]).replace(/ /g, '_'))}`, query: r.next() < 0.3 ? `lang=${lang}` : '', body: '', headers: headers(r) };
   }
 };
 
 /** One non-English word, name or place, or a pasted web address, as the only value of a form field or query parameter. */
 const i18nValueRequest: Gen = (r) => {
   const u = r.next();
-  const value = u < 0.4 ? pick(r, I18N_WORDS) : u < 0.75 ? pick(r, [...I18N_NAMES, ...I18N_PLACES, ...I18N_TEXT]) : r.next() < 0.3 ? pick(r, I18N_URLS) : randomUrl(() => r.next());
-  const name = u < 0.75 ? pick(r, PARAMS) : pick(r, ['url', 'website', 'homepage', 'link', 'ref', 'share', 'u']);
+  const value = u < 0.4 ? r.pick(I18N_WORDS) : u < 0.75 ? r.pick([...I18N_NAMES, ...I18N_PLACES, ...I18N_TEXT]) : r.next() < 0.3 ? r.pick(I18N_URLS) : randomUrl(r);
+  const name = u < 0.75 ? r.pick(PARAMS) : r.pick(['url', 'website', 'homepage', 'link', 'ref', 'share', 'u']);
   // Most clients encode a pasted address; some forms and scripts send it as typed.
   const v = u >= 0.75 && r.next() < 0.3 ? value : enc(value);
-  if (r.next() < 0.6) return { kind: 'i18n-value', method: 'GET', path: pick(r, PATHS), query: `${name}=${v}`, body: '', headers: headers(r) };
-  return { kind: 'i18n-value', method: 'POST', path: pick(r, PATHS), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: `${name}=${v}` };
+  if (r.next() < 0.6) return { kind: 'i18n-value', method: 'GET', path: r.pick(PATHS), query: `${name}=${v}`, body: '', headers: headers(r) };
+  return { kind: 'i18n-value', method: 'POST', path: r.pick(PATHS), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: `${name}=${v}` };
 };
 
 /** A body, form field or query value of 1–3 characters (the model notices such values but does not block them alone: `inertForModel`). */
 const tinyRequest: Gen = (r) => {
   const value = tiny(r);
-  const path = pick(r, PATHS);
+  const path = r.pick(PATHS);
   // The same few characters as a whole body, or as the one value of a form field or query parameter.
-  if (r.next() < 0.35) return { kind: 'tiny-value', method: 'GET', path, query: `${pick(r, PARAMS)}=${enc(value)}`, body: '', headers: headers(r) };
-  return { kind: 'tiny-body', method: pick(r, ['POST', 'PUT', 'PATCH']), path, query: '',
-    headers: headers(r, { 'Content-Type': pick(r, ['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'application/json', 'text/plain; charset=utf-8']) }), body: value };
+  if (r.next() < 0.35) return { kind: 'tiny-value', method: 'GET', path, query: `${r.pick(PARAMS)}=${enc(value)}`, body: '', headers: headers(r) };
+  return { kind: 'tiny-body', method: r.pick(['POST', 'PUT', 'PATCH']), path, query: '',
+    headers: headers(r, { 'Content-Type': r.pick(['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'application/json', 'text/plain; charset=utf-8']) }), body: value };
 };
 
 const GENS: readonly Gen[] = [
-  (r) => ({ kind: 'search', method: 'GET', path: '/search', query: form({ q: pick(r, SEARCH), page: String(1 + r.int(9)) }, true), body: '', headers: headers(r) }),
+  (r) => ({ kind: 'search', method: 'GET', path: '/search', query: form({ q: r.pick(SEARCH), page: String(1 + r.int(9)) }, true), body: '', headers: headers(r) }),
   (r) => {
-    const q = productSearch(() => r.next());
-    if (r.next() < 0.7) return { kind: 'product-search', method: 'GET', path: pick(r, ['/search', '/search/handmade', '/s', '/catalog']), query: form({ q, ...(r.next() < 0.5 ? { ref: 'related', page: String(1 + r.int(9)) } : {}) }, r.next() < 0.6), body: '', headers: headers(r) };
-    return { kind: 'product-search', method: 'POST', path: '/api/search', query: '', headers: headers(r, { 'Content-Type': 'application/json' }), body: JSON.stringify({ query: q, filters: { ship_to: pick(r, ['US', 'FR', 'DE']) }, limit: 24 }) };
+    const q = productSearch(r);
+    if (r.next() < 0.7) return { kind: 'product-search', method: 'GET', path: r.pick(['/search', '/search/handmade', '/s', '/catalog']), query: form({ q, ...(r.next() < 0.5 ? { ref: 'related', page: String(1 + r.int(9)) } : {}) }, r.next() < 0.6), body: '', headers: headers(r) };
+    return { kind: 'product-search', method: 'POST', path: '/api/search', query: '', headers: headers(r, { 'Content-Type': 'application/json' }), body: JSON.stringify({ query: q, filters: { ship_to: r.pick(['US', 'FR', 'DE']) }, limit: 24 }) };
   },
   (r) => ({ kind: 'signup-form', method: 'POST', path: '/account/signup', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
-    body: form({ first: pick(r, FIRST), last: pick(r, LAST), email: `${pick(r, ['o.brien', 'jl', 'zoe+shop', 'mary_kate'])}@example.org`, address: pick(r, STREETS), password: b64(r, 12) + "!'#" }, r.next() < 0.5) }),
-  (r) => ({ kind: 'json-api', method: pick(r, ['POST', 'PUT', 'PATCH']), path: `/api/v2/items/${r.int(99999)}`, query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
-    body: JSON.stringify({ [pick(r, JSON_KEYS)]: pick(r, COMMENTS), owner: { name: `${pick(r, FIRST)} ${pick(r, LAST)}`, address: pick(r, STREETS) }, tags: [pick(r, SEARCH), 'sale'], qty: r.int(10), price: r.int(10000) / 100, active: true }) }),
+    body: form({ first: r.pick(FIRST), last: r.pick(LAST), email: `${r.pick(['o.brien', 'jl', 'zoe+shop', 'mary_kate'])}@example.org`, address: r.pick(STREETS), password: b64(r, 12) + "!'#" }, r.next() < 0.5) }),
+  (r) => ({ kind: 'json-api', method: r.pick(['POST', 'PUT', 'PATCH']), path: `/api/v2/items/${r.int(99999)}`, query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
+    body: JSON.stringify({ [r.pick(JSON_KEYS)]: r.pick(COMMENTS), owner: { name: `${r.pick(FIRST)} ${r.pick(LAST)}`, address: r.pick(STREETS) }, tags: [r.pick(SEARCH), 'sale'], qty: r.int(10), price: r.int(10000) / 100, active: true }) }),
   (r) => ({ kind: 'comment', method: 'POST', path: '/blog/42/comments', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
-    body: form({ author: `${pick(r, FIRST)} ${pick(r, LAST)}`, body: pick(r, COMMENTS), subscribe: 'on' }, true) }),
+    body: form({ author: `${r.pick(FIRST)} ${r.pick(LAST)}`, body: r.pick(COMMENTS), subscribe: 'on' }, true) }),
   (r) => ({ kind: 'markdown-json', method: 'POST', path: '/api/posts', query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
-    body: JSON.stringify({ title: pick(r, SEARCH), markdown: `# ${pick(r, SEARCH)}\n\n${pick(r, COMMENTS)}\n\n- item one\n- item *two*\n\n[link](https://example.com/a?b=c&d=e)` }) }),
+    body: JSON.stringify({ title: r.pick(SEARCH), markdown: `# ${r.pick(SEARCH)}\n\n${r.pick(COMMENTS)}\n\n- item one\n- item *two*\n\n[link](https://example.com/a?b=c&d=e)` }) }),
   (r) => ({ kind: 'upload', method: 'POST', path: '/upload', query: '', headers: headers(r, { 'Content-Type': 'multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxk' }),
-    body: `------WebKitFormBoundary7MA4YWxk\r\nContent-Disposition: form-data; name="caption"\r\n\r\n${pick(r, COMMENTS)}\r\n------WebKitFormBoundary7MA4YWxk\r\nContent-Disposition: form-data; name="file"; filename="${pick(r, ["photo (1).jpg", "Q3 report - final.pdf", "l'été.png"])}"\r\nContent-Type: application/octet-stream\r\n\r\n${b64(r, 200)}\r\n------WebKitFormBoundary7MA4YWxk--\r\n` }),
-  (r) => ({ kind: 'tracking', method: 'GET', path: '/collect', query: `v=1&tid=UA-${r.int(99999)}-1&cid=${r.int(1e9)}.${r.int(1e9)}&dl=${enc(`https://shop.example.com/p/${r.int(999)}?utm_source=news&utm_campaign=spring sale`)}&dt=${enc(pick(r, SEARCH))}&ua=${enc(pick(r, UAS))}&z=${r.int(1e9)}`, body: '', headers: headers(r) }),
-  (r) => ({ kind: 'redirect-login', method: 'GET', path: '/login', query: form({ next: pick(r, ['/account/orders?page=2', '/cart', 'https://shop.example.com/checkout']), lang: 'en' }, false), body: '', headers: headers(r) }),
+    body: `------WebKitFormBoundary7MA4YWxk\r\nContent-Disposition: form-data; name="caption"\r\n\r\n${r.pick(COMMENTS)}\r\n------WebKitFormBoundary7MA4YWxk\r\nContent-Disposition: form-data; name="file"; filename="${r.pick(["photo (1).jpg", "Q3 report - final.pdf", "l'été.png"])}"\r\nContent-Type: application/octet-stream\r\n\r\n${b64(r, 200)}\r\n------WebKitFormBoundary7MA4YWxk--\r\n` }),
+  (r) => ({ kind: 'tracking', method: 'GET', path: '/collect', query: `v=1&tid=UA-${r.int(99999)}-1&cid=${r.int(1e9)}.${r.int(1e9)}&dl=${enc(`https://shop.example.com/p/${r.int(999)}?utm_source=news&utm_campaign=spring sale`)}&dt=${enc(r.pick(SEARCH))}&ua=${enc(r.pick(UAS))}&z=${r.int(1e9)}`, body: '', headers: headers(r) }),
+  (r) => ({ kind: 'redirect-login', method: 'GET', path: '/login', query: form({ next: r.pick(['/account/orders?page=2', '/cart', 'https://shop.example.com/checkout']), lang: 'en' }, false), body: '', headers: headers(r) }),
   (r) => ({ kind: 'token', method: 'POST', path: '/oauth/token', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${b64(r, 40)}` }),
     body: form({ grant_type: 'authorization_code', code: b64(r, 43), redirect_uri: 'https://app.example.com/callback', code_verifier: b64(r, 64) }, false) }),
   (r) => ({ kind: 'graphql', method: 'POST', path: '/graphql', query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
     body: JSON.stringify({ query: 'query Orders($first: Int!, $after: String) { orders(first: $first, after: $after) { edges { node { id total status } } pageInfo { hasNextPage } } }', variables: { first: 20, after: b64(r, 16) } }) }),
-  (r) => ({ kind: 'filter-api', method: 'GET', path: '/api/v1/products', query: `filter[name][like]=${enc(pick(r, SEARCH))}&sort=-price,name&fields=id,name,price&page[size]=25&include=author.profile`, body: '', headers: headers(r) }),
+  (r) => ({ kind: 'filter-api', method: 'GET', path: '/api/v1/products', query: `filter[name][like]=${enc(r.pick(SEARCH))}&sort=-price,name&fields=id,name,price&page[size]=25&include=author.profile`, body: '', headers: headers(r) }),
   (r) => ({ kind: 'code-snippet', method: 'POST', path: '/api/snippets', query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
-    body: JSON.stringify({ language: pick(r, ['python', 'sql', 'shell', 'typescript']), code: pick(r, ["def add(a, b):\n    return a + b  # simple\n", "SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", "INSERT INTO users (name, email) VALUES ('Zoë', 'z@example.org');", "for f in *.txt; do wc -l \"$f\"; done", "const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);", "const greeting = `Hello ${name}, you have ${count} new messages`;", "echo \"${HOME}/bin:${PATH}\""]), public: r.next() < 0.5 }) }),
+    body: JSON.stringify({ language: r.pick(['python', 'sql', 'shell', 'typescript']), code: r.pick(["def add(a, b):\n    return a + b  # simple\n", "SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", "INSERT INTO users (name, email) VALUES ('Zoë', 'z@example.org');", "for f in *.txt; do wc -l \"$f\"; done", "const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);", "const greeting = `Hello ${name}, you have ${count} new messages`;", "echo \"${HOME}/bin:${PATH}\""]), public: r.next() < 0.5 }) }),
   i18nRequest,
   i18nValueRequest,
-  (r) => ({ kind: 'json-in-form', method: pick(r, ['POST', 'PUT']), path: pick(r, ['/api/interactions', '/api/widget', '/api/chat.postMessage', '/api/multi/']), query: r.next() < 0.5 ? 'raw_json=1' : '',
+  (r) => ({ kind: 'json-in-form', method: r.pick(['POST', 'PUT']), path: r.pick(['/api/interactions', '/api/widget', '/api/chat.postMessage', '/api/multi/']), query: r.next() < 0.5 ? 'raw_json=1' : '',
     headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
-    body: form({ ...(r.next() < 0.5 ? { api_type: 'json' } : { channel: `C${hex(r, 8).toUpperCase()}` }), [pick(r, ['payload', 'json', 'model', 'blocks', 'data'])]: jsonText(r, smallJson(r)) }, r.next() < 0.6) }),
+    body: form({ ...(r.next() < 0.5 ? { api_type: 'json' } : { channel: `C${hex(r, 8).toUpperCase()}` }), [r.pick(['payload', 'json', 'model', 'blocks', 'data'])]: jsonText(r, smallJson(r)) }, r.next() < 0.6) }),
   (r) => {
     const doc = jsonText(r, smallJson(r));
     // Some clients leave the braces and quotes of a JSON query value unescaped.
     const value = r.next() < 0.7 ? enc(doc) : doc.replace(/ /g, '%20');
-    return { kind: 'json-in-query', method: 'GET', path: pick(r, ['/api/v1/search', '/classes/Order', '/api/items']), query: `${pick(r, ['data', 'where', 'filter', 'q'])}=${value}&v=${1 + r.int(3)}`, body: '', headers: headers(r) };
+    return { kind: 'json-in-query', method: 'GET', path: r.pick(['/api/v1/search', '/classes/Order', '/api/items']), query: `${r.pick(['data', 'where', 'filter', 'q'])}=${value}&v=${1 + r.int(3)}`, body: '', headers: headers(r) };
   },
-  (r) => ({ kind: 'xml-api', method: 'POST', path: pick(r, ['/soap/OrderService', '/xmlrpc', '/api/orders.xml', '/feeds/import']), query: '', headers: headers(r, { 'Content-Type': pick(r, ['text/xml; charset=utf-8', 'application/xml', 'application/soap+xml']) }),
+  (r) => ({ kind: 'xml-api', method: 'POST', path: r.pick(['/soap/OrderService', '/xmlrpc', '/api/orders.xml', '/feeds/import']), query: '', headers: headers(r, { 'Content-Type': r.pick(['text/xml; charset=utf-8', 'application/xml', 'application/soap+xml']) }),
     body: xmlDoc(r) }),
   tinyRequest,
   (r) => {
     const { ct, body } = shortBody(r);
-    return { kind: 'short-body', method: pick(r, ['POST', 'PUT']), path: pick(r, ['/api/vote', '/api/v1/settings', '/messages', '/form/submit', '/api/items/3/rate']), query: '', headers: headers(r, { 'Content-Type': ct }), body };
+    return { kind: 'short-body', method: r.pick(['POST', 'PUT']), path: r.pick(['/api/vote', '/api/v1/settings', '/messages', '/form/submit', '/api/items/3/rate']), query: '', headers: headers(r, { 'Content-Type': ct }), body };
   },
   (r) => {
     const text = priceProse(r);
     const where = r.int(3);
     if (where === 0) return { kind: 'price-prose', method: 'GET', path: '/search', query: form({ q: text }, r.next() < 0.5), body: '', headers: headers(r) };
-    if (where === 1) return { kind: 'price-prose', method: 'POST', path: '/api/expenses', query: '', headers: headers(r, { 'Content-Type': 'application/json' }), body: JSON.stringify({ [pick(r, ['note', 'description', 'memo', 'comment'])]: text, amount: r.int(100000) / 100 }) };
-    return { kind: 'price-prose', method: 'POST', path: pick(r, ['/orders/notes', '/listing/edit', '/reviews']), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: form({ [pick(r, ['note', 'description', 'body', 'text'])]: text, id: String(r.int(9999)) }, r.next() < 0.5) };
+    if (where === 1) return { kind: 'price-prose', method: 'POST', path: '/api/expenses', query: '', headers: headers(r, { 'Content-Type': 'application/json' }), body: JSON.stringify({ [r.pick(['note', 'description', 'memo', 'comment'])]: text, amount: r.int(100000) / 100 }) };
+    return { kind: 'price-prose', method: 'POST', path: r.pick(['/orders/notes', '/listing/edit', '/reviews']), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: form({ [r.pick(['note', 'description', 'body', 'text'])]: text, id: String(r.int(9999)) }, r.next() < 0.5) };
   },
-  (r) => ({ kind: 'static', method: 'GET', path: pick(r, ['/static/js/app.3f9a1c.js', '/images/products/shoe-42_large.webp', '/fonts/Inter-Var.woff2', '/favicon.ico', '/robots.txt']), query: r.next() < 0.5 ? `v=${hex(r, 8)}` : '', body: '', headers: headers(r) }),
+  (r) => ({ kind: 'static', method: 'GET', path: r.pick(['/static/js/app.3f9a1c.js', '/images/products/shoe-42_large.webp', '/fonts/Inter-Var.woff2', '/favicon.ico', '/robots.txt']), query: r.next() < 0.5 ? `v=${hex(r, 8)}` : '', body: '', headers: headers(r) }),
 ];
 
 /**

@@ -13,6 +13,8 @@ export class Rng {
   }
   /** Integer in [0, n). */
   int(n: number): number { return Math.floor(this.next() * n); }
+  /** One element of `a`, uniformly (`a` must not be empty). */
+  pick<T>(a: readonly T[]): T { return a[this.int(a.length)]!; }
   /** Shuffles `a` in place (Fisher–Yates). */
   shuffle<T>(a: T[]): void {
     for (let i = a.length - 1; i > 0; i--) { const j = this.int(i + 1); const t = a[i]!; a[i] = a[j]!; a[j] = t; }

@@ -153,6 +153,14 @@ function weakEvidence(lex: SqlLex): boolean {
   return weak >= 2;
 }
 
+/** The contexts a value is lexed in: as it stands, and inside each kind of quote it holds (a breakout). */
+function quoteContexts(v: string): Array<0 | 1 | 2> {
+  const contexts: Array<0 | 1 | 2> = [0];
+  if (v.includes("'")) contexts.push(1);
+  if (v.includes('"')) contexts.push(2);
+  return contexts;
+}
+
 /** SQLi findings of one part; `fast` skips lexing for SQL-inert values (same findings). Exported for the equivalence test. */
 export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void {
   const v = part.norm;
@@ -162,9 +170,7 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
       && !runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part) && !runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part)) runRule(sink, 'sqli', 'sqli', LIMIT_RULE, part);
     return;
   }
-  const contexts: Array<0 | 1 | 2> = [0];
-  if (v.includes("'")) contexts.push(1);
-  if (v.includes('"')) contexts.push(2);
+  const contexts = quoteContexts(v);
   for (const q of contexts) {
     const lex = partSqlLex(part, q);
     if (fingerprintRule(lex, q, part, v, sink)) return;
@@ -237,11 +243,7 @@ function inspectPathSegments(part: Part, sink: FindingSink): void {
     from = to + 1;
     if (seg.length < 3 || seg.length > 512 || !SEGMENT_SQL_RE.test(seg)) continue;
     seen++;
-    for (const q of [0, 1, 2] as const) {
-      if (q === 1 && seg.indexOf("'") < 0) continue;
-      if (q === 2 && seg.indexOf('"') < 0) continue;
-      if (fingerprintRule(lexSql(seg, QUOTE_OF[q]), q, part, seg, sink, ' (in a path segment)')) return;
-    }
+    for (const q of quoteContexts(seg)) if (fingerprintRule(lexSql(seg, QUOTE_OF[q]), q, part, seg, sink, ' (in a path segment)')) return;
   }
 }
 
