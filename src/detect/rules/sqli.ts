@@ -177,6 +177,7 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
     const fi = strongFunction(lex);
     if (fi >= 0) { const name = tokenText(lex, fi); emit(sink, 'sqli', 'sqli-020', 'sqli', 5, part, v.indexOf(name), `attack-only SQL function ${name}()`); return; }
   }
+  if (backslashQuoteRule(part, v, sink)) return;
   if (linesRule(part, v, contexts, sink)) return;
   if (metaRule(part, sink) || runRule(sink, 'sqli', 'sqli', EXTRACT_RULE, part) || runRule(sink, 'sqli', 'sqli', STRING_OP_RULE, part)
     || (v.indexOf('=') >= 0 && runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part)) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)
@@ -202,6 +203,20 @@ function fingerprintRule(lex: SqlLex, q: 0 | 1 | 2, part: Part, v: string, sink:
     return true;
   }
   return false;
+}
+
+const BACKSLASH_SQ_RE = trackPattern(/\\'/g);
+const BACKSLASH_DQ_RE = trackPattern(/\\"/g);
+
+/**
+ * The fingerprint rules once more for a value that breaks out with a backslash before its quote
+ * (`x\' or 1=1--`): MySQL reads `\'` as an escaped quote, but PostgreSQL (standard strings), SQL Server,
+ * SQLite and Oracle read a backslash as a plain character, so the quote closes the string. Only values
+ * holding `\'` or `\"` are lexed again, with the backslashes before those quotes dropped.
+ */
+function backslashQuoteRule(part: Part, v: string, sink: FindingSink): boolean {
+  if (v.indexOf("\\'") >= 0 && fingerprintRule(lexSql(v.replace(BACKSLASH_SQ_RE, "'"), "'"), 1, part, v, sink, ' (backslash before the quote)')) return true;
+  return v.indexOf('\\"') >= 0 && fingerprintRule(lexSql(v.replace(BACKSLASH_DQ_RE, '"'), '"'), 2, part, v, sink, ' (backslash before the quote)');
 }
 
 const LINE_RE = trackPattern(/[\r\n]/);
