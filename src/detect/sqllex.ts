@@ -109,13 +109,19 @@ export function sqlWordKind(w: string, next: number): SqlTokenKind {
 }
 
 /**
- * End of the number that starts the run `src[i, j)`: MySQL reads `5661union` as 5661 UNION, so a run of
- * decimal digits followed by a keyword that joins queries (UNION, a verb, AND/OR, FROM, ORDER, ...) ends
- * before the keyword. Other runs (`1st`, `0x3a`, `2fa`) stay one token.
+ * End of the number that starts the run `src[i, j)`: MySQL reads `5661union` as 5661 UNION and
+ * `1e0union` as 1e0 UNION, so a run of decimal digits (with an exponent) followed by a keyword that
+ * joins queries (UNION, a verb, AND/OR, FROM, ORDER, ...) ends before the keyword. Other runs (`1st`,
+ * `0x3a`, `2fa`, `1e5x`) stay one token.
  */
 function glued(src: string, i: number, j: number): number {
   let k = i;
   while (k < j && (isDigit(src.charCodeAt(k)) || src.charCodeAt(k) === 46)) k++;
+  if (k > i && k < j && (src.charCodeAt(k) | 32) === 101 /* e */) {
+    let e = k + 1;
+    while (e < j && isDigit(src.charCodeAt(e))) e++;
+    if (e > k + 1) k = e;
+  }
   if (k === i || k >= j || k - i > 24 || j - k > MAX_WORD) return j;
   const kind = wordKind(src.slice(k, j), nextNonSpace(src, j));
   return kind === 85 /* U */ || kind === 69 /* E */ || kind === K_LOGIC || kind === K_KEYWORD ? k : j;
