@@ -5,8 +5,14 @@ const HOP_BY_HOP = new Set([
   'proxy-authenticate', 'proxy-authorization', 'expect', 'http2-settings',
 ]);
 
-/** Headers that claim a client identity; dropped unless the peer is a trusted proxy. */
-const CLIENT_IDENTITY = new Set(['forwarded', 'x-real-ip', 'true-client-ip', 'client-ip', 'x-client-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'fastly-client-ip']);
+/**
+ * Headers only a proxy may set, dropped unless the peer is a trusted proxy: those that claim a client
+ * identity, and those that override the request target (IIS URL Rewrite's `X-Original-URL`, Symfony's
+ * and Zend's `X-Rewrite-URL`): an upstream that honours them would serve `/admin` for a request the
+ * shield's route policy judged as `/`.
+ */
+const PROXY_ONLY = new Set(['forwarded', 'x-real-ip', 'true-client-ip', 'client-ip', 'x-client-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'fastly-client-ip',
+  'x-original-url', 'x-rewrite-url', 'x-original-uri']);
 
 /** Names listed in Connection headers (lower-case), which are hop-by-hop too. */
 function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
@@ -33,7 +39,8 @@ export interface ForwardedInfo {
 /**
  * Builds the upstream request headers as a flat [name, value, ...] array: hop-by-hop headers and
  * those named in Connection are dropped, X-Forwarded-For/-Proto/-Host are set (an untrusted peer's
- * own X-Forwarded-* are discarded). Order and duplicates of the rest are preserved.
+ * own X-Forwarded-*, client-identity and target-override headers are discarded). Order and duplicates
+ * of the rest are preserved.
  */
 export function upstreamHeaders(rawHeaders: readonly string[], f: ForwardedInfo): string[] {
   const named = connectionTokens(rawHeaders);
@@ -43,7 +50,7 @@ export function upstreamHeaders(rawHeaders: readonly string[], f: ForwardedInfo)
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower))) continue;
-    if (CLIENT_IDENTITY.has(lower) && !f.appendXff) continue;
+    if (PROXY_ONLY.has(lower) && !f.appendXff) continue;
     if (lower.startsWith('x-forwarded-')) {
       if (lower === 'x-forwarded-for' && f.appendXff) priorXff = priorXff ? `${priorXff}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
       continue;

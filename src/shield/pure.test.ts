@@ -59,6 +59,11 @@ test('upstream headers: hop-by-hop and Connection-named dropped, XFF appended on
   for (const h of ['connection', 'x-drop', 'keep-alive', 'te', 'upgrade']) assert.ok(!names.includes(h), h);
   assert.deepEqual(out.slice(0, 6), ['Host', 'shop', 'Accept', 'a', 'Accept', 'b']);
   assert.equal(out[out.indexOf('x-forwarded-for') + 1], '198.18.0.1');
+  const override = ['Host', 'shop', 'X-Original-URL', '/admin', 'x-rewrite-url', '/admin', 'X-Real-IP', '10.0.0.1'];
+  const direct = upstreamHeaders(override, { clientIp: '198.18.0.1', proto: 'http', host: 'shop', appendXff: false }).filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+  for (const h of ['x-original-url', 'x-rewrite-url', 'x-real-ip']) assert.ok(!direct.includes(h), `${h} from an untrusted client is dropped`);
+  const viaProxy = upstreamHeaders(override, { clientIp: '198.18.0.1', proto: 'http', host: 'shop', appendXff: true }).filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+  for (const h of ['x-original-url', 'x-rewrite-url', 'x-real-ip']) assert.ok(viaProxy.includes(h), `${h} from a trusted proxy is kept`);
   const behind = upstreamHeaders(raw, { clientIp: '198.18.0.1', proto: 'https', host: 'shop', appendXff: true });
   assert.equal(behind[behind.indexOf('x-forwarded-for') + 1], '6.6.6.6, 198.18.0.1');
   assert.equal(behind[behind.indexOf('x-forwarded-proto') + 1], 'https');

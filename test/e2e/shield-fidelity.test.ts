@@ -68,11 +68,12 @@ test('hop-by-hop headers are removed both ways; multi-value response headers kep
   assert.ok(!('x-secret-hop' in c.headers), 'response header named in Connection removed');
 });
 
-test('spoofed X-Forwarded-For from an untrusted client is replaced', async () => {
-  const r = await request(`${sh.base}/xff`, { headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil' } });
+test('spoofed X-Forwarded-For from an untrusted client is replaced; target-override headers are dropped', async () => {
+  const r = await request(`${sh.base}/xff`, { headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil', 'x-original-url': '/admin', 'x-rewrite-url': '/admin' } });
   const j = JSON.parse(r.body.toString());
   assert.equal(j.headers['x-forwarded-for'], '127.0.0.1');
   assert.notEqual(j.headers['x-forwarded-host'], 'evil');
+  assert.ok(!('x-original-url' in j.headers) && !('x-rewrite-url' in j.headers), JSON.stringify(j.headers));
 });
 
 test('keep-alive: many requests over one client connection', async () => {
