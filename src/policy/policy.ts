@@ -100,6 +100,24 @@ export function matchRoute(policy: Policy, method: string, rawPath: string): Rou
   return policy.routes[policy.routes.length - 1]!;
 }
 
+const MODE_RANK: Readonly<Record<Mode, number>> = { off: 0, detect: 1, block: 2 };
+
+/**
+ * The route for a request that claims another method through an override (a POST with
+ * `X-HTTP-Method-Override: DELETE`): the upstream may run either method, so the stricter of the two
+ * routes applies (block over detect over off, then the lower threshold; the request method's route
+ * on a tie). Without an override, matchRoute. Never throws.
+ */
+export function matchRouteWithOverride(policy: Policy, method: string, override: string | undefined, rawPath: string): RoutePolicy {
+  const own = matchRoute(policy, method, rawPath);
+  if (override === undefined || override === method) return own;
+  const other = matchRoute(policy, override, rawPath);
+  if (other === own) return own;
+  const a = MODE_RANK[own.mode], b = MODE_RANK[other.mode];
+  if (a !== b) return b > a ? other : own;
+  return other.threshold < own.threshold ? other : own;
+}
+
 /** True if an exclusion removes this finding. */
 export function isExcluded(f: Finding, exclusions: readonly Exclusion[]): boolean {
   for (const e of exclusions) {

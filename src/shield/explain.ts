@@ -1,12 +1,13 @@
 // Explain: runs one request (JSON or raw HTTP text) through the pipeline's decisions and reports
 // every step. Pure apart from the engine it is given.
 
-import { err, ok, makeRequestView, type Decision, type Finding, type RequestView, type Result } from '../core/index.js';
-import { decide, matchRoute } from '../policy/index.js';
+import { err, headerValue, ok, makeRequestView, type Decision, type Finding, type RequestView, type Result } from '../core/index.js';
+import { decide, matchRouteWithOverride } from '../policy/index.js';
 import type { BanStore } from '../decisions/index.js';
 import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyRefusal } from './body-stage.js';
 import type { ShieldSnapshot } from './context.js';
 import { checkFraming } from './framing.js';
+import { methodOverride } from './headers.js';
 
 /** One step of the trace. */
 export interface TraceStep { readonly stage: string; readonly outcome: string }
@@ -92,8 +93,9 @@ export function explainRequest(view: RequestView, snap: ShieldSnapshot, bans: Ba
   const ban = allow ? undefined : bans?.match(view.clientIp);
   steps.push({ stage: 'bans', outcome: ban ? `banned (${ban.target}: ${ban.reason}) → 403` : 'not banned' });
   steps.push({ stage: 'rate-limit', outcome: snap.config.rateLimit.enabled ? `${snap.config.rateLimit.ratePerSec}/s burst ${snap.config.rateLimit.burst} per IP (not applied to a single explained request)` : 'disabled' });
-  const route = matchRoute(snap.policy, view.method, view.path);
-  steps.push({ stage: 'route', outcome: `${route.name} (prefix ${route.prefix}, mode ${route.mode}, threshold ${route.threshold}${route.exclusions.length ? `, ${route.exclusions.length} exclusions` : ''})` });
+  const override = methodOverride(view.method, (h) => headerValue(view, h));
+  const route = matchRouteWithOverride(snap.policy, view.method, override, view.path);
+  steps.push({ stage: 'route', outcome: `${route.name} (prefix ${route.prefix}, mode ${route.mode}, threshold ${route.threshold}${route.exclusions.length ? `, ${route.exclusions.length} exclusions` : ''}${override ? `; method override ${override}: the stricter of the two methods' routes` : ''})` });
   const body = explainBody(view, snap, steps, !allow && route.mode !== 'off');
   const refused = body !== null && isRefusal(body) ? body : null;
   let findings: Finding[] = [];

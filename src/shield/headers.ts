@@ -78,3 +78,21 @@ export function downstreamRawHeaders(headers: readonly string[], dropLength: boo
   }
   return out;
 }
+
+/** Headers through which a POST claims another method (Express method-override, Symfony, ASP.NET, Google APIs). */
+const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
+const OVERRIDE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * The method a POST claims through an override header, upper-cased, when it names one that frameworks
+ * honour; undefined otherwise (other methods' overrides are ignored by those frameworks). `get` reads
+ * a request header by its lower-case name.
+ */
+export function methodOverride(method: string, get: (name: string) => string | undefined): string | undefined {
+  if (method !== 'POST') return undefined;
+  for (const h of OVERRIDE_HEADERS) {
+    const v = get(h)?.trim().toUpperCase();
+    if (v !== undefined && OVERRIDE_METHODS.has(v)) return v;
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { headerPairs, type Mode, type RequestView } from '../core/index.js';
-import { decide, matchRoute, type RoutePolicy } from '../policy/index.js';
+import { decide, matchRouteWithOverride, type RoutePolicy } from '../policy/index.js';
 import { isoNow, publishProtocolError } from '../telemetry/index.js';
 import { continueBody, readBodyPrefix } from './body.js';
 import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyLimits, type BodyRefusal } from './body-stage.js';
@@ -13,7 +13,7 @@ import type { ShieldContext, ShieldSnapshot } from './context.js';
 import type { ForwardOutcome } from './forward.js';
 import { applyAutoBan } from './auto-ban.js';
 import { checkFraming } from './framing.js';
-import { upstreamHeaders } from './headers.js';
+import { methodOverride, upstreamHeaders } from './headers.js';
 import { respondBlocked, respondDecoy, respondError } from './respond.js';
 import { InspectBatcher } from './inspect-batch.js';
 import { CLEAN, engineErrorDecision, isEngineError, newTrace, recordVerdict, type Trace } from './verdict.js';
@@ -119,7 +119,8 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingM
       }
     }
   }
-  const route = matchRoute(snap.policy, req.method ?? 'GET', tr.path);
+  const method = req.method ?? 'GET';
+  const route = matchRouteWithOverride(snap.policy, method, methodOverride(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }), tr.path);
   tr.route = route.name;
   if (allowlisted || route.mode === 'off') {
     tr.decision = CLEAN(route.mode, allowlisted ? 'allowlisted' : 'mode-off');

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Allowlist } from '../decisions/index.js';
 import { checkFraming, rateKey, resolveClientIp, RateLimiter, RateAuthority, upstreamHeaders, downstreamRawHeaders, redactSecrets, requestSample } from './index.js';
+import { methodOverride } from './headers.js';
 
 test('framing: only plain chunked TE on HTTP/1.1, one Host, origin-form targets', () => {
   assert.equal(checkFraming('1.1', '/a?b', ['Host', 'x', 'Transfer-Encoding', 'chunked']), null);
@@ -131,4 +132,14 @@ test('rate sharing: usage is reported, the authority charges it and splits the b
   w.applyShared('ip', 0, 0, 0.5);
   assert.equal(w.take('ip', 1000).allowed, false, '0.5 tokens after 1 s at half of 1/s');
   assert.ok(w.take('ip', 2000).allowed, '1 token after 2 s');
+});
+
+test('method override: only a POST, only a method frameworks honour, first header that names one', () => {
+  const h = (m: Record<string, string>) => (n: string): string | undefined => m[n];
+  assert.equal(methodOverride('POST', h({ 'x-http-method-override': ' delete ' })), 'DELETE');
+  assert.equal(methodOverride('POST', h({ 'x-http-method': 'PUT' })), 'PUT');
+  assert.equal(methodOverride('POST', h({ 'x-method-override': 'patch' })), 'PATCH');
+  assert.equal(methodOverride('GET', h({ 'x-http-method-override': 'DELETE' })), undefined);
+  assert.equal(methodOverride('POST', h({ 'x-http-method-override': 'TRACE' })), undefined);
+  assert.equal(methodOverride('POST', h({})), undefined);
 });

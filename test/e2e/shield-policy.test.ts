@@ -182,3 +182,29 @@ test('hot reload swaps the config; a bad config is refused and the old one stays
   assert.equal(r.status, 200);
   assert.equal((await request(sh.base + SQLI)).status, 200, 'new config active');
 });
+
+test('a method override cannot move a request into a weaker route: the stricter route of the two methods applies', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url, [
+    'routes:',
+    '  - prefix: /api',
+    '    methods: [POST]',
+    '    mode: off',
+    '  - prefix: /api',
+    '    methods: [DELETE]',
+    '    mode: block',
+    '  - prefix: /v2',
+    '    methods: [DELETE]',
+    '    mode: off',
+  ].join('\n') + '\n');
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const q = `?q=${encodeURIComponent("1' OR '1'='1' --")}`;
+  assert.equal((await request(`${sh.base}/api/items${q}`, { method: 'POST' })).status, 200, 'the POST route is off');
+  // The upstream may run this POST as a DELETE (Express method-override, Symfony, ASP.NET): the DELETE route's block mode applies.
+  for (const h of ['x-http-method-override', 'X-HTTP-Method', 'x-method-override']) {
+    assert.equal((await request(`${sh.base}/api/items${q}`, { method: 'POST', headers: { [h]: 'delete' } })).status, 403, h);
+  }
+  // And an override towards a weaker route does not weaken it: POST /v2 is under the default (block) route.
+  assert.equal((await request(`${sh.base}/v2/items${q}`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } })).status, 403);
+  assert.equal((await request(`${sh.base}/v2/items${q}`, { method: 'DELETE' })).status, 200, 'the DELETE route of /v2 is off');
+});
