@@ -76,3 +76,13 @@ test('a method override: the stricter of the two routes (mode, then threshold), 
   assert.equal(matchRouteWithOverride(p, 'POST', 'PUT', '/c').mode, 'block', 'an override towards an off route keeps the stricter default');
   assert.equal(matchRouteWithOverride(p, 'POST', 'POST', '/a').mode, 'off');
 });
+
+test('case variants: the stricter of the exact and the case-folded match', () => {
+  const p = compilePolicy({ mode: 'off', threshold: 5, routes: [{ prefix: '/admin', mode: 'block' }, { prefix: '/Docs', mode: 'detect' }, { prefix: '/api', mode: 'detect' }, { prefix: '/API', mode: 'off' }] });
+  assert.equal(matchRoute(p, 'GET', '/admin/x').mode, 'block');
+  assert.equal(matchRoute(p, 'GET', '/ADMIN/x').mode, 'block');
+  assert.equal(matchRoute(p, 'GET', '/docs/a').mode, 'detect');
+  assert.equal(matchRoute(p, 'GET', '/DOCS/a').mode, 'detect');
+  assert.equal(matchRoute(p, 'GET', '/API/x').mode, 'detect', 'an exact match to a weaker route does not win over the folded stricter one');
+  assert.equal(matchRoute(p, 'GET', '/shop').mode, 'off');
+});

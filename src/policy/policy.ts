@@ -26,6 +26,8 @@ export interface RoutePolicy {
 /** Compiled routes, longest prefix first, with a default route at the end. */
 export interface Policy {
   readonly routes: readonly RoutePolicy[];
+  /** Some prefix has an upper-case letter (then even a lower-case path is matched case-folded too). */
+  readonly mixedCase: boolean;
 }
 
 /** Input for compilePolicy (the config's shape, loosely typed so tests can build it by hand). */
@@ -54,7 +56,7 @@ export function compilePolicy(input: PolicyInput): Policy {
   // Stable sort: longer prefixes first; among equal prefixes, config order.
   routes.sort((a, b) => b.prefix.length - a.prefix.length);
   routes.push({ name: 'default', prefix: '/', methods: null, mode: input.mode, api: false, onBlock: 'block', threshold: input.threshold, exclusions: [] });
-  return Object.freeze({ routes: Object.freeze(routes) });
+  return Object.freeze({ routes: Object.freeze(routes), mixedCase: routes.some((r) => r.prefix !== r.prefix.toLowerCase()) });
 }
 
 const UNRESERVED = /[A-Za-z0-9._~-]/;
@@ -88,19 +90,39 @@ export function canonicalPath(raw: string): string {
 
 /**
  * The route for a request: longest matching prefix (at a `/` boundary or exact), then method.
- * Matching uses `canonicalPath(rawPath)`, so encodings cannot move a request into a weaker route.
- * Always returns a route (the default). Never throws.
+ * Matching uses `canonicalPath(rawPath)`, so encodings cannot move a request into a weaker route, and
+ * case variants get the stricter of the exact and the case-folded match. Always returns a route (the
+ * default). Never throws.
  */
 export function matchRoute(policy: Policy, method: string, rawPath: string): RoutePolicy {
   const path = canonicalPath(rawPath);
+  const exact = firstRoute(policy, method, path, false);
+  // Case-insensitive upstreams (IIS, macOS, Windows file systems) serve `/ADMIN` as `/admin`: when the
+  // path and a prefix differ only in case, the stricter of the two routes applies.
+  const folded = path.toLowerCase();
+  if (folded === path && !policy.mixedCase) return exact;
+  return stricterRoute(exact, firstRoute(policy, method, folded, true));
+}
+
+/** The first route (longest prefix first) whose methods and prefix match; `folded`: compare with lower-cased prefixes. */
+function firstRoute(policy: Policy, method: string, path: string, folded: boolean): RoutePolicy {
   for (const r of policy.routes) {
     if (r.methods && !r.methods.has(method)) continue;
-    if (r.prefix === '/' || path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : r.prefix + '/')) return r;
+    const prefix = folded ? r.prefix.toLowerCase() : r.prefix;
+    if (prefix === '/' || path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : prefix + '/')) return r;
   }
   return policy.routes[policy.routes.length - 1]!;
 }
 
 const MODE_RANK: Readonly<Record<Mode, number>> = { off: 0, detect: 1, block: 2 };
+
+/** The stricter of two routes: block over detect over off, then the lower threshold; `a` on a tie. */
+function stricterRoute(a: RoutePolicy, b: RoutePolicy): RoutePolicy {
+  if (a === b) return a;
+  const ra = MODE_RANK[a.mode], rb = MODE_RANK[b.mode];
+  if (ra !== rb) return rb > ra ? b : a;
+  return b.threshold < a.threshold ? b : a;
+}
 
 /**
  * The route for a request that claims another method through an override (a POST with
@@ -111,11 +133,7 @@ const MODE_RANK: Readonly<Record<Mode, number>> = { off: 0, detect: 1, block: 2 
 export function matchRouteWithOverride(policy: Policy, method: string, override: string | undefined, rawPath: string): RoutePolicy {
   const own = matchRoute(policy, method, rawPath);
   if (override === undefined || override === method) return own;
-  const other = matchRoute(policy, override, rawPath);
-  if (other === own) return own;
-  const a = MODE_RANK[own.mode], b = MODE_RANK[other.mode];
-  if (a !== b) return b > a ? other : own;
-  return other.threshold < own.threshold ? other : own;
+  return stricterRoute(own, matchRoute(policy, override, rawPath));
 }
 
 /** True if an exclusion removes this finding. */

@@ -208,3 +208,14 @@ test('a method override cannot move a request into a weaker route: the stricter 
   assert.equal((await request(`${sh.base}/v2/items${q}`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } })).status, 403);
   assert.equal((await request(`${sh.base}/v2/items${q}`, { method: 'DELETE' })).status, 200, 'the DELETE route of /v2 is off');
 });
+
+test('case variants of a path get the stricter of the exact and the case-folded route (IIS serves /ADMIN as /admin)', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url, 'mode: off\nroutes:\n  - prefix: /admin\n    mode: block\n  - prefix: /Reports\n    mode: block\n');
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const q = `?q=${encodeURIComponent("1' OR '1'='1' --")}`;
+  for (const p of ['/admin/users', '/ADMIN/users', '/Admin/users', '/%41dmin/users', '/reports/q3', '/REPORTS/q3']) {
+    assert.equal((await request(`${sh.base}${p}${q}`)).status, 403, p);
+  }
+  assert.equal((await request(`${sh.base}/shop/Admin${q}`)).status, 200, 'other paths stay on the default (off) route');
+});
