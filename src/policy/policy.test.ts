@@ -63,18 +63,21 @@ test('routes are chosen by the canonical path: encodings cannot escape into a we
   assert.equal(matchRoute(p, 'GET', '/%73tatic/app.js').prefix, '/static');
 });
 
-test('a method override: the stricter of the two routes (mode, then threshold), the own route on a tie', async () => {
+test('method overrides: the strictest route (mode, then threshold, then fewer exclusions), the own route on a tie', async () => {
   const { matchRouteWithOverride } = await import('./index.js');
   const p = compilePolicy({ mode: 'block', threshold: 5, routes: [
     { prefix: '/a', methods: ['POST'], mode: 'off' }, { prefix: '/a', methods: ['DELETE'], mode: 'detect' },
     { prefix: '/b', methods: ['POST'], threshold: 8 }, { prefix: '/b', methods: ['PUT'], threshold: 3 },
     { prefix: '/c', methods: ['PUT'], mode: 'off' },
   ] });
-  assert.equal(matchRouteWithOverride(p, 'POST', undefined, '/a/x').mode, 'off');
-  assert.equal(matchRouteWithOverride(p, 'POST', 'DELETE', '/a/x').mode, 'detect');
-  assert.equal(matchRouteWithOverride(p, 'POST', 'PUT', '/b').threshold, 3);
-  assert.equal(matchRouteWithOverride(p, 'POST', 'PUT', '/c').mode, 'block', 'an override towards an off route keeps the stricter default');
-  assert.equal(matchRouteWithOverride(p, 'POST', 'POST', '/a').mode, 'off');
+  assert.equal(matchRouteWithOverride(p, 'POST', [], '/a/x').mode, 'off');
+  assert.equal(matchRouteWithOverride(p, 'POST', ['DELETE'], '/a/x').mode, 'detect');
+  assert.equal(matchRouteWithOverride(p, 'POST', ['PUT'], '/b').threshold, 3);
+  assert.equal(matchRouteWithOverride(p, 'POST', ['PUT'], '/c').mode, 'block', 'an override towards an off route keeps the stricter default');
+  assert.equal(matchRouteWithOverride(p, 'POST', ['POST'], '/a').mode, 'off');
+  assert.equal(matchRouteWithOverride(p, 'POST', ['DELETE', 'PATCH'], '/a/x').mode, 'block', 'the strictest of several overrides (PATCH /a falls to the block default)');
+  const ex = compilePolicy({ mode: 'block', threshold: 5, routes: [{ prefix: '/e', methods: ['POST'], exclusions: [{ detector: 'sqli' }] }] });
+  assert.equal(matchRouteWithOverride(ex, 'POST', ['DELETE'], '/e/1').exclusions.length, 0, 'on a tie, the route with fewer exclusions');
 });
 
 test('case variants: the stricter of the exact and the case-folded match', () => {

@@ -13,6 +13,8 @@ export interface Exclusion {
 export interface RoutePolicy {
   readonly name: string;
   readonly prefix: string;
+  /** The prefix lower-cased (for the case-folded match). */
+  readonly prefixFolded: string;
   readonly methods: ReadonlySet<string> | null;
   readonly mode: Mode;
   /** Block responses are JSON instead of HTML. */
@@ -46,6 +48,7 @@ export function compilePolicy(input: PolicyInput): Policy {
   const routes: RoutePolicy[] = input.routes.map((r, i) => ({
     name: r.name ?? `route-${i}`,
     prefix: r.prefix,
+    prefixFolded: r.prefix.toLowerCase(),
     methods: r.methods && r.methods.length ? new Set(r.methods) : null,
     mode: r.mode ?? input.mode,
     api: r.api ?? false,
@@ -55,7 +58,7 @@ export function compilePolicy(input: PolicyInput): Policy {
   }));
   // Stable sort: longer prefixes first; among equal prefixes, config order.
   routes.sort((a, b) => b.prefix.length - a.prefix.length);
-  routes.push({ name: 'default', prefix: '/', methods: null, mode: input.mode, api: false, onBlock: 'block', threshold: input.threshold, exclusions: [] });
+  routes.push({ name: 'default', prefix: '/', prefixFolded: '/', methods: null, mode: input.mode, api: false, onBlock: 'block', threshold: input.threshold, exclusions: [] });
   return Object.freeze({ routes: Object.freeze(routes), mixedCase: routes.some((r) => r.prefix !== r.prefix.toLowerCase()) });
 }
 
@@ -108,7 +111,7 @@ export function matchRoute(policy: Policy, method: string, rawPath: string): Rou
 function firstRoute(policy: Policy, method: string, path: string, folded: boolean): RoutePolicy {
   for (const r of policy.routes) {
     if (r.methods && !r.methods.has(method)) continue;
-    const prefix = folded ? r.prefix.toLowerCase() : r.prefix;
+    const prefix = folded ? r.prefixFolded : r.prefix;
     if (prefix === '/' || path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : prefix + '/')) return r;
   }
   return policy.routes[policy.routes.length - 1]!;
@@ -116,24 +119,24 @@ function firstRoute(policy: Policy, method: string, path: string, folded: boolea
 
 const MODE_RANK: Readonly<Record<Mode, number>> = { off: 0, detect: 1, block: 2 };
 
-/** The stricter of two routes: block over detect over off, then the lower threshold; `a` on a tie. */
+/** The stricter of two routes: block over detect over off, then the lower threshold, then fewer exclusions; `a` on a tie. */
 function stricterRoute(a: RoutePolicy, b: RoutePolicy): RoutePolicy {
   if (a === b) return a;
   const ra = MODE_RANK[a.mode], rb = MODE_RANK[b.mode];
   if (ra !== rb) return rb > ra ? b : a;
-  return b.threshold < a.threshold ? b : a;
+  if (a.threshold !== b.threshold) return b.threshold < a.threshold ? b : a;
+  return b.exclusions.length < a.exclusions.length ? b : a;
 }
 
 /**
- * The route for a request that claims another method through an override (a POST with
- * `X-HTTP-Method-Override: DELETE`): the upstream may run either method, so the stricter of the two
- * routes applies (block over detect over off, then the lower threshold; the request method's route
- * on a tie). Without an override, matchRoute. Never throws.
+ * The route for a request that claims other methods through overrides (a POST with
+ * `X-HTTP-Method-Override: DELETE`): the upstream may run any of them, so the strictest of the routes
+ * applies (stricterRoute). Without overrides, matchRoute. Never throws.
  */
-export function matchRouteWithOverride(policy: Policy, method: string, override: string | undefined, rawPath: string): RoutePolicy {
-  const own = matchRoute(policy, method, rawPath);
-  if (override === undefined || override === method) return own;
-  return stricterRoute(own, matchRoute(policy, override, rawPath));
+export function matchRouteWithOverride(policy: Policy, method: string, overrides: readonly string[], rawPath: string): RoutePolicy {
+  let route = matchRoute(policy, method, rawPath);
+  for (const m of overrides) if (m !== method) route = stricterRoute(route, matchRoute(policy, m, rawPath));
+  return route;
 }
 
 /** True if an exclusion removes this finding. */

@@ -7,7 +7,7 @@ import type { BanStore } from '../decisions/index.js';
 import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyRefusal } from './body-stage.js';
 import type { ShieldSnapshot } from './context.js';
 import { checkFraming } from './framing.js';
-import { methodOverride } from './headers.js';
+import { methodOverrides } from './headers.js';
 
 /** One step of the trace. */
 export interface TraceStep { readonly stage: string; readonly outcome: string }
@@ -93,9 +93,9 @@ export function explainRequest(view: RequestView, snap: ShieldSnapshot, bans: Ba
   const ban = allow ? undefined : bans?.match(view.clientIp);
   steps.push({ stage: 'bans', outcome: ban ? `banned (${ban.target}: ${ban.reason}) → 403` : 'not banned' });
   steps.push({ stage: 'rate-limit', outcome: snap.config.rateLimit.enabled ? `${snap.config.rateLimit.ratePerSec}/s burst ${snap.config.rateLimit.burst} per IP (not applied to a single explained request)` : 'disabled' });
-  const override = methodOverride(view.method, (h) => headerValue(view, h));
-  const route = matchRouteWithOverride(snap.policy, view.method, override, view.path);
-  steps.push({ stage: 'route', outcome: `${route.name} (prefix ${route.prefix}, mode ${route.mode}, threshold ${route.threshold}${route.exclusions.length ? `, ${route.exclusions.length} exclusions` : ''}${override ? `; method override ${override}: the stricter of the two methods' routes` : ''})` });
+  const overrides = methodOverrides(view.method, (h) => headerValue(view, h), view.query);
+  const route = matchRouteWithOverride(snap.policy, view.method, overrides, view.path);
+  steps.push({ stage: 'route', outcome: `${route.name} (prefix ${route.prefix}, mode ${route.mode}, threshold ${route.threshold}${route.exclusions.length ? `, ${route.exclusions.length} exclusions` : ''}${overrides.length ? `; method overrides ${overrides.join(', ')}: the strictest of those methods' routes` : ''})` });
   const body = explainBody(view, snap, steps, !allow && route.mode !== 'off');
   const refused = body !== null && isRefusal(body) ? body : null;
   let findings: Finding[] = [];

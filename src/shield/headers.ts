@@ -5,14 +5,20 @@ const HOP_BY_HOP = new Set([
   'proxy-authenticate', 'proxy-authorization', 'expect', 'http2-settings',
 ]);
 
+/** Headers that claim a client identity; dropped unless the peer is a trusted proxy. */
+const CLIENT_IDENTITY = new Set(['forwarded', 'x-real-ip', 'true-client-ip', 'client-ip', 'x-client-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'fastly-client-ip']);
+
 /**
- * Headers only a proxy may set, dropped unless the peer is a trusted proxy: those that claim a client
- * identity, and those that override the request target (IIS URL Rewrite's `X-Original-URL`, Symfony's
- * and Zend's `X-Rewrite-URL`): an upstream that honours them would serve `/admin` for a request the
- * shield's route policy judged as `/`.
+ * Headers that override the request target (IIS URL Rewrite's `X-Original-URL`, Symfony's and Zend's
+ * `X-Rewrite-URL`): always dropped, since an upstream that honours them would serve `/admin` for a
+ * request the shield's route policy judged as `/`, and CDNs in front pass client headers through.
  */
-const PROXY_ONLY = new Set(['forwarded', 'x-real-ip', 'true-client-ip', 'client-ip', 'x-client-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'fastly-client-ip',
-  'x-original-url', 'x-rewrite-url', 'x-original-uri']);
+const TARGET_OVERRIDE = new Set(['x-original-url', 'x-rewrite-url', 'x-original-uri']);
+
+/** True for a header name the shield controls (identity, target override, X-Forwarded-*), `name` lower-case with `-`. */
+function proxyControlled(name: string): boolean {
+  return CLIENT_IDENTITY.has(name) || TARGET_OVERRIDE.has(name) || name.startsWith('x-forwarded-');
+}
 
 /** Names listed in Connection headers (lower-case), which are hop-by-hop too. */
 function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
@@ -39,8 +45,8 @@ export interface ForwardedInfo {
 /**
  * Builds the upstream request headers as a flat [name, value, ...] array: hop-by-hop headers and
  * those named in Connection are dropped, X-Forwarded-For/-Proto/-Host are set (an untrusted peer's
- * own X-Forwarded-*, client-identity and target-override headers are discarded). Order and duplicates
- * of the rest are preserved.
+ * own X-Forwarded-* and client-identity headers are discarded; target-override headers and
+ * underscore spellings of those headers always are). Order and duplicates of the rest are preserved.
  */
 export function upstreamHeaders(rawHeaders: readonly string[], f: ForwardedInfo): string[] {
   const named = connectionTokens(rawHeaders);
@@ -50,7 +56,10 @@ export function upstreamHeaders(rawHeaders: readonly string[], f: ForwardedInfo)
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower))) continue;
-    if (PROXY_ONLY.has(lower) && !f.appendXff) continue;
+    // CGI and PHP read `X_Original_URL` as `X-Original-URL` (both become HTTP_X_ORIGINAL_URL): underscore
+    // spellings of a header the shield controls never pass.
+    if (lower.includes('_') && proxyControlled(lower.replace(/_/g, '-'))) continue;
+    if (TARGET_OVERRIDE.has(lower) || (CLIENT_IDENTITY.has(lower) && !f.appendXff)) continue;
     if (lower.startsWith('x-forwarded-')) {
       if (lower === 'x-forwarded-for' && f.appendXff) priorXff = priorXff ? `${priorXff}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
       continue;
@@ -82,17 +91,23 @@ export function downstreamRawHeaders(headers: readonly string[], dropLength: boo
 /** Headers through which a POST claims another method (Express method-override, Symfony, ASP.NET, Google APIs). */
 const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
 const OVERRIDE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const METHOD_PARAM_RE = /(?:^|&)_method=([^&]{0,16})/gi;
 
 /**
- * The method a POST claims through an override header, upper-cased, when it names one that frameworks
- * honour; undefined otherwise (other methods' overrides are ignored by those frameworks). `get` reads
- * a request header by its lower-case name.
+ * Every method a POST claims through an override: each comma-separated item of each override header
+ * (repeated headers arrive joined with commas, and frameworks differ in which item they take) and each
+ * `_method` query parameter (Laravel, Rack), upper-cased, those that frameworks honour. Empty for
+ * other methods. `get` reads a request header by its lower-case name; `query` is the raw query string.
  */
-export function methodOverride(method: string, get: (name: string) => string | undefined): string | undefined {
-  if (method !== 'POST') return undefined;
-  for (const h of OVERRIDE_HEADERS) {
-    const v = get(h)?.trim().toUpperCase();
-    if (v !== undefined && OVERRIDE_METHODS.has(v)) return v;
-  }
-  return undefined;
+export function methodOverrides(method: string, get: (name: string) => string | undefined, query: string): string[] {
+  if (method !== 'POST') return [];
+  const out: string[] = [];
+  const add = (v: string): void => { const m = v.trim().toUpperCase(); if (OVERRIDE_METHODS.has(m) && !out.includes(m)) out.push(m); };
+  for (const h of OVERRIDE_HEADERS) for (const item of (get(h) ?? '').split(',')) add(item);
+  if (query.includes('_method')) for (const m of query.matchAll(METHOD_PARAM_RE)) add(decodeURIComponentSafe(m[1]!));
+  return out;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; }
 }

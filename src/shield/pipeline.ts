@@ -13,7 +13,7 @@ import type { ShieldContext, ShieldSnapshot } from './context.js';
 import type { ForwardOutcome } from './forward.js';
 import { applyAutoBan } from './auto-ban.js';
 import { checkFraming } from './framing.js';
-import { methodOverride, upstreamHeaders } from './headers.js';
+import { methodOverrides, upstreamHeaders } from './headers.js';
 import { respondBlocked, respondDecoy, respondError } from './respond.js';
 import { InspectBatcher } from './inspect-batch.js';
 import { CLEAN, engineErrorDecision, isEngineError, newTrace, recordVerdict, type Trace } from './verdict.js';
@@ -120,7 +120,9 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingM
     }
   }
   const method = req.method ?? 'GET';
-  const route = matchRouteWithOverride(snap.policy, method, methodOverride(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }), tr.path);
+  const q = url.indexOf('?');
+  const overrides = methodOverrides(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }, q < 0 ? '' : url.slice(q + 1));
+  const route = matchRouteWithOverride(snap.policy, method, overrides, tr.path);
   tr.route = route.name;
   if (allowlisted || route.mode === 'off') {
     tr.decision = CLEAN(route.mode, allowlisted ? 'allowlisted' : 'mode-off');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Allowlist } from '../decisions/index.js';
 import { checkFraming, rateKey, resolveClientIp, RateLimiter, RateAuthority, upstreamHeaders, downstreamRawHeaders, redactSecrets, requestSample } from './index.js';
-import { methodOverride } from './headers.js';
+import { methodOverrides } from './headers.js';
 
 test('framing: only plain chunked TE on HTTP/1.1, one Host, origin-form targets', () => {
   assert.equal(checkFraming('1.1', '/a?b', ['Host', 'x', 'Transfer-Encoding', 'chunked']), null);
@@ -60,11 +60,13 @@ test('upstream headers: hop-by-hop and Connection-named dropped, XFF appended on
   for (const h of ['connection', 'x-drop', 'keep-alive', 'te', 'upgrade']) assert.ok(!names.includes(h), h);
   assert.deepEqual(out.slice(0, 6), ['Host', 'shop', 'Accept', 'a', 'Accept', 'b']);
   assert.equal(out[out.indexOf('x-forwarded-for') + 1], '198.18.0.1');
-  const override = ['Host', 'shop', 'X-Original-URL', '/admin', 'x-rewrite-url', '/admin', 'X-Real-IP', '10.0.0.1'];
-  const direct = upstreamHeaders(override, { clientIp: '198.18.0.1', proto: 'http', host: 'shop', appendXff: false }).filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
-  for (const h of ['x-original-url', 'x-rewrite-url', 'x-real-ip']) assert.ok(!direct.includes(h), `${h} from an untrusted client is dropped`);
-  const viaProxy = upstreamHeaders(override, { clientIp: '198.18.0.1', proto: 'http', host: 'shop', appendXff: true }).filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
-  for (const h of ['x-original-url', 'x-rewrite-url', 'x-real-ip']) assert.ok(viaProxy.includes(h), `${h} from a trusted proxy is kept`);
+  const override = ['Host', 'shop', 'X-Original-URL', '/admin', 'x-rewrite-url', '/admin', 'X-Real-IP', '10.0.0.1', 'X_Original_URL', '/admin', 'X_Forwarded_For', '1.2.3.4', 'x_real_ip', '10.0.0.2', 'x_custom', 'kept'];
+  const sent = (trusted: boolean): string[] => upstreamHeaders(override, { clientIp: '198.18.0.1', proto: 'http', host: 'shop', appendXff: trusted }).filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+  const direct = sent(false), viaProxy = sent(true);
+  for (const h of ['x-original-url', 'x-rewrite-url', 'x-real-ip', 'x_original_url', 'x_forwarded_for', 'x_real_ip']) assert.ok(!direct.includes(h), `${h} from an untrusted client is dropped`);
+  for (const h of ['x-original-url', 'x-rewrite-url', 'x_original_url', 'x_forwarded_for', 'x_real_ip']) assert.ok(!viaProxy.includes(h), `${h} is dropped even from a trusted proxy`);
+  assert.ok(viaProxy.includes('x-real-ip'), 'client identity from a trusted proxy is kept');
+  assert.ok(direct.includes('x_custom'), 'other underscore headers pass');
   const behind = upstreamHeaders(raw, { clientIp: '198.18.0.1', proto: 'https', host: 'shop', appendXff: true });
   assert.equal(behind[behind.indexOf('x-forwarded-for') + 1], '6.6.6.6, 198.18.0.1');
   assert.equal(behind[behind.indexOf('x-forwarded-proto') + 1], 'https');
@@ -134,12 +136,12 @@ test('rate sharing: usage is reported, the authority charges it and splits the b
   assert.ok(w.take('ip', 2000).allowed, '1 token after 2 s');
 });
 
-test('method override: only a POST, only a method frameworks honour, first header that names one', () => {
+test('method overrides: only a POST, only methods frameworks honour, every item of every header and _method', () => {
   const h = (m: Record<string, string>) => (n: string): string | undefined => m[n];
-  assert.equal(methodOverride('POST', h({ 'x-http-method-override': ' delete ' })), 'DELETE');
-  assert.equal(methodOverride('POST', h({ 'x-http-method': 'PUT' })), 'PUT');
-  assert.equal(methodOverride('POST', h({ 'x-method-override': 'patch' })), 'PATCH');
-  assert.equal(methodOverride('GET', h({ 'x-http-method-override': 'DELETE' })), undefined);
-  assert.equal(methodOverride('POST', h({ 'x-http-method-override': 'TRACE' })), undefined);
-  assert.equal(methodOverride('POST', h({})), undefined);
+  assert.deepEqual(methodOverrides('POST', h({ 'x-http-method-override': ' delete ' }), ''), ['DELETE']);
+  assert.deepEqual(methodOverrides('POST', h({ 'x-http-method-override': 'PATCH, DELETE', 'x-http-method': 'PUT' }), ''), ['PATCH', 'DELETE', 'PUT']);
+  assert.deepEqual(methodOverrides('POST', h({ 'x-method-override': 'patch' }), 'a=1&_method=DELETE&_method=put'), ['PATCH', 'DELETE', 'PUT']);
+  assert.deepEqual(methodOverrides('GET', h({ 'x-http-method-override': 'DELETE' }), '_method=DELETE'), []);
+  assert.deepEqual(methodOverrides('POST', h({ 'x-http-method-override': 'TRACE' }), '_method=%zz'), []);
+  assert.deepEqual(methodOverrides('POST', h({}), ''), []);
 });

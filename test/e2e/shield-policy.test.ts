@@ -204,6 +204,8 @@ test('a method override cannot move a request into a weaker route: the stricter 
   for (const h of ['x-http-method-override', 'X-HTTP-Method', 'x-method-override']) {
     assert.equal((await request(`${sh.base}/api/items${q}`, { method: 'POST', headers: { [h]: 'delete' } })).status, 403, h);
   }
+  assert.equal((await request(`${sh.base}/api/items${q}&_method=DELETE`, { method: 'POST' })).status, 403, '_method query parameter');
+  assert.equal((await request(`${sh.base}/api/items${q}`, { method: 'POST', headers: { 'x-http-method-override': 'PATCH, DELETE' } })).status, 403, 'joined repeated header');
   // And an override towards a weaker route does not weaken it: POST /v2 is under the default (block) route.
   assert.equal((await request(`${sh.base}/v2/items${q}`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } })).status, 403);
   assert.equal((await request(`${sh.base}/v2/items${q}`, { method: 'DELETE' })).status, 200, 'the DELETE route of /v2 is off');

@@ -238,26 +238,28 @@ function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, si
 
 /** A path segment worth lexing on its own: it holds a space, a quote, a semicolon or a parenthesis. */
 const SEGMENT_SQL_RE = trackPattern(/[\s'";(]/);
-const MAX_SEGMENTS = 16;
+/** An inline SQL comment (slash-star, up to 64 characters, star-slash), which would otherwise split one segment at its slashes. */
+const INLINE_COMMENT_RE = trackPattern(/\/\*[^/]{0,64}?\*\//g);
+const SEGMENT_LEX_CHARS = 512;
 
 /**
  * SQL injected into one path segment, as REST routes take ids from the path (`/users/1 or 1=1`,
  * `/items/1; drop table users`): the fingerprint rules read a value from its start, and the whole
- * path's leading `/api/users/` hides a bare-context injection in its last segment. Segments with a
- * space, quote, `;` or `(` (at most 16, each ≤ 512 characters) are lexed on their own, in the bare
- * context and the quote contexts their quotes open. At most one finding.
+ * path's leading `/api/users/` hides a bare-context injection in its last segment. Inline comments
+ * become spaces first (`1%2F**%2For%2F**%2F1=1` decodes to an inline-comment-split `1 or 1=1`), then every segment holding a
+ * space, quote, `;` or `(` is lexed on its own (its first 512 characters), in the bare context and
+ * the quote contexts its quotes open. Linear in the path (itself bounded); at most one finding.
  */
 function inspectPathSegments(part: Part, sink: FindingSink): void {
-  const v = part.norm;
+  let v = part.norm;
+  if (v.indexOf('/*') >= 0) v = v.replace(INLINE_COMMENT_RE, ' ');
   if (!SEGMENT_SQL_RE.test(v)) return;
-  let seen = 0;
-  for (let from = 0; from < v.length && seen < MAX_SEGMENTS;) {
+  for (let from = 0; from < v.length;) {
     let to = v.indexOf('/', from);
     if (to < 0) to = v.length;
-    const seg = v.slice(from, to);
+    const seg = v.slice(from, Math.min(to, from + SEGMENT_LEX_CHARS));
     from = to + 1;
-    if (seg.length < 3 || seg.length > 512 || !SEGMENT_SQL_RE.test(seg)) continue;
-    seen++;
+    if (seg.length < 3 || !SEGMENT_SQL_RE.test(seg)) continue;
     for (const q of quoteContexts(seg)) if (fingerprintRule(lexSql(seg, QUOTE_OF[q]), q, part, seg, sink, ' (in a path segment)')) return;
   }
 }
