@@ -59,7 +59,7 @@ export function compilePolicy(input: PolicyInput): Policy {
   // Stable sort: longer prefixes first; among equal prefixes, config order.
   routes.sort((a, b) => b.prefix.length - a.prefix.length);
   routes.push({ name: 'default', prefix: '/', prefixFolded: '/', methods: null, mode: input.mode, api: false, onBlock: 'block', threshold: input.threshold, exclusions: [] });
-  return Object.freeze({ routes: Object.freeze(routes), mixedCase: routes.some((r) => r.prefix !== r.prefix.toLowerCase()) });
+  return Object.freeze({ routes: Object.freeze(routes), mixedCase: routes.some((r) => r.prefix !== r.prefixFolded) });
 }
 
 const UNRESERVED = /[A-Za-z0-9._~-]/;

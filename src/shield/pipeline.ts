@@ -120,8 +120,7 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingM
     }
   }
   const method = req.method ?? 'GET';
-  const q = url.indexOf('?');
-  const overrides = methodOverrides(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }, q < 0 ? '' : url.slice(q + 1));
+  const overrides = methodOverrides(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }, tr.query);
   const route = matchRouteWithOverride(snap.policy, method, overrides, tr.path);
   tr.route = route.name;
   if (allowlisted || route.mode === 'off') {
