@@ -2,7 +2,7 @@
 // Side-by-side proxy benchmark: direct upstream vs nginx reverse proxy vs the Jirachi shield
 // (inspection on, block mode, decision log to a file), same wrk requests, fronts interleaved.
 // Usage (root, nginx + wrk installed): node bench/proxy.mjs [--pin|--nopin] [--rounds N] [--duration S]
-//        [--workers N] [--fronts "direct nginx node-tcp node-raw node-raw-spin node-rawsrv node-undici shield-off shield-sig shield shield-base"] [--spin-us N] [--base DIR] [--workloads "get post c1"] [--out FILE.jsonl]
+//        [--workers N] [--fronts "direct nginx node-tcp node-raw node-raw-spin node-rawsrv node-undici shield-off shield-sig shield-node shield shield-base"] [--spin-us N] [--base DIR] [--workloads "get post c1"] [--out FILE.jsonl]
 // Reports req/s, p50/p99, and server CPU µs per request (front + upstream processes, from /proc).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, appendFileSync, existsSync } from 'node:fs';
@@ -32,7 +32,7 @@ const SPIN_US = Number(opt('--spin-us', 50));
 const LUA = opt('--lua', '/work/shared/bench/proxy/wrk-req.lua');
 // A built checkout of an earlier commit (git worktree + npx tsc): front `shield-base` runs its shield, for before/after in one run.
 const BASE = opt('--base', null);
-const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186, 'node-raw': 18187, 'node-tcp': 18188, 'node-rawsrv': 18189, 'node-raw-spin': 18190, 'shield-base': 18191, adminBase: 18192, 'shield-sig': 18193, adminSig: 18194 };
+const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186, 'node-raw': 18187, 'node-tcp': 18188, 'node-rawsrv': 18189, 'node-raw-spin': 18190, 'shield-base': 18191, adminBase: 18192, 'shield-sig': 18193, adminSig: 18194, 'shield-node': 18195, adminNode: 18196 };
 const SERVER_CPUS = PIN ? '1' : '0,1';
 const WRK_CPUS = PIN ? '0' : '0,1';
 const dir = mkdtempSync(join(tmpdir(), 'jirachi-bench-'));
@@ -93,6 +93,8 @@ const fronts = {
   'shield-off': { port: PORTS['shield-off'] },
   // The same shield with the model disabled (signatures only): the model's share of the inspection cost.
   'shield-sig': { port: PORTS['shield-sig'] },
+  // The same shield with its own HTTP/1.1 server off (`fastPath: false`): node:http serves every request.
+  'shield-node': { port: PORTS['shield-node'] },
   // The same shield config run by the build in --base (an earlier commit): before/after in one run.
   'shield-base': { port: PORTS['shield-base'] },
   // The shared harness's minimal node:http + undici proxy (no checks, no log): what Node alone costs.
@@ -116,19 +118,19 @@ async function main() {
   const cfg = join(dir, 'shield.yaml');
   writeFileSync(cfg, `listen: 127.0.0.1:${PORTS.shield}\nupstream: http://127.0.0.1:${PORTS.upstream}\nmode: block\nworkers: ${WORKERS}\nstateDir: ${dir}/state\nadmin:\n  listen: 127.0.0.1:${PORTS.admin}\n  token: bench-token-0123456789abcdef\nlog:\n  decisions: ${dir}/decisions.jsonl\nbans:\n  auto:\n    enabled: false\n`);
   const sh = FRONTS.includes('shield') ? start('shield', process.execPath, [join(root, 'bin/jirachi.js'), 'shield', '--config', cfg]) : null;
-  const cfgOff = join(dir, 'shield-off.yaml');
-  writeFileSync(cfgOff, readFileSync(cfg, 'utf8').replace(`listen: 127.0.0.1:${PORTS.shield}`, `listen: 127.0.0.1:${PORTS['shield-off']}`).replace(`127.0.0.1:${PORTS.admin}`, `127.0.0.1:${PORTS.adminOff}`).replace('mode: block', 'mode: off').replace(`${dir}/state`, `${dir}/state-off`).replace(`${dir}/decisions.jsonl`, `${dir}/decisions-off.jsonl`));
-  const shOff = FRONTS.includes('shield-off') ? start('shield-off', process.execPath, [join(root, 'bin/jirachi.js'), 'shield', '--config', cfgOff]) : null;
-  if (shOff) await waitHttp(PORTS['shield-off']);
-  const cfgSig = join(dir, 'shield-sig.yaml');
-  writeFileSync(cfgSig, readFileSync(cfg, 'utf8').replace(`listen: 127.0.0.1:${PORTS.shield}`, `listen: 127.0.0.1:${PORTS['shield-sig']}`).replace(`127.0.0.1:${PORTS.admin}`, `127.0.0.1:${PORTS.adminSig}`).replace(`${dir}/state`, `${dir}/state-sig`).replace(`${dir}/decisions.jsonl`, `${dir}/decisions-sig.jsonl`) + 'detection:\n  disableModel: true\n');
-  const shSig = FRONTS.includes('shield-sig') ? start('shield-sig', process.execPath, [join(root, 'bin/jirachi.js'), 'shield', '--config', cfgSig]) : null;
-  if (shSig) await waitHttp(PORTS['shield-sig']);
   if (FRONTS.includes('shield-base') && !BASE) throw new Error('front shield-base needs --base DIR (a built checkout of an earlier commit)');
-  const cfgBase = join(dir, 'shield-base.yaml');
-  writeFileSync(cfgBase, readFileSync(cfg, 'utf8').replace(`listen: 127.0.0.1:${PORTS.shield}`, `listen: 127.0.0.1:${PORTS['shield-base']}`).replace(`127.0.0.1:${PORTS.admin}`, `127.0.0.1:${PORTS.adminBase}`).replace(`${dir}/state`, `${dir}/state-base`).replace(`${dir}/decisions.jsonl`, `${dir}/decisions-base.jsonl`));
-  const shBase = FRONTS.includes('shield-base') ? start('shield-base', process.execPath, [join(BASE, 'bin/jirachi.js'), 'shield', '--config', cfgBase]) : null;
-  if (shBase) await waitHttp(PORTS['shield-base']);
+  // Variants of the shield config, each on its own ports, state and decision log.
+  const variant = (name, adminPort, edit, rootDir = root) => {
+    if (!FRONTS.includes(name)) return null;
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, edit(readFileSync(cfg, 'utf8').replace(`listen: 127.0.0.1:${PORTS.shield}`, `listen: 127.0.0.1:${PORTS[name]}`).replace(`127.0.0.1:${PORTS.admin}`, `127.0.0.1:${adminPort}`).replace(`${dir}/state`, `${dir}/state-${name}`).replace(`${dir}/decisions.jsonl`, `${dir}/decisions-${name}.jsonl`)));
+    return start(name, process.execPath, [join(rootDir, 'bin/jirachi.js'), 'shield', '--config', file]);
+  };
+  const shOff = variant('shield-off', PORTS.adminOff, (c) => c.replace('mode: block', 'mode: off'));
+  const shSig = variant('shield-sig', PORTS.adminSig, (c) => c + 'detection:\n  disableModel: true\n');
+  const shNode = variant('shield-node', PORTS.adminNode, (c) => c + 'fastPath: false\n');
+  const shBase = variant('shield-base', PORTS.adminBase, (c) => c, BASE);
+  for (const [name, p] of [['shield-off', shOff], ['shield-sig', shSig], ['shield-node', shNode], ['shield-base', shBase]]) if (p) await waitHttp(PORTS[name]);
   const ref = FRONTS.includes('node-undici') ? start('node-undici', process.execPath, ['/work/shared/bench/proxy/node-proxy-undici.mjs', '--port', String(PORTS['node-undici']), '--upstream', `http://127.0.0.1:${PORTS.upstream}`, '--buffer', '--undici', join(root, 'node_modules/undici')]) : null;
   if (ref) await waitHttp(PORTS['node-undici']);
   if (nx) await waitHttp(PORTS.nginx);
@@ -150,6 +152,7 @@ async function main() {
   fronts['shield-off'].pgids = () => [up.pid, shOff?.pid];
   fronts['shield-base'].pgids = () => [up.pid, shBase?.pid];
   fronts['shield-sig'].pgids = () => [up.pid, shSig?.pid];
+  fronts['shield-node'].pgids = () => [up.pid, shNode?.pid];
   fronts['node-undici'].pgids = () => [up.pid, ref?.pid];
   const rows = [];
   for (let r = 1; r <= ROUNDS; r++) for (const w of WORKLOADS) for (const f of FRONTS) {

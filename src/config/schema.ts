@@ -33,6 +33,8 @@ export const configSchema = z.object({
   mode: mode.default('block'),
   failMode: z.enum(['open', 'closed']).default('closed'),
   workers: z.union([z.number().int().min(1).max(64), z.literal('auto')]).default(1),
+  /** Serve plain whole requests with the shield's own HTTP/1.1 server (false: node:http serves all). */
+  fastPath: z.boolean().default(true),
   stateDir: z.string().min(1).default('.jirachi-state'),
   trustedProxies: z.array(target).default([]),
   admin: z.object({

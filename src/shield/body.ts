@@ -43,6 +43,12 @@ export function readBodyPrefix(req: IncomingMessage, limit: number, maxBody: num
   });
 }
 
+/** A body already read whole (the fast server): complete, or too large for `maxBody`. */
+export function bufferedBody(body: Buffer | null, maxBody: number): BodyPrefix {
+  const prefix = body ?? Buffer.alloc(0);
+  return { prefix, complete: prefix.length <= maxBody, tooLarge: prefix.length > maxBody, failed: false };
+}
+
 /** Thrown inside a forwarded body stream when the client exceeds the body size limit. */
 export class BodyTooLarge extends Error {
   readonly code = 'JIRACHI_BODY_TOO_LARGE';

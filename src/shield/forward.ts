@@ -1,10 +1,10 @@
 // Forwarding to the upstream over pooled HTTP/1.1 connections, streaming both ways; maps faults to 502/504.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ShieldConfig } from '../config/index.js';
 import { runExchange, type ExchangeJob, type ExchangeResult, type ForwardOutcome } from './h1-exchange.js';
 import { ConnectionPool } from './h1-pool.js';
+import type { ShieldRequest, ShieldResponse } from './message.js';
 
 export type { ForwardOutcome } from './h1-exchange.js';
 
@@ -29,7 +29,7 @@ const KEEP_ALIVE_MS = 4_000;
  * client stalled or left): stop reading it and close the client connection once the response is
  * out, instead of leaving a half-read body to stall the next request on that connection.
  */
-function abandonBody(req: IncomingMessage, res: ServerResponse, body: Readable): void {
+function abandonBody(req: ShieldRequest, res: ShieldResponse, body: Readable): void {
   // Not body.destroy(): that would destroy the request and with it the socket, cutting the response.
   body.pause();
   if (!res.headersSent) res.shouldKeepAlive = false;
@@ -59,12 +59,12 @@ export class Upstream {
    * malformed answer), 504 (connect or response-head timeout) or 413 (body over the limit while
    * streaming); failures mid-response destroy `res` (the client sees a truncated response).
    */
-  forward(req: IncomingMessage, res: ServerResponse, headers: readonly string[], body: Buffer | Readable | null, onHead?: (status: number) => void): Promise<ForwardOutcome> {
-    const method = req.method ?? 'GET';
+  forward(req: ShieldRequest, res: ShieldResponse, headers: readonly string[], body: Buffer | Readable | null, onHead?: (status: number) => void): Promise<ForwardOutcome> {
+    const method = req.method;
     const stream = body !== null && !Buffer.isBuffer(body) ? body : null;
     const streamLength = stream ? req.headers['content-length'] : undefined;
     const job: ExchangeJob = {
-      head: this.serializeHead(method, req.url ?? '/', headers, body, streamLength),
+      head: this.serializeHead(method, req.url, headers, body, streamLength),
       body, chunked: stream !== null && streamLength === undefined, method, res,
       headersMs: this.o.headersMs, bodyMs: this.o.bodyMs, maxHeadBytes: MAX_HEAD_BYTES, onHead,
     };

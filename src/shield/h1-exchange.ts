@@ -1,6 +1,6 @@
-// One request/response exchange on a pooled upstream connection, streaming the response into the client's ServerResponse.
+// One request/response exchange on a pooled upstream connection, streaming the response into the client's ShieldResponse.
 
-import type { ServerResponse } from 'node:http';
+import type { ShieldResponse } from './message.js';
 import type { Readable } from 'node:stream';
 import { BodyReader, parseResponseHead, type ResponseHead } from './h1-response.js';
 import type { ConnHandler, PooledConnection } from './h1-pool.js';
@@ -13,7 +13,7 @@ export interface ExchangeJob {
   /** Send a streamed body with chunked coding (no Content-Length known). */
   readonly chunked: boolean;
   readonly method: string;
-  readonly res: ServerResponse;
+  readonly res: ShieldResponse;
   readonly headersMs: number;
   readonly bodyMs: number;
   readonly maxHeadBytes: number;

@@ -1,12 +1,11 @@
 // The request pipeline: framing → client IP → allowlist → bans → rate limit → route → inspect →
 // decide → forward / block / deceive, then one verdict event.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { headerPairs, type Mode, type RequestView } from '../core/index.js';
 import { decide, matchRouteWithOverride, type RoutePolicy } from '../policy/index.js';
 import { isoNow, publishProtocolError } from '../telemetry/index.js';
-import { continueBody, readBodyPrefix } from './body.js';
+import { bufferedBody, continueBody, readBodyPrefix } from './body.js';
 import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyLimits, type BodyRefusal } from './body-stage.js';
 import { rateKey, resolveClientIp } from './client-ip.js';
 import type { ShieldContext, ShieldSnapshot } from './context.js';
@@ -16,6 +15,7 @@ import { checkFraming } from './framing.js';
 import { methodOverrides, upstreamHeaders } from './headers.js';
 import { respondBlocked, respondDecoy, respondError } from './respond.js';
 import { InspectBatcher } from './inspect-batch.js';
+import type { ShieldRequest, ShieldResponse } from './message.js';
 import { CLEAN, engineErrorDecision, isEngineError, newTrace, recordVerdict, type Trace } from './verdict.js';
 
 /** Inspections of requests that become ready in one event-loop turn run back to back (engine stays cache-warm). */
@@ -33,14 +33,14 @@ export interface RequestOptions {
  * the response has closed and the pipeline has settled (so a client that leaves mid-inspection
  * still gets the verdict the engine reached, not a premature "clean").
  */
-export async function handleRequest(ctx: ShieldContext, req: IncomingMessage, res: ServerResponse, opts: RequestOptions = {}): Promise<void> {
+export async function handleRequest(ctx: ShieldContext, req: ShieldRequest, res: ShieldResponse, opts: RequestOptions = {}): Promise<void> {
   const snap = ctx.snapshot;
-  const tr = newTrace(req.url ?? '/', snap.config.mode);
+  const tr = newTrace(req.url, snap.config.mode);
   ctx.inFlight++;
   let closed = false, settled = false;
   const done = (): void => {
     ctx.inFlight--;
-    recordVerdict(ctx, tr, { method: req.method ?? '', headers: req.headers, status: res.headersSent ? res.statusCode : 0 });
+    recordVerdict(ctx, tr, { method: req.method, headers: req.headers, status: res.headersSent ? res.statusCode : 0 });
   };
   // A pipelined request queued behind another never gets the socket if the client leaves first,
   // so its response never closes: the socket's close ends it too (whichever comes first counts).
@@ -60,13 +60,13 @@ export async function handleRequest(ctx: ShieldContext, req: IncomingMessage, re
 }
 
 /** The request declares a body (chunked, or a Content-Length above 0). */
-function hasBody(req: IncomingMessage): boolean {
+function hasBody(req: ShieldRequest): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
 /** The request still has body bytes on the wire (refusing it must close the connection, not drain them). */
-function bodyPending(req: IncomingMessage): boolean {
-  return !req.complete && hasBody(req);
+function bodyPending(req: ShieldRequest): boolean {
+  return req.stream !== null && !req.stream.complete && hasBody(req);
 }
 
 /**
@@ -74,22 +74,22 @@ function bodyPending(req: IncomingMessage): boolean {
  * whole body, or null once the request was answered (413 over `maxBodyBytes`) or dropped (the body
  * failed to arrive whole: never forward part of it).
  */
-async function readBody(res: ServerResponse, req: IncomingMessage, tr: Trace, limits: BodyLimits, json: boolean, expectContinue: boolean): Promise<{ prefix: Buffer; complete: boolean } | null> {
+async function readBody(res: ShieldResponse, req: ShieldRequest, tr: Trace, limits: BodyLimits, json: boolean, expectContinue: boolean): Promise<{ prefix: Buffer; complete: boolean } | null> {
   allowBody(res, expectContinue);
-  const b = await readBodyPrefix(req, limits.inspectBodyBytes, limits.maxBodyBytes);
+  const b = req.stream === null ? bufferedBody(req.body, limits.maxBodyBytes) : await readBodyPrefix(req.stream, limits.inspectBodyBytes, limits.maxBodyBytes);
   if (b.failed) { tr.decision = { ...CLEAN(tr.decision.mode, 'protocol:body'), verdict: 'BLOCK' }; res.destroy(); return null; }
   if (b.tooLarge) { refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE); return null; }
   return b;
 }
 
 /** Lets a client that sent `Expect: 100-continue` send its body (once: Node ignores a second call's effect). */
-function allowBody(res: ServerResponse, expectContinue: boolean): void {
+function allowBody(res: ShieldResponse, expectContinue: boolean): void {
   if (expectContinue && !res.headersSent && !res.destroyed) res.writeContinue();
 }
 
-async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, res: ServerResponse, tr: Trace, expectContinue: boolean): Promise<void> {
+async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, expectContinue: boolean): Promise<void> {
   const cfg = snap.config;
-  const url = req.url ?? '/';
+  const url = req.url;
   // Node knows the peer only if it was read while the socket was connected (the server reads it on
   // accept): a client that resets at once leaves no address, and must not pass as some other one.
   const peer = req.socket.remoteAddress;
@@ -119,7 +119,7 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingM
       }
     }
   }
-  const method = req.method ?? 'GET';
+  const method = req.method;
   const overrides = methodOverrides(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }, tr.query);
   const route = matchRouteWithOverride(snap.policy, method, overrides, tr.path);
   tr.route = route.name;
@@ -131,7 +131,7 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingM
   await inspectAndAct(ctx, snap, req, res, tr, route, expectContinue);
 }
 
-async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, res: ServerResponse, tr: Trace, route: RoutePolicy, expectContinue: boolean): Promise<void> {
+async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, route: RoutePolicy, expectContinue: boolean): Promise<void> {
   const cfg = snap.config;
   const withBody = hasBody(req);
   const headRefusal = bodyHeadCheck(cfg.limits, req.rawHeaders, Number(req.headers['content-length'] ?? 0), withBody);
@@ -146,7 +146,7 @@ async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: Inco
   const forInspection = bodyPrefixCheck(cfg.limits, req.headers['content-type'], prefix, complete);
   if (isRefusal(forInspection)) return refuseBody(res, tr, route.api, cfg.mode, forInspection);
   tr.bodyText = forInspection.text;
-  const view: RequestView = { method: req.method ?? 'GET', path: tr.path, query: tr.query, headers: headerPairs(req.rawHeaders), body: forInspection.text, bodyTruncated: forInspection.truncated, clientIp: tr.clientIp };
+  const view: RequestView = { method: req.method, path: tr.path, query: tr.query, headers: headerPairs(req.rawHeaders), body: forInspection.text, bodyTruncated: forInspection.truncated, clientIp: tr.clientIp };
   const o = await batcher.inspect(snap.engine, view);
   tr.inspectUs = o.us;
   if (o.ok) tr.decision = decide(o.findings, route);
@@ -156,7 +156,7 @@ async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: Inco
   }
   const d = tr.decision;
   if (d.verdict === 'BLOCK' || d.verdict === 'DECEIVE') {
-    req.resume();
+    req.stream?.resume();
     if (!isEngineError(d)) countForAutoBan(ctx, tr.clientIp);
     if (d.verdict === 'DECEIVE') respondDecoy(res, route.api);
     else respondBlocked(res, tr.id, route.api, 'attack', !complete);
@@ -164,12 +164,12 @@ async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: Inco
   }
   // The client may have left while its request waited for inspection: nothing to forward it for.
   if (res.destroyed) return;
-  const body = !withBody ? null : complete ? prefix : continueBody(req, prefix, cfg.limits.maxBodyBytes);
+  const body = !withBody ? null : complete || req.stream === null ? prefix : continueBody(req.stream, prefix, cfg.limits.maxBodyBytes);
   await forwardAndRecord(ctx, snap, req, res, tr, body, route.api, false);
 }
 
 /** Answers a body the shield will not forward (413, 415, 400), closing the connection (its body is not drained), and records why. */
-function refuseBody(res: ServerResponse, tr: Trace, json: boolean, mode: Mode, r: BodyRefusal): void {
+function refuseBody(res: ShieldResponse, tr: Trace, json: boolean, mode: Mode, r: BodyRefusal): void {
   tr.decision = { ...CLEAN(mode, r.reason), verdict: 'BLOCK' };
   if (r.status !== 413) publishProtocolError({ time: isoNow(), clientIp: tr.clientIp, code: r.code, status: r.status, message: r.message });
   const title = r.status === 413 ? 'Request too large' : 'Unsupported request body';
@@ -184,7 +184,7 @@ export function countForAutoBan(ctx: ShieldContext, ip: string): void {
   applyAutoBan(ip, ctx.autoBan, ctx.bans, auto, ctx.metrics, ctx.say);
 }
 
-async function forwardAndRecord(ctx: ShieldContext, snap: ShieldSnapshot, req: IncomingMessage, res: ServerResponse, tr: Trace, body: Buffer | Readable | null, json: boolean, expectContinue: boolean): Promise<void> {
+async function forwardAndRecord(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, body: Buffer | Readable | null, json: boolean, expectContinue: boolean): Promise<void> {
   if (body === null && hasBody(req)) {
     // Uninspected route or allowlisted client: a body that fits the inspection limit is forwarded as
     // one buffer; a longer one is streamed behind its prefix.
@@ -192,7 +192,7 @@ async function forwardAndRecord(ctx: ShieldContext, snap: ShieldSnapshot, req: I
     if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) return refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE);
     const b = await readBody(res, req, tr, limits, json, expectContinue);
     if (b === null) return;
-    body = b.complete ? b.prefix : continueBody(req, b.prefix, limits.maxBodyBytes);
+    body = b.complete || req.stream === null ? b.prefix : continueBody(req.stream, b.prefix, limits.maxBodyBytes);
   }
   const headers = upstreamHeaders(req.rawHeaders, {
     clientIp: tr.clientIp, proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', host: req.headers.host,
@@ -222,7 +222,7 @@ const ERROR_PAGES: Record<408 | 413 | 502 | 504, { code: string; title: string; 
   504: { code: 'upstream', title: 'Gateway timeout', text: 'The service did not answer in time.' },
 };
 
-function wantsJson(req: IncomingMessage): boolean {
+function wantsJson(req: ShieldRequest): boolean {
   const a = req.headers.accept;
   return a !== undefined && a.includes('application/json') && !a.includes('text/html');
 }

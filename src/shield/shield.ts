@@ -11,8 +11,16 @@ import { adminToken, listen } from './listen.js';
 import { openBanStore } from './auto-ban.js';
 import { buildSnapshot, makeLimiters, type ShieldContext } from './context.js';
 import { Upstream } from './forward.js';
+import { FastServer } from './h1-server.js';
+import { nodeRequest } from './message.js';
 import { handleRequest } from './pipeline.js';
 import { handleUpgrade } from './websocket.js';
+
+/** What the fast server reads per request: the current config's limits (they follow reloads). */
+function fastSettings(ctx: ShieldContext): { limits: { maxHeadBytes: number; maxBodyBytes: number }; idleMs: number } {
+  const l = ctx.snapshot.config.limits;
+  return { limits: { maxHeadBytes: l.maxHeaderBytes, maxBodyBytes: Math.min(l.inspectBodyBytes, l.maxBodyBytes) }, idleMs: l.idleTimeoutMs };
+}
 
 /** How to start a shield. */
 export interface ShieldOptions {
@@ -43,6 +51,8 @@ export class Shield {
     private readonly opts: ShieldOptions,
     private readonly timers: NodeJS.Timeout[],
     private readonly unsubscribe: () => void,
+    /** The shield's own HTTP/1.1 server in front of `server`; null with `fastPath: false`. */
+    private readonly fast: FastServer | null,
   ) {}
 
   /** Validates the config, opens ports and starts serving. Config errors come back as lines. */
@@ -70,13 +80,16 @@ export class Shield {
     const server = http.createServer({
       requestTimeout: cfg.limits.requestTimeoutMs, headersTimeout: cfg.limits.headersTimeoutMs, keepAliveTimeout: cfg.limits.idleTimeoutMs,
       maxHeaderSize: cfg.limits.maxHeaderBytes, connectionsCheckingInterval: 500, insecureHTTPParser: false, requireHostHeader: true,
-    }, (req, res) => { void handleRequest(ctx, req, res); });
+    }, (req, res) => { void handleRequest(ctx, nodeRequest(req), res); });
     // With this listener Node sends no automatic `100 Continue`: the pipeline sends it only once the
     // request has passed bans, rate limit and size checks and its body is wanted.
-    server.on('checkContinue', (req, res) => { void handleRequest(ctx, req, res, { expectContinue: true }); });
+    server.on('checkContinue', (req, res) => { void handleRequest(ctx, nodeRequest(req), res, { expectContinue: true }); });
+    // Plain whole requests are served by the shield's own server; it hands node:http the rest.
+    const fast = cfg.fastPath ? FastServer.attach(server, () => fastSettings(ctx), (req, res) => { void handleRequest(ctx, req, res); }) : null;
     // Reading the peer address on accept makes Node keep it: a client that resets right after its
     // request would otherwise leave the request without an address (and the pipeline drops those).
-    server.on('connection', (s: Socket) => { void s.remoteAddress; });
+    // (The fast server reads it on accept too.)
+    if (!fast) server.on('connection', (s: Socket) => { void s.remoteAddress; });
     server.on('upgrade', (req, socket, head) => handleUpgrade(ctx, req, socket, head));
     server.on('connect', (req, socket) => {
       publishProtocolError({ time: isoNow(), clientIp: req.socket.remoteAddress ?? '', code: 'connect', status: 405, message: 'CONNECT is not proxied' });
@@ -110,7 +123,7 @@ export class Shield {
     }
     const sweep = setInterval(() => { bans.sweep(); }, 1000);
     sweep.unref();
-    const s = new Shield(ctx, server, admin, proxyAddr, adminAddr, opts, [sweep], unsubscribe);
+    const s = new Shield(ctx, server, admin, proxyAddr, adminAddr, opts, [sweep], unsubscribe, fast);
     shieldRef.current = s;
     return ok(s);
   }
@@ -158,6 +171,7 @@ export class Shield {
       listen: `${this.proxyAddress.address}:${this.proxyAddress.port}`, upstream: c.upstream, mode: c.mode, failMode: c.failMode,
       routes: this.ctx.snapshot.policy.routes.map((r) => ({ name: r.name, prefix: r.prefix, mode: r.mode })),
       bans: this.ctx.bans.list().length, inFlight: this.ctx.inFlight, engine: this.ctx.snapshot.engine.id,
+      fastPath: this.fast ? { ...this.fast.stats, connections: this.fast.connections } : null,
     };
   }
 
@@ -176,11 +190,13 @@ export class Shield {
     for (const t of this.timers) clearInterval(t);
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();
+    this.fast?.closeIdle();
     this.admin?.close();
     this.admin?.closeAllConnections();
     const deadline = Date.now() + drainMs;
     while (this.ctx.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.server.closeAllConnections();
+    this.fast?.closeAll();
     for (const t of this.ctx.tunnels) t.destroy();
     await closed;
     this.ctx.bans.flush();

@@ -1,0 +1,363 @@
+// The shield's own HTTP/1.1 server for the common request, in front of node:http on the same port.
+//
+// Each accepted connection is read here first. While every request on it arrives whole (head and
+// Content-Length body in the bytes at hand) in the strict subset `recognizeRequest` accepts, it is
+// served here: no llhttp, no IncomingMessage/ServerResponse. At the first request that is anything
+// else (chunked, Expect, Upgrade, a head or body split over reads, anything odd or malformed), the
+// connection is handed to node:http for the rest of its life with the unread bytes put back, so every
+// refusal, timeout and streaming rule of node:http applies unchanged. See docs/SHIELD.md.
+
+import { EventEmitter } from 'node:events';
+import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import { nodeHeaders, recognizeRequest, type FastRequestHead, type RecognizeLimits } from './h1-request.js';
+import type { ShieldRequest, ShieldResponse } from './message.js';
+
+/** Settings read per request (they follow config reloads). */
+export interface FastServerSettings {
+  readonly limits: RecognizeLimits;
+  /** Idle keep-alive timeout (ms), as node:http's keepAliveTimeout. */
+  readonly idleMs: number;
+}
+
+/** Counts of what the fast server did (for status and tests). */
+export interface FastServerStats {
+  /** Requests served by the fast server. */
+  served: number;
+  /** Connections handed to node:http. */
+  handedOff: number;
+}
+
+/** How much a busy connection buffers of the requests pipelined behind the current one before pausing. */
+const PIPELINE_HIGH_WATER = 64 * 1024;
+/** Most pipelined requests of a departed client that still get a verdict event. */
+const MAX_DEPARTED = 64;
+
+let dateSecond = -1;
+let dateText = '';
+/** The Date header value, rebuilt once a second. */
+function httpDate(): string {
+  const now = Date.now();
+  const sec = Math.floor(now / 1000);
+  if (sec !== dateSecond) { dateSecond = sec; dateText = new Date(now).toUTCString(); }
+  return dateText;
+}
+
+/** A request served by the fast server: its whole body is already in memory. */
+class FastRequest implements ShieldRequest {
+  readonly httpVersion = '1.1';
+  readonly stream = null;
+  private h: IncomingHttpHeaders | undefined;
+  constructor(readonly method: string, readonly url: string, readonly rawHeaders: readonly string[], readonly socket: Socket, readonly body: Buffer | null) {}
+  get headers(): IncomingHttpHeaders { return (this.h ??= nodeHeaders(this.rawHeaders)); }
+}
+
+/** node:http rejects these characters in header values (`checkInvalidHeaderChar`). */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const VALID_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * The response to a fast request, written straight to the socket with node:http's framing rules:
+ * Content-Length when given, else chunked (no body for HEAD, 1xx, 204, 304), Date, and Connection /
+ * Keep-Alive. The head goes out with the first body bytes in one write.
+ */
+class FastResponse extends EventEmitter implements ShieldResponse {
+  statusCode = 200;
+  headersSent = false;
+  destroyed = false;
+  writableFinished = false;
+  shouldKeepAlive: boolean;
+  private head = '';
+  private chunked = false;
+  private bodyAllowed = true;
+  private ended = false;
+  private closed = false;
+
+  constructor(private readonly conn: FastConnection, private readonly isHead: boolean, keepAlive: boolean) {
+    super();
+    this.shouldKeepAlive = keepAlive;
+  }
+
+  writeHead(status: number, headers: OutgoingHttpHeaders | string[]): this {
+    if (this.headersSent || this.head) throw new Error('headers already sent');
+    let h = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'unknown'}\r\n`;
+    let length = false, date = false, connection = false;
+    const add = (name: string, value: string): void => {
+      if (!VALID_NAME.test(name)) throw new Error(`invalid header name ${JSON.stringify(name.slice(0, 40))}`);
+      if (INVALID_VALUE.test(value)) throw new Error(`invalid character in header ${name}`);
+      const lower = name.length === 4 || name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
+      if (lower === 'content-length') length = true;
+      else if (lower === 'date') date = true;
+      else if (lower === 'transfer-encoding') throw new Error('transfer-encoding is set by the server');
+      else if (lower === 'connection') { connection = true; if (/close/i.test(value)) this.shouldKeepAlive = false; }
+      h += `${name}: ${value}\r\n`;
+    };
+    if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) add(headers[i]!, headers[i + 1]!);
+    else {
+      for (const name of Object.keys(headers)) {
+        const v = (headers as OutgoingHttpHeaders)[name];
+        if (v === undefined) continue;
+        if (Array.isArray(v)) for (const x of v) add(name, String(x)); else add(name, String(v));
+      }
+    }
+    this.bodyAllowed = !this.isHead && status >= 200 && status !== 204 && status !== 304;
+    this.chunked = this.bodyAllowed && !length;
+    if (this.chunked) h += 'Transfer-Encoding: chunked\r\n';
+    if (!date) h += `Date: ${httpDate()}\r\n`;
+    if (this.conn.closing) this.shouldKeepAlive = false;
+    if (!connection) h += this.shouldKeepAlive ? `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.conn.idleMs / 1000)}\r\n` : 'Connection: close\r\n';
+    this.statusCode = status;
+    this.head = h + '\r\n';
+    return this;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.ended || this.destroyed) return false;
+    const s = this.conn.socket;
+    s.cork();
+    this.sendHead();
+    this.body(chunk);
+    s.uncork();
+    return !s.writableNeedDrain;
+  }
+
+  end(chunk?: Buffer | string): this {
+    if (this.ended || this.destroyed) return this;
+    this.ended = true;
+    const s = this.conn.socket;
+    s.cork();
+    this.sendHead();
+    if (chunk !== undefined) this.body(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    if (this.chunked) s.write('0\r\n\r\n', 'latin1');
+    s.uncork();
+    this.writableFinished = true;
+    process.nextTick(() => this.conn.responseEnded(this));
+    return this;
+  }
+
+  destroy(): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    this.conn.socket.destroy();
+    return this;
+  }
+
+  writeContinue(): void {
+    if (!this.headersSent && !this.destroyed) this.conn.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+  }
+
+  /** Emits `close` once: after `finish`, or when the connection went away first. */
+  emitClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.destroyed = true;
+    this.emit('close');
+  }
+
+  private sendHead(): void {
+    if (this.headersSent) return;
+    if (!this.head) this.writeHead(this.statusCode, []);
+    this.headersSent = true;
+    this.conn.socket.write(this.head, 'latin1');
+    this.head = '';
+  }
+
+  private body(chunk: Buffer): void {
+    if (!this.bodyAllowed || chunk.length === 0) return;
+    const s = this.conn.socket;
+    if (this.chunked) { s.write(`${chunk.length.toString(16)}\r\n`, 'latin1'); s.write(chunk); s.write('\r\n', 'latin1'); } else s.write(chunk);
+  }
+}
+
+/** One client connection on the fast server, until it closes or is handed to node:http. */
+class FastConnection {
+  private buf: Buffer | null = null;
+  private current: FastResponse | null = null;
+  private clientEnded = false;
+  private gone = false;
+  closing = false;
+  readonly idleMs: number;
+
+  constructor(readonly socket: Socket, private readonly server: FastServer) {
+    this.idleMs = server.settings().idleMs;
+    socket.setNoDelay(true);
+    socket.setTimeout(this.idleMs);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+    socket.on('error', this.onError);
+    socket.on('timeout', this.onTimeout);
+    socket.on('drain', this.onDrain);
+  }
+
+  get idle(): boolean { return this.current === null; }
+
+  private readonly onData = (d: Buffer): void => {
+    this.buf = this.buf === null ? d : Buffer.concat([this.buf, d]);
+    if (this.current === null) this.next();
+    else if (this.buf.length > PIPELINE_HIGH_WATER) this.socket.pause();
+  };
+
+  /** Serves the next buffered request, hands the connection over, or waits for bytes. */
+  private next(): void {
+    const buf = this.buf;
+    if (buf === null || this.gone) return;
+    const r = recognizeRequest(buf, this.server.settings().limits);
+    if (r.kind !== 'request') { this.handOff(); return; }
+    this.buf = r.head.end < buf.length ? buf.subarray(r.head.end) : null;
+    this.serve(r.head, buf);
+  }
+
+  private serve(h: FastRequestHead, buf: Buffer): void {
+    const body = h.end > h.bodyStart ? buf.subarray(h.bodyStart, h.end) : null;
+    const req = new FastRequest(h.method, h.url, h.rawHeaders, this.socket, body);
+    const res = new FastResponse(this, h.method === 'HEAD', !h.close && !this.clientEnded && !this.closing);
+    this.current = res;
+    this.server.stats.served++;
+    this.server.handler(req, res);
+  }
+
+  /** Called on the tick after a response ended: emit its events, then the next request or close. */
+  responseEnded(res: FastResponse): void {
+    if (this.current !== res) return;
+    res.emit('finish');
+    res.emitClose();
+    this.current = null;
+    if (this.gone) return;
+    if (!res.shouldKeepAlive) { this.socket.destroySoon(); return; }
+    if (this.socket.isPaused()) this.socket.resume();
+    if (this.buf !== null) this.next();
+    else if (this.closing) this.socket.destroySoon();
+  }
+
+  /** Gives the connection, with its unread bytes, to node:http. */
+  private handOff(): void {
+    const s = this.socket;
+    this.detach();
+    this.server.stats.handedOff++;
+    s.pause();
+    if (this.buf !== null) s.unshift(this.buf);
+    this.buf = null;
+    this.server.handOff(s);
+    s.resume();
+  }
+
+  private detach(): void {
+    const s = this.socket;
+    this.gone = true;
+    s.setTimeout(0);
+    s.off('data', this.onData); s.off('end', this.onEnd); s.off('close', this.onClose); s.off('error', this.onError); s.off('timeout', this.onTimeout); s.off('drain', this.onDrain);
+    this.server.forget(this);
+  }
+
+  // As node:http (without httpAllowHalfOpen): a client that ends its side has left; what it sent
+  // still gets a verdict event (see onClose), but no answer.
+  private readonly onEnd = (): void => {
+    this.clientEnded = true;
+    if (this.socket.writable) this.socket.end();
+  };
+
+  private readonly onClose = (): void => {
+    const res = this.current;
+    const left = this.buf;
+    this.detach();
+    this.current = null;
+    this.buf = null;
+    res?.emitClose();
+    if (left !== null) this.departed(left);
+  };
+
+  /**
+   * Whole requests the client sent behind the current one before it left go through the pipeline with
+   * a response that is already closed (node:http dispatches pipelined requests as it parses them), so
+   * each still gets its verdict event; at most MAX_DEPARTED of them.
+   */
+  private departed(buf: Buffer): void {
+    for (let n = 0; n < MAX_DEPARTED && buf.length; n++) {
+      const r = recognizeRequest(buf, this.server.settings().limits);
+      if (r.kind !== 'request') return;
+      const h = r.head;
+      const req = new FastRequest(h.method, h.url, h.rawHeaders, this.socket, h.end > h.bodyStart ? buf.subarray(h.bodyStart, h.end) : null);
+      const res = new FastResponse(this, h.method === 'HEAD', false);
+      res.destroyed = true;
+      this.server.stats.served++;
+      this.server.handler(req, res);
+      res.emitClose();
+      buf = buf.subarray(h.end);
+    }
+  }
+
+  private readonly onError = (): void => { /* 'close' follows */ };
+
+  private readonly onTimeout = (): void => { if (this.current === null) this.socket.destroy(); };
+
+  private readonly onDrain = (): void => { this.current?.emit('drain'); };
+
+  /** Closes the connection now if no request is in flight; otherwise after the current response. */
+  closeWhenIdle(): void {
+    this.closing = true;
+    if (this.current === null) this.socket.destroy();
+  }
+}
+
+/**
+ * Puts the fast server in front of a node:http server: takes over its `connection` event and hands
+ * it the connections the fast server does not serve. The node:http server keeps listening, tracking
+ * (timeouts) and closing what it was handed; `closeIdle`/`closeAll` close the fast server's own.
+ */
+export class FastServer {
+  readonly stats: FastServerStats = { served: 0, handedOff: 0 };
+  private readonly conns = new Set<FastConnection>();
+  private readonly nodeListener: (socket: Socket) => void;
+  private stopping = false;
+
+  private constructor(
+    private readonly server: http.Server,
+    nodeListener: (socket: Socket) => void,
+    readonly settings: () => FastServerSettings,
+    readonly handler: (req: ShieldRequest, res: ShieldResponse) => void,
+  ) {
+    this.nodeListener = nodeListener;
+  }
+
+  /**
+   * Attaches to `server` (before it listens). Null when the server's `connection` listeners are not the
+   * one node:http installs (another layer took it over): then node:http serves everything.
+   */
+  static attach(server: http.Server, settings: () => FastServerSettings, handler: (req: ShieldRequest, res: ShieldResponse) => void): FastServer | null {
+    const ls = server.listeners('connection');
+    if (ls.length !== 1) return null;
+    const nodeListener = ls[0] as (socket: Socket) => void;
+    const fast = new FastServer(server, nodeListener, settings, handler);
+    server.removeListener('connection', nodeListener);
+    server.on('connection', (socket: Socket) => fast.accept(socket));
+    return fast;
+  }
+
+  private accept(socket: Socket): void {
+    // Read the peer now: Node keeps it only if read while connected (see pipeline.ts, `no-peer`).
+    void socket.remoteAddress;
+    if (this.stopping) { this.handOff(socket); return; }
+    this.conns.add(new FastConnection(socket, this));
+  }
+
+  /** Hands a socket to node:http's own connection handling. */
+  handOff(socket: Socket): void { this.nodeListener.call(this.server, socket); }
+
+  forget(c: FastConnection): void { this.conns.delete(c); }
+
+  /** Connections currently served here. */
+  get connections(): number { return this.conns.size; }
+
+  /** Stop serving new connections here; close the idle ones, the busy ones after their response. */
+  closeIdle(): void {
+    this.stopping = true;
+    for (const c of this.conns) c.closeWhenIdle();
+  }
+
+  /** Destroys every connection still served here. */
+  closeAll(): void {
+    this.stopping = true;
+    for (const c of [...this.conns]) c.socket.destroy();
+  }
+}
