@@ -85,3 +85,17 @@ test('nodeHeaders builds the object node:http builds: first wins, cookies joined
   const h = nodeHeaders(['Host', 'a', 'HOST', 'b', 'Cookie', 'x=1', 'cookie', 'y=2', 'Set-Cookie', 'p', 'set-cookie', 'q', 'Accept', 'a/b', 'accept', 'c/d', 'Content-Type', 't1', 'content-type', 't2', 'X-Forwarded-For', '1.1.1.1', 'x-forwarded-for', '2.2.2.2']);
   assert.deepEqual(h, { host: 'a', cookie: 'x=1; y=2', 'set-cookie': ['p', 'q'], accept: 'a/b, c/d', 'content-type': 't1', 'x-forwarded-for': '1.1.1.1, 2.2.2.2' });
 });
+
+test('Connection is read as a comma-separated list, as llhttp reads it', () => {
+  const close = (v: string): boolean | undefined => { const r = rec(`GET / HTTP/1.1\r\nHost: x\r\nConnection: ${v}\r\n\r\n`); return r.kind === 'request' ? r.head.close : undefined; };
+  assert.equal(close('close'), true);
+  assert.equal(close('Keep-Alive, CLOSE'), true);
+  assert.equal(close('x-a ,close'), true);
+  assert.equal(close('keep-alive close'), false);
+  assert.equal(close('close foo'), false);
+  assert.equal(close('closed'), false);
+});
+
+test('nodeHeaders: header names that are Object.prototype members are plain headers', () => {
+  assert.deepEqual(nodeHeaders(['Host', 'h', 'constructor', 'x', 'toString', 'y']), { host: 'h', constructor: 'x', tostring: 'y' });
+});

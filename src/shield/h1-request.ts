@@ -93,7 +93,8 @@ export function recognizeRequest(buf: Buffer, limits: RecognizeLimits): Recogniz
       case 10: if (name.toLowerCase() === 'connection') {
         const v = value.toLowerCase();
         if (v.includes('upgrade')) return decline('connection upgrade');
-        if (/(?:^|[\s,])close(?:$|[\s,])/.test(v)) close = true;
+        // A comma-separated list, as llhttp reads it (`keep-alive close` is one unknown token).
+        if (v.includes('close') && v.split(',').some((t) => t.trim() === 'close')) close = true;
       } break;
       case 14: if (name.toLowerCase() === 'content-length') {
         lengths++;
@@ -146,7 +147,7 @@ export function nodeHeaders(rawHeaders: readonly string[]): IncomingHttpHeaders 
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase(), value = rawHeaders[i + 1]!;
-    const prev = out[name];
+    const prev = Object.hasOwn(out, name) ? out[name] : undefined;
     if (prev === undefined) out[name] = name === 'set-cookie' ? [value] : value;
     else if (name === 'set-cookie') (prev as string[]).push(value);
     else if (FIRST_WINS.has(name)) continue;

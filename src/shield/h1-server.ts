@@ -174,6 +174,8 @@ class FastConnection {
   private buf: Buffer | null = null;
   private current: FastResponse | null = null;
   private clientEnded = false;
+  /** Paused until the client reads the answers queued for it. */
+  private awaitingDrain = false;
   private gone = false;
   closing = false;
   readonly idleMs: number;
@@ -194,7 +196,7 @@ class FastConnection {
 
   private readonly onData = (d: Buffer): void => {
     this.buf = this.buf === null ? d : Buffer.concat([this.buf, d]);
-    if (this.current === null) this.next();
+    if (this.current === null && !this.awaitingDrain) this.next();
     else if (this.buf.length > PIPELINE_HIGH_WATER) this.socket.pause();
   };
 
@@ -224,7 +226,15 @@ class FastConnection {
     res.emitClose();
     this.current = null;
     if (this.gone) return;
-    if (!res.shouldKeepAlive) { this.socket.destroySoon(); return; }
+    // As llhttp (strict): nothing after a closing request is read, let alone run through the pipeline.
+    if (!res.shouldKeepAlive) { this.buf = null; this.socket.destroySoon(); return; }
+    // The client is not reading its answers: read no more requests until it does (memory stays bounded).
+    if (this.socket.writableNeedDrain) { this.awaitingDrain = true; this.socket.pause(); return; }
+    this.proceed();
+  }
+
+  /** Reads on: the next buffered request, or more bytes. */
+  private proceed(): void {
     if (this.socket.isPaused()) this.socket.resume();
     if (this.buf !== null) this.next();
     else if (this.closing) this.socket.destroySoon();
@@ -291,7 +301,10 @@ class FastConnection {
 
   private readonly onTimeout = (): void => { if (this.current === null) this.socket.destroy(); };
 
-  private readonly onDrain = (): void => { this.current?.emit('drain'); };
+  private readonly onDrain = (): void => {
+    if (this.awaitingDrain) { this.awaitingDrain = false; if (this.current === null && !this.gone) this.proceed(); return; }
+    this.current?.emit('drain');
+  };
 
   /** Closes the connection now if no request is in flight; otherwise after the current response. */
   closeWhenIdle(): void {

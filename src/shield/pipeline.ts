@@ -47,6 +47,8 @@ export async function handleRequest(ctx: ShieldContext, req: ShieldRequest, res:
   const socket = req.socket;
   const onClosed = (): void => { if (closed) return; closed = true; socket.off('close', onClosed); if (settled) done(); };
   res.once('close', onClosed);
+  // One such listener per request queued on the connection (node:http parses pipelined requests at once).
+  if (socket.listenerCount('close') >= socket.getMaxListeners() - 1) socket.setMaxListeners(socket.getMaxListeners() * 2);
   socket.once('close', onClosed);
   try {
     await pipeline(ctx, snap, req, res, tr, opts.expectContinue === true);

@@ -100,8 +100,11 @@ export class Shield {
       const code = e.code ?? 'HPE_UNKNOWN';
       const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       publishProtocolError({ time: isoNow(), clientIp: (socket as Socket).remoteAddress ?? '', code, status, message: e.message.slice(0, 200) });
-      // A parse error mid-body still gets its 400 unless the response has started.
       const inProgress = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      // Bytes after a `Connection: close` request: that request's answer is still due, and the
+      // connection closes after it; a 400 now would take its place.
+      if (code === 'HPE_CLOSED_CONNECTION' && inProgress) return;
+      // A parse error mid-body still gets its 400 unless the response has started.
       if (socket.writable && (!inProgress || !inProgress.headersSent)) {
         socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       } else socket.destroy();
@@ -160,6 +163,8 @@ export class Shield {
     this.server.headersTimeout = cfg.limits.headersTimeoutMs;
     this.server.requestTimeout = cfg.limits.requestTimeoutMs;
     this.server.keepAliveTimeout = cfg.limits.idleTimeoutMs;
+    // node:http reads it per connection; the fast server reads the live config: both follow reloads.
+    (this.server as { maxHeaderSize?: number }).maxHeaderSize = cfg.limits.maxHeaderBytes;
     this.ctx.say(`config reloaded (mode ${cfg.mode}, ${cfg.routes.length} routes)${notes.length ? '; ' + notes.join('; ') : ''}`);
     return [];
   }

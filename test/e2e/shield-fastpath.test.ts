@@ -154,6 +154,84 @@ test('shutdown closes idle fast-path connections and lets a busy one finish', as
   assert.match(b.text, /Connection: close/, 'its answer said the connection closes');
 });
 
+/** A raw upstream answering every request with a 60 kB Content-Length body in one write; counts requests. */
+async function bulkUpstream(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0;
+  const answer = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 60000\r\n\r\n'), Buffer.alloc(60_000, 0x62)]);
+  const conns = new Set<net.Socket>();
+  const srv = net.createServer((c) => {
+    conns.add(c);
+    let tail = '';
+    c.on('data', (d: Buffer) => {
+      const text = tail + d.toString('latin1');
+      const n = (text.match(/\r\n\r\n/g) ?? []).length;
+      tail = text.slice(-3);
+      for (let i = 0; i < n; i++) { hits++; c.write(answer); }
+    });
+    c.on('error', () => {});
+    c.on('close', () => conns.delete(c));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, hits: () => hits, close: () => new Promise((r) => { for (const c of conns) c.destroy(); srv.close(() => r()); }) };
+}
+
+test('a client that pipelines requests without reading the answers is read no further until it reads', async (t) => {
+  const up = await bulkUpstream();
+  const sh = await startShield(up.url);
+  t.after(async () => { await sh.stop(); await up.close(); });
+  const s = net.connect(port(sh), '127.0.0.1');
+  s.on('error', () => {});
+  s.pause();
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  // 1500 requests for 60 kB answers (90 MB if the shield kept reading), none read for a while.
+  const one = 'GET /bulk HTTP/1.1\r\nHost: a\r\n\r\n';
+  for (let i = 0; i < 15; i++) { s.write(one.repeat(100)); await new Promise((r) => setTimeout(r, 30)); }
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(up.hits() < 750, `requests were read only as the client read answers (${up.hits()} of 1500 reached the upstream)`);
+  // Once the client reads, every answer arrives.
+  let answers = 0, tail = '';
+  const all = new Promise<void>((r) => s.on('data', (d: Buffer) => {
+    const text = tail + d.toString('latin1');
+    answers += (text.match(/HTTP\/1\.1 200 OK/g) ?? []).length;
+    tail = text.slice(-16);
+    if (answers >= 1500) r();
+  }));
+  s.resume();
+  await Promise.race([all, new Promise((r) => setTimeout(r, 10_000))]);
+  assert.equal(answers, 1500, 'every answer arrived');
+  assert.equal(up.hits(), 1500);
+  s.destroy();
+});
+
+test('bytes after a Connection: close request are not run through the pipeline, on either server', async (t) => {
+  const echo = await startEcho();
+  const fast = await startShield(echo.url);
+  const slow = await startShield(echo.url, 'fastPath: false\n');
+  t.after(async () => { await fast.stop(); await slow.stop(); await echo.close(); });
+  for (const sh of [fast, slow]) {
+    const r = await conversation(port(sh), ['GET /first HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /app?after=1 HTTP/1.1\r\nHost: a\r\n\r\n']);
+    assert.deepEqual(statuses(r.text), [200], 'the first request is answered, nothing else');
+    assert.ok(r.closed);
+    await new Promise((res) => setTimeout(res, 100));
+    const { readFileSync } = await import('node:fs');
+    assert.ok(!readFileSync(`${sh.dir}/decisions.jsonl`, 'utf8').includes('after=1'), 'no verdict event for the bytes after close');
+  }
+});
+
+test('a reload that changes limits.maxHeaderBytes applies to both servers', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url);
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { appendFileSync } = await import('node:fs');
+  appendFileSync(sh.configFile, 'limits:\n  maxHeaderBytes: 4096\n');
+  assert.deepEqual(sh.shield.reload(), []);
+  const head = `GET /h HTTP/1.1\r\nHost: a\r\nX-Big: ${'b'.repeat(8000)}\r\nConnection: close\r\n\r\n`;
+  const whole = await conversation(port(sh), [head]);
+  const split = await conversation(port(sh), [head.slice(0, 100), head.slice(100)], 50);
+  assert.deepEqual(statuses(whole.text), [431]);
+  assert.deepEqual(statuses(split.text), [431]);
+});
+
 /** A node:http server that answers each request with what it parsed; 400 for what it refuses. */
 async function parserProbe(): Promise<{ port: number; close: () => Promise<void> }> {
   const srv = http.createServer({ requireHostHeader: true }, (req, res) => {
