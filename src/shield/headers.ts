@@ -24,7 +24,8 @@ function proxyControlled(name: string): boolean {
 function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
   let out: Set<string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    const name = rawHeaders[i]!;
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
     for (const t of rawHeaders[i + 1]!.split(',')) {
       const n = t.trim().toLowerCase();
       if (n) (out ??= new Set()).add(n);
