@@ -97,16 +97,36 @@ const METHOD_PARAM_RE = /(?:^|&)_method=([^&]{0,16})/gi;
 /**
  * Every method a POST claims through an override: each comma-separated item of each override header
  * (repeated headers arrive joined with commas, and frameworks differ in which item they take) and each
- * `_method` query parameter (Laravel, Rack), upper-cased, those that frameworks honour. Empty for
- * other methods. `get` reads a request header by its lower-case name; `query` is the raw query string.
+ * `_method` query parameter (Laravel, Rack) and, given the body (its Content-Type and text), each
+ * `_method` form, multipart or JSON field (Rails, Laravel), upper-cased, those that frameworks honour.
+ * Empty for other methods. `get` reads a request header by its lower-case name; `query` is the raw query string.
  */
-export function methodOverrides(method: string, get: (name: string) => string | undefined, query: string): string[] {
+export function methodOverrides(method: string, get: (name: string) => string | undefined, query: string, body?: { readonly type: string | undefined; readonly text: string }): string[] {
   if (method !== 'POST') return [];
   const out: string[] = [];
   const add = (v: string): void => { const m = v.trim().toUpperCase(); if (OVERRIDE_METHODS.has(m) && !out.includes(m)) out.push(m); };
   for (const h of OVERRIDE_HEADERS) for (const item of (get(h) ?? '').split(',')) add(item);
   if (query.includes('_method')) for (const m of query.matchAll(METHOD_PARAM_RE)) add(decodeURIComponentSafe(m[1]!));
+  if (body !== undefined && body.text.includes('_method')) for (const v of bodyMethodFields(body.type, body.text)) add(v);
   return out;
+}
+
+/** Body types in which frameworks read a `_method` field: forms (Rails, Laravel, Rack), multipart, JSON (Laravel). */
+const OVERRIDE_BODY_TYPE = /^\s*(?:application\/x-www-form-urlencoded|multipart\/form-data|application\/(?:[\w.+-]*\+)?json)\b/i;
+const MULTIPART_METHOD_RE = /name="?_method"?[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]{0,16})/gi;
+const JSON_METHOD_RE = /"_method"\s*:\s*"([^"\\]{0,16})"/g;
+
+/** True when a POST body of this Content-Type can carry a `_method` override (read it before routing). */
+export function mayCarryMethodField(contentType: string | undefined): boolean {
+  return contentType !== undefined && OVERRIDE_BODY_TYPE.test(contentType);
+}
+
+/** The `_method` values in a body of the given type (form pairs, multipart fields, JSON keys). */
+function bodyMethodFields(contentType: string | undefined, text: string): string[] {
+  if (!mayCarryMethodField(contentType)) return [];
+  const t = contentType!.toLowerCase();
+  const re = t.includes('multipart') ? MULTIPART_METHOD_RE : t.includes('json') ? JSON_METHOD_RE : METHOD_PARAM_RE;
+  return [...text.matchAll(re)].map((m) => (re === METHOD_PARAM_RE ? decodeURIComponentSafe(m[1]!) : m[1]!));
 }
 
 function decodeURIComponentSafe(s: string): string {

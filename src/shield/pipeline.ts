@@ -12,7 +12,7 @@ import type { ShieldContext, ShieldSnapshot } from './context.js';
 import type { ForwardOutcome } from './forward.js';
 import { applyAutoBan } from './auto-ban.js';
 import { checkFraming } from './framing.js';
-import { methodOverrides, upstreamHeaders } from './headers.js';
+import { mayCarryMethodField, methodOverrides, upstreamHeaders } from './headers.js';
 import { respondBlocked, respondDecoy, respondError } from './respond.js';
 import { InspectBatcher } from './inspect-batch.js';
 import type { ShieldRequest, ShieldResponse } from './message.js';
@@ -76,13 +76,16 @@ function bodyPending(req: ShieldRequest): boolean {
  * whole body, or null once the request was answered (413 over `maxBodyBytes`) or dropped (the body
  * failed to arrive whole: never forward part of it).
  */
-async function readBody(res: ShieldResponse, req: ShieldRequest, tr: Trace, limits: BodyLimits, json: boolean, expectContinue: boolean): Promise<{ prefix: Buffer; complete: boolean } | null> {
+async function readBody(res: ShieldResponse, req: ShieldRequest, tr: Trace, limits: BodyLimits, json: boolean, expectContinue: boolean): Promise<ReadBody | null> {
   allowBody(res, expectContinue);
   const b = req.stream === null ? bufferedBody(req.body, limits.maxBodyBytes) : await readBodyPrefix(req.stream, limits.inspectBodyBytes, limits.maxBodyBytes);
   if (b.failed) { tr.decision = { ...CLEAN(tr.decision.mode, 'protocol:body'), verdict: 'BLOCK' }; res.destroy(); return null; }
   if (b.tooLarge) { refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE); return null; }
   return b;
 }
+
+/** A body prefix read by `readBody`, and whether it is the whole body. */
+interface ReadBody { readonly prefix: Buffer; readonly complete: boolean }
 
 /** Lets a client that sent `Expect: 100-continue` send its body (once: Node ignores a second call's effect). */
 function allowBody(res: ShieldResponse, expectContinue: boolean): void {
@@ -122,18 +125,28 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldReq
     }
   }
   const method = req.method;
-  const overrides = methodOverrides(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }, tr.query);
+  // A POST form, multipart or JSON body may carry a `_method` field the upstream honours: read it
+  // before routing (it is read anyway, to inspect or to forward), so the field can pick the route.
+  let early: ReadBody | null = null;
+  const type = req.headers['content-type'];
+  if (method === 'POST' && !allowlisted && hasBody(req) && mayCarryMethodField(type)) {
+    if (Number(req.headers['content-length'] ?? 0) > cfg.limits.maxBodyBytes) return refuseBody(res, tr, wantsJson(req), cfg.mode, TOO_LARGE);
+    early = await readBody(res, req, tr, cfg.limits, wantsJson(req), expectContinue);
+    if (early === null) return;
+  }
+  const body = early === null ? undefined : { type, text: early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes)) };
+  const overrides = methodOverrides(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }, tr.query, body);
   const route = matchRouteWithOverride(snap.policy, method, overrides, tr.path);
   tr.route = route.name;
   if (allowlisted || route.mode === 'off') {
     tr.decision = CLEAN(route.mode, allowlisted ? 'allowlisted' : 'mode-off');
-    await forwardAndRecord(ctx, snap, req, res, tr, null, false, expectContinue);
+    await forwardAndRecord(ctx, snap, req, res, tr, early, false, expectContinue);
     return;
   }
-  await inspectAndAct(ctx, snap, req, res, tr, route, expectContinue);
+  await inspectAndAct(ctx, snap, req, res, tr, route, early, expectContinue);
 }
 
-async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, route: RoutePolicy, expectContinue: boolean): Promise<void> {
+async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, route: RoutePolicy, early: ReadBody | null, expectContinue: boolean): Promise<void> {
   const cfg = snap.config;
   const withBody = hasBody(req);
   const headRefusal = bodyHeadCheck(cfg.limits, req.rawHeaders, Number(req.headers['content-length'] ?? 0), withBody);
@@ -141,7 +154,7 @@ async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: Shie
   let prefix: Buffer = Buffer.alloc(0);
   let complete = !withBody;
   if (withBody) {
-    const b = await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
+    const b = early ?? await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
     if (b === null) return;
     prefix = b.prefix; complete = b.complete;
   }
@@ -186,11 +199,13 @@ export function countForAutoBan(ctx: ShieldContext, ip: string): void {
   applyAutoBan(ip, ctx.autoBan, ctx.bans, auto, ctx.metrics, ctx.say);
 }
 
-async function forwardAndRecord(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, body: Buffer | Readable | null, json: boolean, expectContinue: boolean): Promise<void> {
+async function forwardAndRecord(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, given: Buffer | Readable | ReadBody | null, json: boolean, expectContinue: boolean): Promise<void> {
+  const limits = snap.config.limits;
+  // A body read before routing (`_method` fields): whole, or its prefix followed by the rest.
+  let body = given !== null && 'prefix' in given ? (given.complete || req.stream === null ? given.prefix : continueBody(req.stream, given.prefix, limits.maxBodyBytes)) : given;
   if (body === null && hasBody(req)) {
     // Uninspected route or allowlisted client: a body that fits the inspection limit is forwarded as
     // one buffer; a longer one is streamed behind its prefix.
-    const limits = snap.config.limits;
     if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) return refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE);
     const b = await readBody(res, req, tr, limits, json, expectContinue);
     if (b === null) return;

@@ -142,6 +142,13 @@ test('method overrides: only a POST, only methods frameworks honour, every item 
   assert.deepEqual(methodOverrides('POST', h({ 'x-http-method-override': 'PATCH, DELETE', 'x-http-method': 'PUT' }), ''), ['PATCH', 'DELETE', 'PUT']);
   assert.deepEqual(methodOverrides('POST', h({ 'x-method-override': 'patch' }), 'a=1&_method=DELETE&_method=put'), ['PATCH', 'DELETE', 'PUT']);
   assert.deepEqual(methodOverrides('GET', h({ 'x-http-method-override': 'DELETE' }), '_method=DELETE'), []);
+  // `_method` fields of a form, multipart or JSON body; not in other body types, nor as a substring of another field.
+  const none = h({});
+  assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/x-www-form-urlencoded; charset=utf-8', text: 'a=1&_method=put' }), ['PUT']);
+  assert.deepEqual(methodOverrides('POST', none, '', { type: 'multipart/form-data; boundary=x', text: '--x\r\nContent-Disposition: form-data; name="_method"\r\nContent-Type: text/plain\r\n\r\npatch\r\n--x--' }), ['PATCH']);
+  assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/vnd.api+json', text: '{"data":{},"_method" : "DELETE"}' }), ['DELETE']);
+  assert.deepEqual(methodOverrides('POST', none, '', { type: 'text/plain', text: '_method=DELETE' }), []);
+  assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/x-www-form-urlencoded', text: 'x_method=DELETE' }), []);
   assert.deepEqual(methodOverrides('POST', h({ 'x-http-method-override': 'TRACE' }), '_method=%zz'), []);
   assert.deepEqual(methodOverrides('POST', h({}), ''), []);
 });

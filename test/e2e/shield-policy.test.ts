@@ -185,7 +185,7 @@ test('hot reload swaps the config; a bad config is refused and the old one stays
 
 test('a method override cannot move a request into a weaker route: the stricter route of the two methods applies', async (t) => {
   const echo = await startEcho();
-  const sh = await startShield(echo.url, [
+  const routes = [
     'routes:',
     '  - prefix: /api',
     '    methods: [POST]',
@@ -196,7 +196,8 @@ test('a method override cannot move a request into a weaker route: the stricter 
     '  - prefix: /v2',
     '    methods: [DELETE]',
     '    mode: off',
-  ].join('\n') + '\n');
+  ].join('\n') + '\n';
+  const sh = await startShield(echo.url, routes);
   t.after(async () => { await sh.stop(); await echo.close(); });
   const q = `?q=${encodeURIComponent("1' OR '1'='1' --")}`;
   assert.equal((await request(`${sh.base}/api/items${q}`, { method: 'POST' })).status, 200, 'the POST route is off');
@@ -209,6 +210,20 @@ test('a method override cannot move a request into a weaker route: the stricter 
   // And an override towards a weaker route does not weaken it: POST /v2 is under the default (block) route.
   assert.equal((await request(`${sh.base}/v2/items${q}`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } })).status, 403);
   assert.equal((await request(`${sh.base}/v2/items${q}`, { method: 'DELETE' })).status, 200, 'the DELETE route of /v2 is off');
+  // A `_method` field in a form, multipart or JSON body (Rails, Laravel) counts too, on both HTTP servers.
+  const other = await startShield(echo.url, routes + 'fastPath: false\n');
+  t.after(() => other.stop());
+  const bodies: Array<[string, string]> = [
+    ['application/x-www-form-urlencoded', 'name=x&_method=delete'],
+    ['multipart/form-data; boundary=b', '--b\r\ncontent-disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--b--\r\n'],
+    ['application/json', '{"name":"x","_method":"DELETE"}'],
+  ];
+  for (const shield of [sh, other]) {
+    for (const [type, body] of bodies) {
+      assert.equal((await request(`${shield.base}/api/items${q}`, { method: 'POST', headers: { 'content-type': type }, body })).status, 403, `${type} _method field`);
+      assert.equal((await request(`${shield.base}/api/items${q}`, { method: 'POST', headers: { 'content-type': type }, body: body.replace(/_method/g, '_mode') })).status, 200, `${type} without the field`);
+    }
+  }
 });
 
 test('case variants of a path get the stricter of the exact and the case-folded route (IIS serves /ADMIN as /admin)', async (t) => {
