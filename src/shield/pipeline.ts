@@ -134,7 +134,7 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldReq
     early = await readBody(res, req, tr, cfg.limits, wantsJson(req), expectContinue);
     if (early === null) return;
   }
-  const body = early === null ? undefined : { type, text: early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes)) };
+  const body = early === null || !early.prefix.includes('_method') ? undefined : { type, text: early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes)) };
   const overrides = methodOverrides(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }, tr.query, body);
   const route = matchRouteWithOverride(snap.policy, method, overrides, tr.path);
   tr.route = route.name;
