@@ -7,7 +7,7 @@ import type { BanStore } from '../decisions/index.js';
 import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyRefusal } from './body-stage.js';
 import type { ShieldSnapshot } from './context.js';
 import { checkFraming } from './framing.js';
-import { methodOverrides } from './headers.js';
+import { methodOverrides } from './method-override.js';
 
 /** One step of the trace. */
 export interface TraceStep { readonly stage: string; readonly outcome: string }

@@ -12,7 +12,8 @@ import type { ShieldContext, ShieldSnapshot } from './context.js';
 import type { ForwardOutcome } from './forward.js';
 import { applyAutoBan } from './auto-ban.js';
 import { checkFraming } from './framing.js';
-import { mayCarryMethodField, methodOverrides, upstreamHeaders } from './headers.js';
+import { upstreamHeaders } from './headers.js';
+import { mayCarryMethodField, mayName, methodOverrides } from './method-override.js';
 import { respondBlocked, respondDecoy, respondError } from './respond.js';
 import { InspectBatcher } from './inspect-batch.js';
 import type { ShieldRequest, ShieldResponse } from './message.js';
@@ -134,7 +135,7 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldReq
     early = await readBody(res, req, tr, cfg.limits, wantsJson(req), expectContinue);
     if (early === null) return;
   }
-  const body = early === null || !early.prefix.includes('_method') ? undefined : { type, text: early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes)) };
+  const body = early === null || !mayName(early.prefix) ? undefined : { type, text: early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes)) };
   const overrides = methodOverrides(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }, tr.query, body);
   const route = matchRouteWithOverride(snap.policy, method, overrides, tr.path);
   tr.route = route.name;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Allowlist } from '../decisions/index.js';
 import { checkFraming, rateKey, resolveClientIp, RateLimiter, RateAuthority, upstreamHeaders, downstreamRawHeaders, redactSecrets, requestSample } from './index.js';
-import { methodOverrides } from './headers.js';
+import { methodOverrides } from './method-override.js';
 
 test('framing: only plain chunked TE on HTTP/1.1, one Host, origin-form targets', () => {
   assert.equal(checkFraming('1.1', '/a?b', ['Host', 'x', 'Transfer-Encoding', 'chunked']), null);
@@ -149,6 +149,15 @@ test('method overrides: only a POST, only methods frameworks honour, every item 
   assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/vnd.api+json', text: '{"data":{},"_method" : "DELETE"}' }), ['DELETE']);
   assert.deepEqual(methodOverrides('POST', none, '', { type: 'text/plain', text: '_method=DELETE' }), []);
   assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/x-www-form-urlencoded', text: 'x_method=DELETE' }), []);
+  // Names as the frameworks decode them: percent-encoding, PHP's space/dot → underscore, JSON escapes.
+  const form = (text: string): string[] => methodOverrides('POST', none, '', { type: 'application/x-www-form-urlencoded', text });
+  assert.deepEqual(form('%5Fmethod=DELETE'), ['DELETE']);
+  assert.deepEqual(form('_metho%64=put'), ['PUT']);
+  assert.deepEqual(form('+method=PATCH&.method=delete'), ['PATCH', 'DELETE']);
+  assert.deepEqual(form('%20method=%44ELETE'), ['DELETE']);
+  assert.deepEqual(methodOverrides('POST', none, '%5f%6d%65%74%68%6f%64=DELETE'), ['DELETE']);
+  assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/json', text: '{"\\u005fmethod":"DELETE"}' }), ['DELETE']);
+  assert.deepEqual(methodOverrides('POST', none, '', { type: 'multipart/form-data; boundary=x', text: '--x\r\nContent-Disposition: form-data; name=_method\r\n\r\nPUT\r\n--x--' }), ['PUT']);
   assert.deepEqual(methodOverrides('POST', h({ 'x-http-method-override': 'TRACE' }), '_method=%zz'), []);
   assert.deepEqual(methodOverrides('POST', h({}), ''), []);
 });
