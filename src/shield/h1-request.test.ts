@@ -58,6 +58,7 @@ const DECLINED: Array<[string, string]> = [
   ['bare LF in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\nb\r\n\r\n'],
   ['bare CR in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n'],
   ['bare LF line ending', 'GET / HTTP/1.1\nHost: x\r\n\r\n'],
+  ['bare LF head, not yet ended', 'GET / HTTP/1.1\nHost: x\n'],
   ['NUL in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n'],
   ['DEL in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n\r\n'],
   ['obs-text in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: caf\xe9\r\n\r\n'],

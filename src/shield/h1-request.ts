@@ -58,7 +58,7 @@ const decline = (why: string): Recognized => ({ kind: 'decline', why });
  */
 export function recognizeRequest(buf: Buffer, limits: RecognizeLimits): Recognized {
   const headEnd = buf.indexOf(CRLFCRLF);
-  if (headEnd < 0) return buf.length > limits.maxHeadBytes ? decline('head over the limit') : PARTIAL_HEAD;
+  if (headEnd < 0) return buf.length > limits.maxHeadBytes ? decline('head over the limit') : bareLf(buf) ? decline('bare LF') : PARTIAL_HEAD;
   if (headEnd + 4 > limits.maxHeadBytes) return decline('head over the limit');
   const s = buf.toString('latin1', 0, headEnd);
   const lineEnd = s.indexOf('\r\n');
@@ -111,6 +111,12 @@ export function recognizeRequest(buf: Buffer, limits: RecognizeLimits): Recogniz
   const bodyStart = headEnd + 4;
   if (buf.length < bodyStart + length) return PARTIAL_BODY;
   return { kind: 'request', head: { method, url, rawHeaders, close, bodyStart, end: bodyStart + length } };
+}
+
+/** A line feed not preceded by a carriage return (a head in bare-LF lines never ends in CRLFCRLF). */
+function bareLf(buf: Buffer): boolean {
+  for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) if (i === 0 || buf[i - 1] !== 0x0d) return true;
+  return false;
 }
 
 /** s[a, b) is a token (RFC 9110 tchar+). */

@@ -12,12 +12,15 @@ import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:h
 import type { Socket } from 'node:net';
 import { nodeHeaders, recognizeRequest, type FastRequestHead, type RecognizeLimits } from './h1-request.js';
 import type { ShieldRequest, ShieldResponse } from './message.js';
+import { isoNow, publishProtocolError } from '../telemetry/index.js';
 
 /** Settings read per request (they follow config reloads). */
 export interface FastServerSettings {
   readonly limits: RecognizeLimits;
   /** Idle keep-alive timeout (ms), as node:http's keepAliveTimeout. */
   readonly idleMs: number;
+  /** How long a request may take to arrive whole here (ms) before it goes to node:http; `limits.headersTimeoutMs`. */
+  readonly headersMs: number;
 }
 
 /** Counts of what the fast server did (for status and tests). */
@@ -30,6 +33,8 @@ export interface FastServerStats {
 
 /** How much a busy connection buffers of the requests pipelined behind the current one before pausing. */
 const PIPELINE_HIGH_WATER = 64 * 1024;
+/** Reads a request may arrive in before the connection goes to node:http. */
+const MAX_PARTIAL_READS = 8;
 /** Most pipelined requests of a departed client that still get a verdict event. */
 const MAX_DEPARTED = 64;
 
@@ -176,6 +181,9 @@ class FastConnection {
   private clientEnded = false;
   /** Paused until the client reads the answers queued for it. */
   private awaitingDrain = false;
+  /** Reads so far of a request that has not arrived whole, and when its first bytes came. */
+  private partialReads = 0;
+  private partialSince = 0;
   private gone = false;
   closing = false;
   readonly idleMs: number;
@@ -204,8 +212,11 @@ class FastConnection {
   private next(): void {
     const buf = this.buf;
     if (buf === null || this.gone) return;
-    const r = recognizeRequest(buf, this.server.settings().limits);
+    const settings = this.server.settings();
+    const r = recognizeRequest(buf, settings.limits);
+    if (r.kind === 'partial' && this.waitForRest(settings.headersMs)) return;
     if (r.kind !== 'request') { this.handOff(); return; }
+    this.partialReads = 0;
     this.buf = r.head.end < buf.length ? buf.subarray(r.head.end) : null;
     this.serve(r.head, buf);
   }
@@ -217,6 +228,18 @@ class FastConnection {
     this.current = res;
     this.server.stats.served++;
     this.server.handler(req, res);
+  }
+
+  /**
+   * A request split over reads (a head over two TCP segments, a client that sends head and body in two
+   * writes) waits here for its rest: at most MAX_PARTIAL_READS reads and `headersMs` since its first
+   * bytes. A client trickling its request slower than that is handed to node:http, whose header and
+   * request timeouts then apply (slowloris).
+   */
+  private waitForRest(headersMs: number): boolean {
+    const now = Date.now();
+    if (this.partialReads === 0) this.partialSince = now;
+    return ++this.partialReads <= MAX_PARTIAL_READS && now - this.partialSince < headersMs;
   }
 
   /** Called on the tick after a response ended: emit its events, then the next request or close. */
@@ -264,6 +287,13 @@ class FastConnection {
   // still gets a verdict event (see onClose), but no answer.
   private readonly onEnd = (): void => {
     this.clientEnded = true;
+    // Bytes of a request that never arrived whole: 400, as node:http answers a truncated request.
+    if (this.current === null && this.buf !== null && this.socket.writable) {
+      publishProtocolError({ time: isoNow(), clientIp: this.socket.remoteAddress ?? '', code: 'HPE_INVALID_EOF_STATE', status: 400, message: 'the client ended the connection in the middle of a request' });
+      this.buf = null;
+      this.socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n', 'latin1');
+      return;
+    }
     if (this.socket.writable) this.socket.end();
   };
 
@@ -299,7 +329,11 @@ class FastConnection {
 
   private readonly onError = (): void => { /* 'close' follows */ };
 
-  private readonly onTimeout = (): void => { if (this.current === null) this.socket.destroy(); };
+  // Idle: close a kept-alive connection; a request still arriving goes to node:http (it answers 408).
+  private readonly onTimeout = (): void => {
+    if (this.current !== null) return;
+    if (this.buf !== null) this.handOff(); else this.socket.destroy();
+  };
 
   private readonly onDrain = (): void => {
     if (this.awaitingDrain) { this.awaitingDrain = false; if (this.current === null && !this.gone) this.proceed(); return; }

@@ -9,18 +9,24 @@ import { DecisionLog, isoNow, Metrics, onProtocolError, publishProtocolError } f
 import { createAdminServer } from './admin.js';
 import { adminToken, listen } from './listen.js';
 import { openBanStore } from './auto-ban.js';
-import { buildSnapshot, makeLimiters, type ShieldContext } from './context.js';
+import { buildSnapshot, makeLimiters, type ShieldContext, type ShieldSnapshot } from './context.js';
 import { Upstream } from './forward.js';
-import { FastServer } from './h1-server.js';
+import { FastServer, type FastServerSettings } from './h1-server.js';
 import { nodeRequest } from './message.js';
 import { handleRequest } from './pipeline.js';
 import { handleUpgrade } from './websocket.js';
 
 /** What the fast server reads per request: the current config's limits (they follow reloads). */
-function fastSettings(ctx: ShieldContext): { limits: { maxHeadBytes: number; maxBodyBytes: number }; idleMs: number } {
-  const l = ctx.snapshot.config.limits;
-  return { limits: { maxHeadBytes: l.maxHeaderBytes, maxBodyBytes: Math.min(l.inspectBodyBytes, l.maxBodyBytes) }, idleMs: l.idleTimeoutMs };
+function fastSettings(ctx: ShieldContext): FastServerSettings {
+  const snap = ctx.snapshot;
+  if (settingsFor.snap !== snap) {
+    const l = snap.config.limits;
+    settingsFor.snap = snap;
+    settingsFor.value = { limits: { maxHeadBytes: l.maxHeaderBytes, maxBodyBytes: Math.min(l.inspectBodyBytes, l.maxBodyBytes) }, idleMs: l.idleTimeoutMs, headersMs: l.headersTimeoutMs };
+  }
+  return settingsFor.value!;
 }
+const settingsFor: { snap: ShieldSnapshot | null; value: FastServerSettings | null } = { snap: null, value: null };
 
 /** How to start a shield. */
 export interface ShieldOptions {

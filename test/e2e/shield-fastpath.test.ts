@@ -92,17 +92,44 @@ test('pipelined requests are answered in order on the fast path, and a chunked o
   assert.equal(stats(sh).handedOff, 1);
 });
 
-test('a head split over two reads, an Expect and a bad request are handed to node:http, which answers as before', async (t) => {
+test('a request split over a few reads waits on the fast path; a trickled one, an Expect and a bad request go to node:http', async (t) => {
   const echo = await startEcho();
   const sh = await startShield(echo.url);
   t.after(async () => { await sh.stop(); await echo.close(); });
-  const split = await conversation(port(sh), ['GET /split HTTP/1.1\r\nHo', 'st: a\r\nConnection: close\r\n\r\n'], 80);
-  assert.deepEqual(statuses(split.text), [200]);
+  const split = await conversation(port(sh), ['GET /split HTTP/1.1\r\nHo', 'st: a\r\n\r\n', 'POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\n', 'abc', 'def', 'GET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'], 40);
+  assert.deepEqual(statuses(split.text), [200, 200, 200]);
+  assert.match(split.text, /"url":"\/body".*"bodyLength":6/);
+  assert.equal(stats(sh).handedOff, 0, 'served on the fast path');
+  const head = 'GET /trickle HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nConnection: close\r\n\r\n';
+  const trickled = await conversation(port(sh), head.match(/[^]{1,5}/g)!, 15, 3000);
+  assert.deepEqual(statuses(trickled.text), [200], 'a request in more than 8 reads is served by node:http');
+  assert.equal(stats(sh).handedOff, 1);
   const bad = await conversation(port(sh), ['GET /ok HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab']);
   assert.deepEqual(statuses(bad.text), [200, 400], 'the first request is served, the smuggling shape refused by node:http');
   const expect = await conversation(port(sh), ['POST /e HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n', 'hi'], 100);
   assert.deepEqual(statuses(expect.text), [100, 200]);
   assert.equal(stats(sh).handedOff, 3);
+});
+
+test('a client that ends its side in the middle of a request gets 400, as from node:http', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url);
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { rawExchange } = await import('./harness.js');
+  const r = await rawExchange(port(sh), 'POST /cut HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc', 2000, 100);
+  assert.deepEqual(statuses(r.text), [400]);
+  assert.equal(echo.hits, 0);
+});
+
+test('a request that stops arriving is answered 408 by node:http once its header timeout passes (slowloris)', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url, 'limits:\n  headersTimeoutMs: 400\n  requestTimeoutMs: 400\n  idleTimeoutMs: 300\n');
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const t0 = Date.now();
+  const r = await conversation(port(sh), ['GET /slow HTTP/1.1\r\nHost: a\r\nX-A: '], 0, 5000);
+  assert.deepEqual(statuses(r.text), [408]);
+  assert.ok(r.closed && Date.now() - t0 < 4000);
+  assert.equal(stats(sh).handedOff, 1);
 });
 
 test('a block on the fast path keeps the connection; Connection: close and idle keep-alive close it', async (t) => {
