@@ -207,18 +207,23 @@ test('bodies are inspected as the application will parse them: JSON under odd ty
   assert.equal(echo.hits, before);
 });
 
-test('pipelined requests whose client leaves are recorded and leave nothing in flight (shutdown does not wait)', async (t) => {
+test('pipelined requests whose client leaves are recorded and leave nothing in flight (shutdown does not wait), on both HTTP servers', async (t) => {
   const echo = await startEcho();
-  const sh = await startShield(echo.url);
-  t.after(async () => { await sh.stop(); await echo.close(); });
-  const s = net.connect(port(sh), '127.0.0.1');
-  s.on('error', () => {});
-  await new Promise<void>((r) => s.once('connect', () => r()));
-  s.write('GET /slow?ms=300&pl=1 HTTP/1.1\r\nhost: a\r\n\r\nGET /slow?ms=300&pl=2 HTTP/1.1\r\nhost: a\r\n\r\nGET /x?pl=3 HTTP/1.1\r\nhost: a\r\n\r\n');
-  await settle(100);
-  s.destroy();
-  await settle(700);
-  assert.equal(sh.shield.context.inFlight, 0);
-  const lines = readFileSync(join(sh.dir, 'decisions.jsonl'), 'utf8').split('\n').filter((l) => l.includes('pl='));
-  assert.equal(lines.length, 3, 'one event per pipelined request');
+  t.after(() => echo.close());
+  for (const yaml of ['', 'fastPath: false\n']) {
+    const sh = await startShield(echo.url, yaml);
+    t.after(() => sh.stop());
+    const s = net.connect(port(sh), '127.0.0.1');
+    s.on('error', () => {});
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.write('GET /slow?ms=300&pl=1 HTTP/1.1\r\nhost: a\r\n\r\nGET /slow?ms=300&pl=2 HTTP/1.1\r\nhost: a\r\n\r\nPOST /x?pl=3 HTTP/1.1\r\nhost: a\r\ncontent-length: 2\r\n\r\nhi');
+    await settle(100);
+    s.destroy();
+    await settle(700);
+    assert.equal(sh.shield.context.inFlight, 0);
+    const lines = readFileSync(join(sh.dir, 'decisions.jsonl'), 'utf8').split('\n').filter((l) => l.includes('pl='));
+    assert.equal(lines.length, 3, `one event per pipelined request (${yaml || 'fast path'})`);
+    const fast = sh.shield.status().fastPath as { handedOff: number } | null;
+    assert.equal(fast === null ? 'node' : fast.handedOff, yaml ? 'node' : 0, 'served by the server under test');
+  }
 });
