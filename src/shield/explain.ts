@@ -93,7 +93,7 @@ export function explainRequest(view: RequestView, snap: ShieldSnapshot, bans: Ba
   const ban = allow ? undefined : bans?.match(view.clientIp);
   steps.push({ stage: 'bans', outcome: ban ? `banned (${ban.target}: ${ban.reason}) → 403` : 'not banned' });
   steps.push({ stage: 'rate-limit', outcome: snap.config.rateLimit.enabled ? `${snap.config.rateLimit.ratePerSec}/s burst ${snap.config.rateLimit.burst} per IP (not applied to a single explained request)` : 'disabled' });
-  const overrides = methodOverrides(view.method, (h) => headerValue(view, h), view.query, { type: headerValue(view, 'content-type'), text: view.body });
+  const overrides = methodOverrides(view.method, view.headers.flat(), view.query, { type: headerValue(view, 'content-type'), encoding: headerValue(view, 'content-encoding'), text: view.body, complete: !view.bodyTruncated });
   const route = matchRouteWithOverride(snap.policy, view.method, overrides, view.path);
   steps.push({ stage: 'route', outcome: `${route.name} (prefix ${route.prefix}, mode ${route.mode}, threshold ${route.threshold}${route.exclusions.length ? `, ${route.exclusions.length} exclusions` : ''}${overrides.length ? `; method overrides ${overrides.join(', ')}: the strictest of those methods' routes` : ''})` });
   const body = explainBody(view, snap, steps, !allow && route.mode !== 'off');

@@ -29,6 +29,8 @@ test('a plain GET and a POST with a Content-Length body are recognized whole, wi
 test('incomplete heads and bodies are partial', () => {
   assert.equal(rec('').kind, 'partial');
   assert.equal(rec('GET / HTTP/1.1\r\nHost: x\r\n').kind, 'partial');
+  assert.equal(rec('GET / HTTP/1.1\r\nHo').kind, 'partial');
+  assert.equal(rec('GET /a?b').kind, 'partial');
   assert.equal(rec('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc').kind, 'partial');
 });
 
@@ -59,6 +61,9 @@ const DECLINED: Array<[string, string]> = [
   ['bare CR in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n'],
   ['bare LF line ending', 'GET / HTTP/1.1\nHost: x\r\n\r\n'],
   ['bare LF head, not yet ended', 'GET / HTTP/1.1\nHost: x\n'],
+  ['bad method, head not yet ended', 'FOO / HTTP/1.1\r\nHo'],
+  ['NUL in a complete line, head not yet ended', 'GET / HTTP/1.1\r\nX-A: a\x00b\r\nHo'],
+  ['transfer-encoding, head not yet ended', 'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n'],
   ['NUL in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n'],
   ['DEL in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n\r\n'],
   ['obs-text in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: caf\xe9\r\n\r\n'],

@@ -58,9 +58,14 @@ const decline = (why: string): Recognized => ({ kind: 'decline', why });
  */
 export function recognizeRequest(buf: Buffer, limits: RecognizeLimits): Recognized {
   const headEnd = buf.indexOf(CRLFCRLF);
-  if (headEnd < 0) return buf.length > limits.maxHeadBytes ? decline('head over the limit') : bareLf(buf) ? decline('bare LF') : PARTIAL_HEAD;
-  if (headEnd + 4 > limits.maxHeadBytes) return decline('head over the limit');
-  const s = buf.toString('latin1', 0, headEnd);
+  if (headEnd < 0) {
+    if (buf.length > limits.maxHeadBytes) return decline('head over the limit');
+    if (bareLf(buf)) return decline('bare LF');
+  } else if (headEnd + 4 > limits.maxHeadBytes) return decline('head over the limit');
+  // A head not yet whole: its complete lines are checked now, so a bad one is declined at once.
+  const linesEnd = headEnd >= 0 ? headEnd : buf.lastIndexOf('\r\n');
+  if (linesEnd < 0) return PARTIAL_HEAD;
+  const s = buf.toString('latin1', 0, linesEnd);
   const lineEnd = s.indexOf('\r\n');
   const reqLine = lineEnd < 0 ? s : s.slice(0, lineEnd);
   const sp1 = reqLine.indexOf(' ');
@@ -105,6 +110,7 @@ export function recognizeRequest(buf: Buffer, limits: RecognizeLimits): Recogniz
       default: break;
     }
   }
+  if (headEnd < 0) return PARTIAL_HEAD;
   if (hosts !== 1) return decline('host');
   if (lengths > 1) return decline('content-length repeated');
   if (length > limits.maxBodyBytes) return decline('body over the limit');

@@ -35,6 +35,17 @@ export interface FastServerStats {
 const PIPELINE_HIGH_WATER = 64 * 1024;
 /** Reads a request may arrive in before the connection goes to node:http. */
 const MAX_PARTIAL_READS = 8;
+/**
+ * How long a request may take to arrive whole here (at most a quarter of `headersTimeoutMs`): node:http
+ * starts its own header timer at the hand-off, so a slowloris is cut off within 1.25× that timeout.
+ */
+const MAX_PARTIAL_WAIT_MS = 1000;
+
+/** Bytes other than the CR and LF that may separate requests. */
+function hasRequestBytes(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) if (buf[i] !== 0x0d && buf[i] !== 0x0a) return true;
+  return false;
+}
 /** Most pipelined requests of a departed client that still get a verdict event. */
 const MAX_DEPARTED = 64;
 
@@ -216,7 +227,7 @@ class FastConnection {
     const r = recognizeRequest(buf, settings.limits);
     if (r.kind === 'partial' && this.waitForRest(settings.headersMs)) return;
     if (r.kind !== 'request') { this.handOff(); return; }
-    this.partialReads = 0;
+    if (this.partialReads > 0) { this.partialReads = 0; this.socket.setTimeout(this.idleMs); }
     this.buf = r.head.end < buf.length ? buf.subarray(r.head.end) : null;
     this.serve(r.head, buf);
   }
@@ -238,8 +249,13 @@ class FastConnection {
    */
   private waitForRest(headersMs: number): boolean {
     const now = Date.now();
-    if (this.partialReads === 0) this.partialSince = now;
-    return ++this.partialReads <= MAX_PARTIAL_READS && now - this.partialSince < headersMs;
+    const budget = Math.min(MAX_PARTIAL_WAIT_MS, Math.floor(headersMs / 4));
+    if (this.partialReads === 0) {
+      this.partialSince = now;
+      // Silence while waiting ends the wait too (onTimeout hands the connection over).
+      this.socket.setTimeout(Math.max(1, Math.min(this.idleMs, budget)));
+    }
+    return ++this.partialReads <= MAX_PARTIAL_READS && now - this.partialSince < budget;
   }
 
   /** Called on the tick after a response ended: emit its events, then the next request or close. */
@@ -287,8 +303,9 @@ class FastConnection {
   // still gets a verdict event (see onClose), but no answer.
   private readonly onEnd = (): void => {
     this.clientEnded = true;
-    // Bytes of a request that never arrived whole: 400, as node:http answers a truncated request.
-    if (this.current === null && this.buf !== null && this.socket.writable) {
+    // Bytes of a request that never arrived whole: 400, as node:http answers a truncated request
+    // (it ignores line ends between requests).
+    if (this.current === null && this.buf !== null && hasRequestBytes(this.buf) && this.socket.writable) {
       publishProtocolError({ time: isoNow(), clientIp: this.socket.remoteAddress ?? '', code: 'HPE_INVALID_EOF_STATE', status: 400, message: 'the client ended the connection in the middle of a request' });
       this.buf = null;
       this.socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n', 'latin1');
@@ -343,7 +360,9 @@ class FastConnection {
   /** Closes the connection now if no request is in flight; otherwise after the current response. */
   closeWhenIdle(): void {
     this.closing = true;
-    if (this.current === null) this.socket.destroy();
+    if (this.current !== null) return;
+    // A request still arriving goes to node:http, whose shutdown drains it like any other.
+    if (this.buf !== null && hasRequestBytes(this.buf)) this.handOff(); else this.socket.destroy();
   }
 }
 

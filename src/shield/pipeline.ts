@@ -126,18 +126,26 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldReq
     }
   }
   const method = req.method;
+  const headerOverrides = methodOverrides(method, req.rawHeaders, tr.query);
+  let route = matchRouteWithOverride(snap.policy, method, headerOverrides, tr.path);
   // A POST form, multipart or JSON body may carry a `_method` field the upstream honours: read it
-  // before routing (it is read anyway, to inspect or to forward), so the field can pick the route.
+  // before the final routing (it is read anyway, to inspect or to forward), so the field can make the
+  // route stricter. Refusals before the read are the route's own (413, encodings, then 100-continue).
   let early: ReadBody | null = null;
   const type = req.headers['content-type'];
   if (method === 'POST' && !allowlisted && hasBody(req) && mayCarryMethodField(type)) {
-    if (Number(req.headers['content-length'] ?? 0) > cfg.limits.maxBodyBytes) return refuseBody(res, tr, wantsJson(req), cfg.mode, TOO_LARGE);
-    early = await readBody(res, req, tr, cfg.limits, wantsJson(req), expectContinue);
+    if (Number(req.headers['content-length'] ?? 0) > cfg.limits.maxBodyBytes) return refuseBody(res, tr, route.api, cfg.mode, TOO_LARGE);
+    const headRefusal = route.mode === 'off' ? null : bodyHeadCheck(cfg.limits, req.rawHeaders, Number(req.headers['content-length'] ?? 0), true);
+    if (headRefusal) { tr.route = route.name; return refuseBody(res, tr, route.api, cfg.mode, headRefusal); }
+    early = await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
     if (early === null) return;
+    const text = early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes));
+    const encoding = req.headers['content-encoding'];
+    if (!early.complete || encoding !== undefined || mayName(text)) {
+      const all = methodOverrides(method, req.rawHeaders, tr.query, { type, encoding, text, complete: early.complete && early.prefix.length <= cfg.limits.inspectBodyBytes });
+      if (all.length > headerOverrides.length) route = matchRouteWithOverride(snap.policy, method, all, tr.path);
+    }
   }
-  const body = early === null || !mayName(early.prefix) ? undefined : { type, text: early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes)) };
-  const overrides = methodOverrides(method, (h) => { const v = req.headers[h]; return typeof v === 'string' ? v : undefined; }, tr.query, body);
-  const route = matchRouteWithOverride(snap.policy, method, overrides, tr.path);
   tr.route = route.name;
   if (allowlisted || route.mode === 'off') {
     tr.decision = CLEAN(route.mode, allowlisted ? 'allowlisted' : 'mode-off');

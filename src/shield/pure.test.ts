@@ -136,28 +136,50 @@ test('rate sharing: usage is reported, the authority charges it and splits the b
   assert.ok(w.take('ip', 2000).allowed, '1 token after 2 s');
 });
 
-test('method overrides: only a POST, only methods frameworks honour, every item of every header and _method', () => {
-  const h = (m: Record<string, string>) => (n: string): string | undefined => m[n];
-  assert.deepEqual(methodOverrides('POST', h({ 'x-http-method-override': ' delete ' }), ''), ['DELETE']);
+test('method overrides: only a POST, only methods frameworks honour, every item of every header (any - or _ spelling) and _method', () => {
+  const h = (m: Record<string, string>): string[] => Object.entries(m).flat();
+  assert.deepEqual(methodOverrides('POST', h({ 'X-HTTP-Method-Override': ' delete ' }), ''), ['DELETE']);
   assert.deepEqual(methodOverrides('POST', h({ 'x-http-method-override': 'PATCH, DELETE', 'x-http-method': 'PUT' }), ''), ['PATCH', 'DELETE', 'PUT']);
+  assert.deepEqual(methodOverrides('POST', h({ 'X_HTTP_METHOD_OVERRIDE': 'delete' }), ''), ['DELETE'], 'CGI maps _ and - alike');
   assert.deepEqual(methodOverrides('POST', h({ 'x-method-override': 'patch' }), 'a=1&_method=DELETE&_method=put'), ['PATCH', 'DELETE', 'PUT']);
   assert.deepEqual(methodOverrides('GET', h({ 'x-http-method-override': 'DELETE' }), '_method=DELETE'), []);
-  // `_method` fields of a form, multipart or JSON body; not in other body types, nor as a substring of another field.
-  const none = h({});
-  assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/x-www-form-urlencoded; charset=utf-8', text: 'a=1&_method=put' }), ['PUT']);
-  assert.deepEqual(methodOverrides('POST', none, '', { type: 'multipart/form-data; boundary=x', text: '--x\r\nContent-Disposition: form-data; name="_method"\r\nContent-Type: text/plain\r\n\r\npatch\r\n--x--' }), ['PATCH']);
-  assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/vnd.api+json', text: '{"data":{},"_method" : "DELETE"}' }), ['DELETE']);
-  assert.deepEqual(methodOverrides('POST', none, '', { type: 'text/plain', text: '_method=DELETE' }), []);
-  assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/x-www-form-urlencoded', text: 'x_method=DELETE' }), []);
-  // Names as the frameworks decode them: percent-encoding, PHP's space/dot → underscore, JSON escapes.
-  const form = (text: string): string[] => methodOverrides('POST', none, '', { type: 'application/x-www-form-urlencoded', text });
-  assert.deepEqual(form('%5Fmethod=DELETE'), ['DELETE']);
-  assert.deepEqual(form('_metho%64=put'), ['PUT']);
-  assert.deepEqual(form('+method=PATCH&.method=delete'), ['PATCH', 'DELETE']);
-  assert.deepEqual(form('%20method=%44ELETE'), ['DELETE']);
-  assert.deepEqual(methodOverrides('POST', none, '%5f%6d%65%74%68%6f%64=DELETE'), ['DELETE']);
-  assert.deepEqual(methodOverrides('POST', none, '', { type: 'application/json', text: '{"\\u005fmethod":"DELETE"}' }), ['DELETE']);
-  assert.deepEqual(methodOverrides('POST', none, '', { type: 'multipart/form-data; boundary=x', text: '--x\r\nContent-Disposition: form-data; name=_method\r\n\r\nPUT\r\n--x--' }), ['PUT']);
   assert.deepEqual(methodOverrides('POST', h({ 'x-http-method-override': 'TRACE' }), '_method=%zz'), []);
-  assert.deepEqual(methodOverrides('POST', h({}), ''), []);
+  assert.deepEqual(methodOverrides('POST', [], ''), []);
+});
+
+test('method overrides in bodies and queries: every spelling a framework decodes to _method, linear in the text', () => {
+  const body = (type: string | undefined, text: string, more: { encoding?: string; complete?: boolean } = {}): string[] =>
+    methodOverrides('POST', [], '', { type, text, complete: more.complete ?? true, ...(more.encoding !== undefined ? { encoding: more.encoding } : {}) });
+  const form = (text: string): string[] => body('application/x-www-form-urlencoded', text);
+  // Forms (and a body without a type, which Rack reads as a form), query strings.
+  assert.deepEqual(form('a=1&_method=put'), ['PUT']);
+  assert.deepEqual(body(undefined, '_method=DELETE'), ['DELETE']);
+  for (const f of ['%5Fmethod=DELETE', '_metho%64=DELETE', '+method=DELETE', '.method=DELETE', '%20_method=DELETE', 'a=1& _method=DELETE', '[_method]=DELETE', '_method]=DELETE', '_method%00x=DELETE', 'a=1;_method=DELETE', '_METHOD=delete']) {
+    assert.deepEqual(form(f), ['DELETE'], f);
+    assert.deepEqual(methodOverrides('POST', [], f), ['DELETE'], `query ${f}`);
+  }
+  assert.deepEqual(form('payment_method=card&shipping_method=express'), [], 'values that are no method names do not count');
+  assert.deepEqual(body('text/plain', '_method=DELETE'), [], 'types no framework reads fields from');
+  // Multipart: any multipart type, CRLF or LF, quoted with " or ' or bare, any name parameter of the part.
+  for (const [type, text] of [
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="_method"\r\nContent-Type: text/plain\r\n\r\npatch\r\n--x--'],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name=_method\r\n\r\nPATCH\r\n--x--'],
+    ['multipart/mixed; boundary=x', "--x\nContent-Disposition: form-data; name='_method'\n\nPATCH\n--x--"],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; filename="a;name=b"; name=" _method"\r\n\r\nPATCH\r\n--x--'],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--x\r\nContent-Disposition: form-data; name="_method"\r\n\r\nPATCH\r\n--x--'],
+  ] as const) assert.deepEqual(body(type, text), ['PATCH'], text);
+  // JSON: any type that mentions json, keys unescaped, at any depth, scanned without parsing.
+  for (const [type, text] of [['application/json', '{"data":{},"_method" : "DELETE"}'], ['text/json', '{"_method":"DELETE"}'], ['text/plain; x=+json', '{"_method":"DELETE"}'], ['application/json', '{"\\u005fmethod":"DELETE"}'], ['application/json', '{"_method":"DELETE","pad":"' + 'x'.repeat(100)]] as const) {
+    assert.deepEqual(body(type, text), ['DELETE'], `${type} ${text.slice(0, 40)}`);
+  }
+  // A body that cannot be read whole here claims every method (the strictest route applies).
+  assert.deepEqual(body('application/x-www-form-urlencoded', 'a=1', { encoding: 'gzip' }), ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+  assert.deepEqual(body('application/json', '{"a":1', { complete: false }), ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+  assert.deepEqual(body('application/json', '{"a":1}', { encoding: 'identity' }), []);
+  // Linear: 64 KB of adversarial text takes milliseconds, not minutes.
+  for (const [type, text] of [['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: ' + 'name='.repeat(13_000)], ['multipart/form-data; boundary=x', 'name=' + 'a'.repeat(65_000) + 'method'], ['application/json', '"method'.repeat(9_000)], ['application/json', '{"a":"\\' + '\\'.repeat(30_000)], ['application/x-www-form-urlencoded', '%'.repeat(65_000) + 'method']] as const) {
+    const t0 = process.hrtime.bigint();
+    body(type, text);
+    assert.ok(Number(process.hrtime.bigint() - t0) / 1e6 < 200, `${type}: ${text.slice(0, 30)}`);
+  }
 });

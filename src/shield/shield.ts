@@ -202,6 +202,8 @@ export class Shield {
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();
     this.fast?.closeIdle();
+    // Requests the fast server just handed to node:http (still arriving) count in flight once parsed.
+    await new Promise((r) => setImmediate(r));
     this.admin?.close();
     this.admin?.closeAllConnections();
     const deadline = Date.now() + drainMs;

@@ -121,6 +121,42 @@ test('a client that ends its side in the middle of a request gets 400, as from n
   assert.equal(echo.hits, 0);
 });
 
+test('a trickled head is handed to node:http within a quarter of the header timeout (slowloris stays bounded)', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url, 'limits:\n  headersTimeoutMs: 2000\n  requestTimeoutMs: 2000\n');
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const t0 = Date.now();
+  const bytes = 'GET /trickle HTTP/1.1\r\nHost: a\r\nX-Pad: ' + 'p'.repeat(40);
+  const r = await conversation(port(sh), bytes.match(/[^]{1,2}/g)!, 300, 8000);
+  const took = Date.now() - t0;
+  assert.deepEqual(statuses(r.text), [408]);
+  // Fast wait ≤ 500 ms (2000 / 4), then node's 2000 ms header timer (checked every 500 ms).
+  assert.ok(took < 3800, `cut off after ${took} ms`);
+});
+
+test('shutdown hands a request whose body is still arriving to node:http, which finishes it', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url);
+  t.after(async () => { await echo.close(); });
+  const pending = conversation(port(sh), ['POST /late HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nabc', 'def'], 150, 4000);
+  await new Promise((r) => setTimeout(r, 60));
+  const stopped = sh.stop();
+  const r = await pending;
+  await stopped;
+  assert.deepEqual(statuses(r.text), [200]);
+  assert.match(r.text, /"bodyLength":6/);
+});
+
+test('line ends alone before a half-close get no answer (as llhttp ignores them between requests)', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url);
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { rawExchange } = await import('./harness.js');
+  const r = await rawExchange(port(sh), '\r\n', 2000, 50);
+  assert.equal(r.text, '');
+  assert.ok(r.closed);
+});
+
 test('a request that stops arriving is answered 408 by node:http once its header timeout passes (slowloris)', async (t) => {
   const echo = await startEcho();
   const sh = await startShield(echo.url, 'limits:\n  headersTimeoutMs: 400\n  requestTimeoutMs: 400\n  idleTimeoutMs: 300\n');
