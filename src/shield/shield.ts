@@ -156,6 +156,7 @@ export class Shield {
     if (!engine.ok) return [`detection engine: ${engine.error}`];
     const notes: string[] = [];
     if (cfg.listen !== old.listen) notes.push('the listen address changes only on restart');
+    if (cfg.fastPath !== old.fastPath) notes.push('fastPath changes only on restart');
     if (JSON.stringify(cfg.admin) !== JSON.stringify(old.admin)) notes.push('admin settings (address, token) change only on restart: the old token stays valid until then');
     if (!this.opts.worker) this.ctx.bans.syncConfigBans(cfg.bans.static);
     this.ctx.snapshot = buildSnapshot(cfg, engine.value);
