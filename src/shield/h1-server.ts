@@ -197,7 +197,8 @@ class FastConnection {
   private partialSince = 0;
   private gone = false;
   closing = false;
-  readonly idleMs: number;
+  /** The idle timeout in force (re-read after each answer, so reloads reach open connections). */
+  idleMs: number;
 
   constructor(readonly socket: Socket, private readonly server: FastServer) {
     this.idleMs = server.settings().idleMs;
@@ -267,6 +268,8 @@ class FastConnection {
     if (this.gone) return;
     // As llhttp (strict): nothing after a closing request is read, let alone run through the pipeline.
     if (!res.shouldKeepAlive) { this.buf = null; this.socket.destroySoon(); return; }
+    const idle = this.server.settings().idleMs;
+    if (idle !== this.idleMs) { this.idleMs = idle; this.socket.setTimeout(idle); }
     // The client is not reading its answers: read no more requests until it does (memory stays bounded).
     if (this.socket.writableNeedDrain) { this.awaitingDrain = true; this.socket.pause(); return; }
     this.proceed();

@@ -181,6 +181,30 @@ test('a block on the fast path keeps the connection; Connection: close and idle 
   assert.equal(stats(sh).handedOff, 0);
 });
 
+test('a reload of limits.idleTimeoutMs reaches connections already open on the fast path', async (t) => {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url);
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  const s = net.connect(port(sh), '127.0.0.1');
+  s.on('error', () => {});
+  let text = '';
+  s.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+  const closed = new Promise<number>((r) => s.on('close', () => r(Date.now())));
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  s.write('GET /one HTTP/1.1\r\nHost: a\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 100));
+  const { appendFileSync } = await import('node:fs');
+  appendFileSync(sh.configFile, 'limits:\n  idleTimeoutMs: 300\n');
+  assert.deepEqual(sh.shield.reload(), []);
+  s.write('GET /two HTTP/1.1\r\nHost: a\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(0), 4000))]);
+  assert.deepEqual(statuses(text), [200, 200]);
+  assert.ok(at > 0 && at - t0 < 2000, 'closed after the new idle timeout, not the old 5 s');
+  s.destroy();
+});
+
 test('shutdown closes idle fast-path connections and lets a busy one finish', async (t) => {
   const echo = await startEcho();
   const sh = await startShield(echo.url);
