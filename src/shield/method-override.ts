@@ -31,18 +31,31 @@ export interface OverrideBody {
  */
 export function methodOverrides(method: string, rawHeaders: readonly string[], query: string, body?: OverrideBody): string[] {
   if (method !== 'POST') return [];
-  const out: string[] = [];
-  const add = (v: string): void => { const m = v.trim().toUpperCase(); if (METHOD_SET.has(m) && !out.includes(m)) out.push(m); };
+  const claims: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (name.length >= 13 && name.length <= 22 && OVERRIDE_HEADERS.has(name.toLowerCase().replace(/_/g, '-'))) for (const item of rawHeaders[i + 1]!.split(',')) add(item);
+    if (name.length >= 13 && name.length <= 22 && OVERRIDE_HEADERS.has(name.toLowerCase().replace(/_/g, '-'))) claims.push(...rawHeaders[i + 1]!.split(','));
   }
-  if (mayName(query)) for (const v of formFields(query)) add(v);
-  if (body !== undefined && mayCarryMethodField(body.type)) {
-    const encoded = body.encoding !== undefined && body.encoding.trim().toLowerCase() !== 'identity' && body.encoding.trim() !== '';
-    if (encoded || !body.complete) for (const m of OVERRIDE_METHODS) add(m);
-    else if (mayName(body.text)) for (const v of bodyFields(body.type, body.text)) add(v);
-  }
+  if (mayName(query)) claims.push(...formFields(query));
+  if (body !== undefined) claims.push(...bodyMethodClaims(body));
+  return newClaims([], claims);
+}
+
+/**
+ * The methods a POST body claims (raw values, not yet filtered): its override fields, or every method
+ * when it could carry one but cannot be read whole here (compressed, or only a prefix read).
+ */
+export function bodyMethodClaims(body: OverrideBody): readonly string[] {
+  if (!mayCarryMethodField(body.type)) return [];
+  const encoded = body.encoding !== undefined && body.encoding.trim().toLowerCase() !== 'identity' && body.encoding.trim() !== '';
+  if (encoded || !body.complete) return OVERRIDE_METHODS;
+  return mayName(body.text) ? bodyFields(body.type, body.text) : [];
+}
+
+/** The overrides `claims` adds to `known` (upper-cased methods frameworks honour, not yet in `known`). */
+export function newClaims(known: readonly string[], claims: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const c of claims) { const m = c.trim().toUpperCase(); if (METHOD_SET.has(m) && !known.includes(m) && !out.includes(m)) out.push(m); }
   return out;
 }
 

@@ -13,7 +13,7 @@ import type { ForwardOutcome } from './forward.js';
 import { applyAutoBan } from './auto-ban.js';
 import { checkFraming } from './framing.js';
 import { upstreamHeaders } from './headers.js';
-import { mayCarryMethodField, mayName, methodOverrides } from './method-override.js';
+import { bodyMethodClaims, mayCarryMethodField, methodOverrides, newClaims } from './method-override.js';
 import { respondBlocked, respondDecoy, respondError } from './respond.js';
 import { InspectBatcher } from './inspect-batch.js';
 import type { ShieldRequest, ShieldResponse } from './message.js';
@@ -140,11 +140,8 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldReq
     early = await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
     if (early === null) return;
     const text = early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes));
-    const encoding = req.headers['content-encoding'];
-    if (!early.complete || encoding !== undefined || mayName(text)) {
-      const all = methodOverrides(method, req.rawHeaders, tr.query, { type, encoding, text, complete: early.complete && early.prefix.length <= cfg.limits.inspectBodyBytes });
-      if (all.length > headerOverrides.length) route = matchRouteWithOverride(snap.policy, method, all, tr.path);
-    }
+    const more = newClaims(headerOverrides, bodyMethodClaims({ type, encoding: req.headers['content-encoding'], text, complete: early.complete && early.prefix.length <= cfg.limits.inspectBodyBytes }));
+    if (more.length) route = matchRouteWithOverride(snap.policy, method, [...headerOverrides, ...more], tr.path);
   }
   tr.route = route.name;
   if (allowlisted || route.mode === 'off') {

@@ -2,13 +2,13 @@
 // connection, pipelining, Connection: close, idle timeout, shutdown, and a differential check that it
 // never accepts a request node:http would refuse or read differently.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { recognizeRequest } from '../../src/shield/h1-request.js';
-import { startEcho, startShield, request, type TestShield } from './harness.js';
+import { startEcho, startShield, request, type Echo, type TestShield } from './harness.js';
 
 const port = (sh: TestShield): number => Number(new URL(sh.base).port);
 const stats = (sh: TestShield): { served: number; handedOff: number; connections: number } => sh.shield.status().fastPath as { served: number; handedOff: number; connections: number };
@@ -27,6 +27,14 @@ function conversation(p: number, parts: string[], gapMs = 0, ms = 1500): Promise
       for (const part of parts) { s.write(part, 'latin1'); if (gapMs) await new Promise((r) => setTimeout(r, gapMs)); }
     });
   });
+}
+
+/** An echo upstream and a shield in front of it (extra config `yaml`), both stopped after the test. */
+async function echoAndShield(t: TestContext, yaml = ''): Promise<{ echo: Echo; sh: TestShield }> {
+  const echo = await startEcho();
+  const sh = await startShield(echo.url, yaml);
+  t.after(async () => { await sh.stop(); await echo.close(); });
+  return { echo, sh };
 }
 
 /** Status lines of the responses in a conversation, in order. */
@@ -76,9 +84,7 @@ test('plain requests are served by the fast path with the same answers as node:h
 });
 
 test('pipelined requests are answered in order on the fast path, and a chunked one mid-connection is handed to node:http', async (t) => {
-  const echo = await startEcho();
-  const sh = await startShield(echo.url);
-  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { echo, sh } = await echoAndShield(t);
   const r = await conversation(port(sh), [
     'GET /one HTTP/1.1\r\nHost: a\r\n\r\nPOST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET /three HTTP/1.1\r\nHost: a\r\n\r\n',
     'POST /four HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\nGET /five HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
@@ -93,9 +99,7 @@ test('pipelined requests are answered in order on the fast path, and a chunked o
 });
 
 test('a request split over a few reads waits on the fast path; a trickled one, an Expect and a bad request go to node:http', async (t) => {
-  const echo = await startEcho();
-  const sh = await startShield(echo.url);
-  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { echo, sh } = await echoAndShield(t);
   const split = await conversation(port(sh), ['GET /split HTTP/1.1\r\nHo', 'st: a\r\n\r\n', 'POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\n', 'abc', 'def', 'GET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'], 40);
   assert.deepEqual(statuses(split.text), [200, 200, 200]);
   assert.match(split.text, /"url":"\/body".*"bodyLength":6/);
@@ -112,9 +116,7 @@ test('a request split over a few reads waits on the fast path; a trickled one, a
 });
 
 test('a client that ends its side in the middle of a request gets 400, as from node:http', async (t) => {
-  const echo = await startEcho();
-  const sh = await startShield(echo.url);
-  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { echo, sh } = await echoAndShield(t);
   const { rawExchange } = await import('./harness.js');
   const r = await rawExchange(port(sh), 'POST /cut HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc', 2000, 100);
   assert.deepEqual(statuses(r.text), [400]);
@@ -122,9 +124,7 @@ test('a client that ends its side in the middle of a request gets 400, as from n
 });
 
 test('a trickled head is handed to node:http within a quarter of the header timeout (slowloris stays bounded)', async (t) => {
-  const echo = await startEcho();
-  const sh = await startShield(echo.url, 'limits:\n  headersTimeoutMs: 2000\n  requestTimeoutMs: 2000\n');
-  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { echo, sh } = await echoAndShield(t, 'limits:\n  headersTimeoutMs: 2000\n  requestTimeoutMs: 2000\n');
   const t0 = Date.now();
   const bytes = 'GET /trickle HTTP/1.1\r\nHost: a\r\nX-Pad: ' + 'p'.repeat(40);
   const r = await conversation(port(sh), bytes.match(/[^]{1,2}/g)!, 300, 8000);
@@ -148,9 +148,7 @@ test('shutdown hands a request whose body is still arriving to node:http, which 
 });
 
 test('line ends alone before a half-close get no answer (as llhttp ignores them between requests)', async (t) => {
-  const echo = await startEcho();
-  const sh = await startShield(echo.url);
-  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { echo, sh } = await echoAndShield(t);
   const { rawExchange } = await import('./harness.js');
   const r = await rawExchange(port(sh), '\r\n', 2000, 50);
   assert.equal(r.text, '');
@@ -158,9 +156,7 @@ test('line ends alone before a half-close get no answer (as llhttp ignores them 
 });
 
 test('a request that stops arriving is answered 408 by node:http once its header timeout passes (slowloris)', async (t) => {
-  const echo = await startEcho();
-  const sh = await startShield(echo.url, 'limits:\n  headersTimeoutMs: 400\n  requestTimeoutMs: 400\n  idleTimeoutMs: 300\n');
-  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { echo, sh } = await echoAndShield(t, 'limits:\n  headersTimeoutMs: 400\n  requestTimeoutMs: 400\n  idleTimeoutMs: 300\n');
   const t0 = Date.now();
   const r = await conversation(port(sh), ['GET /slow HTTP/1.1\r\nHost: a\r\nX-A: '], 0, 5000);
   assert.deepEqual(statuses(r.text), [408]);
@@ -169,9 +165,7 @@ test('a request that stops arriving is answered 408 by node:http once its header
 });
 
 test('a block on the fast path keeps the connection; Connection: close and idle keep-alive close it', async (t) => {
-  const echo = await startEcho();
-  const sh = await startShield(echo.url, 'limits:\n  idleTimeoutMs: 300\n');
-  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { echo, sh } = await echoAndShield(t, 'limits:\n  idleTimeoutMs: 300\n');
   const attack = `GET /?q=${encodeURIComponent("1' UNION SELECT password FROM users --")} HTTP/1.1\r\nHost: a\r\n\r\n`;
   const r = await conversation(port(sh), [attack, 'GET /after HTTP/1.1\r\nHost: a\r\n\r\n'], 50, 3000);
   assert.deepEqual(statuses(r.text), [403, 200]);
@@ -182,9 +176,7 @@ test('a block on the fast path keeps the connection; Connection: close and idle 
 });
 
 test('a reload of limits.idleTimeoutMs reaches connections already open on the fast path', async (t) => {
-  const echo = await startEcho();
-  const sh = await startShield(echo.url);
-  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { echo, sh } = await echoAndShield(t);
   const s = net.connect(port(sh), '127.0.0.1');
   s.on('error', () => {});
   let text = '';
@@ -288,9 +280,7 @@ test('bytes after a Connection: close request are not run through the pipeline, 
 });
 
 test('a reload that changes limits.maxHeaderBytes applies to both servers', async (t) => {
-  const echo = await startEcho();
-  const sh = await startShield(echo.url);
-  t.after(async () => { await sh.stop(); await echo.close(); });
+  const { echo, sh } = await echoAndShield(t);
   const { appendFileSync } = await import('node:fs');
   appendFileSync(sh.configFile, 'limits:\n  maxHeaderBytes: 4096\n');
   assert.deepEqual(sh.shield.reload(), []);
