@@ -128,20 +128,11 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldReq
   const method = req.method;
   const headerOverrides = methodOverrides(method, req.rawHeaders, tr.query);
   let route = matchRouteWithOverride(snap.policy, method, headerOverrides, tr.path);
-  // A POST form, multipart or JSON body may carry a `_method` field the upstream honours: read it
-  // before the final routing (it is read anyway, to inspect or to forward), so the field can make the
-  // route stricter. Refusals before the read are the route's own (413, encodings, then 100-continue).
   let early: ReadBody | null = null;
-  const type = req.headers['content-type'];
-  if (method === 'POST' && !allowlisted && hasBody(req) && mayCarryMethodField(type)) {
-    if (Number(req.headers['content-length'] ?? 0) > cfg.limits.maxBodyBytes) return refuseBody(res, tr, route.api, cfg.mode, TOO_LARGE);
-    const headRefusal = route.mode === 'off' ? null : bodyHeadCheck(cfg.limits, req.rawHeaders, Number(req.headers['content-length'] ?? 0), true);
-    if (headRefusal) { tr.route = route.name; return refuseBody(res, tr, route.api, cfg.mode, headRefusal); }
-    early = await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
-    if (early === null) return;
-    const text = early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes));
-    const more = newClaims(headerOverrides, bodyMethodClaims({ type, encoding: req.headers['content-encoding'], text, complete: early.complete && early.prefix.length <= cfg.limits.inspectBodyBytes }));
-    if (more.length) route = matchRouteWithOverride(snap.policy, method, [...headerOverrides, ...more], tr.path);
+  if (method === 'POST' && !allowlisted && hasBody(req) && mayCarryMethodField(req.headers['content-type'])) {
+    const r = await routeByBody(snap, req, res, tr, route, headerOverrides, expectContinue);
+    if (r === null) return;
+    ({ route, early } = r);
   }
   tr.route = route.name;
   if (allowlisted || route.mode === 'off') {
@@ -150,6 +141,27 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldReq
     return;
   }
   await inspectAndAct(ctx, snap, req, res, tr, route, early, expectContinue);
+}
+
+/**
+ * A POST form, multipart or JSON body may carry a `_method` field the upstream honours: it is read
+ * before the final routing (it is read anyway, to inspect or to forward), so the field can make the
+ * route stricter. Refusals before the read are the header route's own (413, body encodings, then
+ * 100-continue). Null once the request was answered or dropped.
+ */
+async function routeByBody(snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, route: RoutePolicy, headerOverrides: string[], expectContinue: boolean): Promise<{ route: RoutePolicy; early: ReadBody } | null> {
+  const cfg = snap.config;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  tr.route = route.name;
+  if (declared > cfg.limits.maxBodyBytes) { refuseBody(res, tr, route.api, cfg.mode, TOO_LARGE); return null; }
+  const headRefusal = route.mode === 'off' ? null : bodyHeadCheck(cfg.limits, req.rawHeaders, declared, true);
+  if (headRefusal) { refuseBody(res, tr, route.api, cfg.mode, headRefusal); return null; }
+  const early = await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
+  if (early === null) return null;
+  const text = early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes));
+  const complete = early.complete && early.prefix.length <= cfg.limits.inspectBodyBytes;
+  const more = newClaims(headerOverrides, bodyMethodClaims({ type: req.headers['content-type'], encoding: req.headers['content-encoding'], text, complete }));
+  return { route: more.length ? matchRouteWithOverride(snap.policy, req.method, [...headerOverrides, ...more], tr.path) : route, early };
 }
 
 async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, route: RoutePolicy, early: ReadBody | null, expectContinue: boolean): Promise<void> {
