@@ -92,6 +92,10 @@ export class Shield {
     server.on('checkContinue', (req, res) => { void handleRequest(ctx, nodeRequest(req), res, { expectContinue: true }); });
     // Plain whole requests are served by the shield's own server; it hands node:http the rest.
     const fast = cfg.fastPath ? FastServer.attach(server, () => fastSettings(ctx), (req, res) => { void handleRequest(ctx, req, res); }) : null;
+    if (fast) metrics.collect(() => {
+      metrics.set('jirachi_fast_path_total', { kind: 'served' }, fast.stats.served);
+      metrics.set('jirachi_fast_path_total', { kind: 'handed_off' }, fast.stats.handedOff);
+    });
     // Reading the peer address on accept makes Node keep it: a client that resets right after its
     // request would otherwise leave the request without an address (and the pipeline drops those).
     // (The fast server reads it on accept too.)

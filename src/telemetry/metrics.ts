@@ -21,6 +21,7 @@ export const METRIC_DEFS: Readonly<Record<string, Def>> = {
   jirachi_request_duration_seconds: { help: 'Time from request start to response end, by verdict.', type: 'histogram', buckets: LATENCY_BUCKETS },
   jirachi_inspect_duration_seconds: { help: 'Time spent in detection per inspected request.', type: 'histogram', buckets: LATENCY_BUCKETS },
   jirachi_upstream_duration_seconds: { help: 'Time to the upstream response headers.', type: 'histogram', buckets: LATENCY_BUCKETS },
+  jirachi_fast_path_total: { help: 'The fast HTTP/1.1 server: requests it served, connections it handed to node:http (kind).', type: 'counter' },
   jirachi_active_bans: { help: 'Bans currently in force.', type: 'gauge' },
   jirachi_decision_log_lost_lines: { help: 'Decision-log lines dropped (disk behind) or failed to write, since start.', type: 'gauge' },
 };
@@ -49,6 +50,7 @@ export class Metrics {
   private counters: MetricsSnapshot['counters'] = {};
   private histograms: MetricsSnapshot['histograms'] = {};
   private readonly gauges = new Map<string, () => number>();
+  private readonly collectors: Array<() => void> = [];
 
   /** Adds `by` to a counter series. */
   inc(name: string, labels: Record<string, string>, by = 1): void {
@@ -71,8 +73,17 @@ export class Metrics {
   /** Sets a gauge read at exposition time. */
   gauge(name: string, read: () => number): void { this.gauges.set(name, read); }
 
+  /** Sets a counter series to a total kept elsewhere (call it from a `collect` callback). */
+  set(name: string, labels: Record<string, string>, total: number): void {
+    (this.counters[name] ??= {})[labelKey(labels)] = total;
+  }
+
+  /** Runs `fn` before every snapshot: counters kept elsewhere are copied in then, not per event. */
+  collect(fn: () => void): void { this.collectors.push(fn); }
+
   /** A copy of all counter and histogram series. */
   snapshot(): MetricsSnapshot {
+    for (const c of this.collectors) c();
     return structuredClone({ counters: this.counters, histograms: this.histograms });
   }
 

@@ -126,6 +126,7 @@ test('cluster mode: workers share bans, auto-ban counts across workers, metrics 
   for (let i = 0; i < 40; i++) assert.equal((await request(`${base}/ok${i}`)).status, 200);
   const metrics = (await request(`http://127.0.0.1:${adminPort}/metrics`)).body.toString();
   assert.match(metrics, /jirachi_requests_total\{mode="block",route="default",verdict="ALLOW"\} 40\b/, 'metrics summed over workers');
+  assert.match(metrics, /jirachi_fast_path_total\{kind="served"\} 40\b/, 'the workers served them on the fast path');
   // A ban through the primary's admin API reaches every worker.
   const ban = await request(`http://127.0.0.1:${adminPort}/admin/bans`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ target: '127.0.0.1', reason: 'test' }) });
   assert.equal(ban.status, 201);

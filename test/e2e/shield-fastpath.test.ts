@@ -96,6 +96,10 @@ test('pipelined requests are answered in order on the fast path, and a chunked o
   assert.ok(r.closed, 'Connection: close ends the connection');
   assert.equal(stats(sh).served, 3);
   assert.equal(stats(sh).handedOff, 1);
+  // The same counts on the admin port's /metrics (in cluster mode, summed over the workers).
+  const m = (await request(`${sh.admin}/metrics`, { headers: { authorization: `Bearer ${sh.token}` } })).body.toString();
+  assert.match(m, /^jirachi_fast_path_total\{kind="served"\} 3$/m);
+  assert.match(m, /^jirachi_fast_path_total\{kind="handed_off"\} 1$/m);
 });
 
 test('a request split over a few reads waits on the fast path; a trickled one, an Expect and a bad request go to node:http', async (t) => {
