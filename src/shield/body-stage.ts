@@ -39,17 +39,22 @@ export interface BodyForInspection { readonly text: string; readonly truncated: 
  * After the prefix is read (`complete`: it is the whole body): a multipart body whose parts the
  * application would decode (base64 or quoted-printable parts, two boundaries), the refusal under
  * `overInspectLimit: reject` for an inspected body longer than `inspectBodyBytes`, or the text the
- * engine inspects (decoded as UTF-8, at most `inspectBodyBytes`). A body is inspected when its type
+ * engine inspects (decoded as UTF-8, at most `inspectBodyBytes`; `decoded` when the caller already has it). A body is inspected when its type
  * is textual or names a text syntax anywhere (`image/json` is JSON to Laravel), or its first bytes
  * sniff as text; real binary uploads are not. Pure.
  */
-export function bodyPrefixCheck(limits: BodyLimits, contentType: string | undefined, prefix: Buffer, complete: boolean): BodyRefusal | BodyForInspection {
+export function bodyPrefixCheck(limits: BodyLimits, contentType: string | undefined, prefix: Buffer, complete: boolean, decoded?: string): BodyRefusal | BodyForInspection {
   const mp = multipartEncodingError(contentType, prefix);
   if (mp) return { status: mp.status, code: mp.code, message: mp.message, reason: `protocol:${mp.code}` };
   const inspected = inspectsBody(contentType, prefix);
   if (!inspected) return { text: '', truncated: !complete, inspected };
   if (!complete && limits.overInspectLimit === 'reject') return TOO_LARGE;
-  return { text: prefix.toString('utf8', 0, Math.min(prefix.length, limits.inspectBodyBytes)), truncated: !complete || prefix.length > limits.inspectBodyBytes, inspected };
+  return { text: decoded ?? inspectedText(prefix, limits), truncated: !complete || prefix.length > limits.inspectBodyBytes, inspected };
+}
+
+/** The text the engine inspects of a body prefix: its first `inspectBodyBytes`, as UTF-8. */
+export function inspectedText(prefix: Buffer, limits: BodyLimits): string {
+  return prefix.toString('utf8', 0, Math.min(prefix.length, limits.inspectBodyBytes));
 }
 
 /** Narrows a bodyPrefixCheck result. */

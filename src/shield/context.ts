@@ -6,6 +6,7 @@ import { Allowlist, AutoBan, type BanStore } from '../decisions/index.js';
 import { compilePolicy, type Policy } from '../policy/index.js';
 import type { DecisionLog, Metrics } from '../telemetry/index.js';
 import type { Upstream } from './forward.js';
+import type { FastServerSettings } from './h1-server.js';
 import { RateLimiter } from './rate-limit.js';
 
 /** Everything derived from one config; replaced as a whole on reload. Frozen. */
@@ -17,6 +18,8 @@ export interface ShieldSnapshot {
   readonly engine: Detector;
   /** Some route inspects requests (so bodies must be buffered at all). */
   readonly inspects: boolean;
+  /** What the fast HTTP/1.1 server reads per request (from `limits`). */
+  readonly fast: FastServerSettings;
 }
 
 /** Builds a snapshot from a validated config and a detection engine. Pure. */
@@ -34,7 +37,13 @@ export function buildSnapshot(config: ShieldConfig, engine: Detector): ShieldSna
     allowlist: new Allowlist(config.allowlist),
     trusted: new Allowlist(config.trustedProxies),
     inspects: policy.routes.some((r) => r.mode !== 'off'),
+    fast: fastSettings(config.limits),
   });
+}
+
+/** The fast server's settings for these limits: whole requests with bodies up to what is inspected. */
+function fastSettings(l: ShieldConfig['limits']): FastServerSettings {
+  return { limits: { maxHeadBytes: l.maxHeaderBytes, maxBodyBytes: Math.min(l.inspectBodyBytes, l.maxBodyBytes) }, idleMs: l.idleTimeoutMs, headersMs: l.headersTimeoutMs };
 }
 
 /** The live shield: current snapshot plus the state that survives reloads. */

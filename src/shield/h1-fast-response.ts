@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import http, { type OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import { closesConnection, isToken } from './h1-syntax.js';
 import type { ShieldResponse } from './message.js';
 
 /** The connection a FastResponse belongs to (src/shield/h1-server.ts). */
@@ -28,7 +29,6 @@ function httpDate(): string {
 
 /** node:http rejects these characters in header values (`checkInvalidHeaderChar`). */
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-const VALID_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * The response to a fast request, written straight to the socket with node:http's framing rules:
@@ -57,13 +57,13 @@ export class FastResponse extends EventEmitter implements ShieldResponse {
     let h = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'unknown'}\r\n`;
     let length = false, date = false, connection = false;
     const add = (name: string, value: string): void => {
-      if (!VALID_NAME.test(name)) throw new Error(`invalid header name ${JSON.stringify(name.slice(0, 40))}`);
+      if (!isToken(name)) throw new Error(`invalid header name ${JSON.stringify(name.slice(0, 40))}`);
       if (INVALID_VALUE.test(value)) throw new Error(`invalid character in header ${name}`);
       const lower = name.length === 4 || name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
       if (lower === 'content-length') length = true;
       else if (lower === 'date') date = true;
       else if (lower === 'transfer-encoding') throw new Error('transfer-encoding is set by the server');
-      else if (lower === 'connection') { connection = true; if (/close/i.test(value)) this.shouldKeepAlive = false; }
+      else if (lower === 'connection') { connection = true; if (closesConnection(value)) this.shouldKeepAlive = false; }
       h += `${name}: ${value}\r\n`;
     };
     if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) add(headers[i]!, headers[i + 1]!);

@@ -6,6 +6,7 @@
 // as before. So it never needs to know how to refuse: only what is plainly fine.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import { closesConnection, isToken } from './h1-syntax.js';
 
 /** A request the fast server can serve itself. Offsets are into the buffer given to `recognizeRequest`. */
 export interface FastRequestHead {
@@ -38,12 +39,6 @@ export interface RecognizeLimits {
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 const MAX_HEADERS = 256;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-
-/** RFC 9110 tchar as a lookup table. */
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) { TCHAR[c] = 1; TCHAR[c + 32] = 1; }
 
 const PARTIAL_HEAD: Recognized = { kind: 'partial', why: 'head incomplete' };
 const PARTIAL_BODY: Recognized = { kind: 'partial', why: 'body incomplete' };
@@ -82,7 +77,7 @@ export function recognizeRequest(buf: Buffer, limits: RecognizeLimits): Recogniz
     let eol = s.indexOf('\r\n', pos);
     if (eol < 0) eol = s.length;
     const colon = s.indexOf(':', pos);
-    if (colon <= pos || colon >= eol || !token(s, pos, colon)) return decline('header name');
+    if (colon <= pos || colon >= eol || !isToken(s, pos, colon)) return decline('header name');
     let a = colon + 1, b = eol;
     while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
     while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
@@ -98,8 +93,7 @@ export function recognizeRequest(buf: Buffer, limits: RecognizeLimits): Recogniz
       case 10: if (name.toLowerCase() === 'connection') {
         const v = value.toLowerCase();
         if (v.includes('upgrade')) return decline('connection upgrade');
-        // A comma-separated list, as llhttp reads it (`keep-alive close` is one unknown token).
-        if (v.includes('close') && v.split(',').some((t) => t.trim() === 'close')) close = true;
+        if (closesConnection(v)) close = true;
       } break;
       case 14: if (name.toLowerCase() === 'content-length') {
         lengths++;
@@ -123,12 +117,6 @@ export function recognizeRequest(buf: Buffer, limits: RecognizeLimits): Recogniz
 function bareLf(buf: Buffer): boolean {
   for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) if (i === 0 || buf[i - 1] !== 0x0d) return true;
   return false;
-}
-
-/** s[a, b) is a token (RFC 9110 tchar+). */
-function token(s: string, a: number, b: number): boolean {
-  for (let i = a; i < b; i++) { const c = s.charCodeAt(i); if (c > 127 || TCHAR[c] === 0) return false; }
-  return true;
 }
 
 /** s[a, b) is visible ASCII (0x21-0x7e). */

@@ -1,5 +1,7 @@
 // Pure HTTP/1.1 response parsing for the upstream client: the head, and the body's framing and chunked decoding.
 
+import { isToken } from './h1-syntax.js';
+
 /** How the response body is delimited (RFC 9112 §6.3). */
 export type BodyFraming =
   | { readonly kind: 'none' }
@@ -20,7 +22,6 @@ export interface ResponseHead {
 /** Result of parsing one head: the head, or a precise reason the upstream's answer is unusable. */
 export type HeadResult = { readonly ok: true; readonly head: ResponseHead } | { readonly ok: false; readonly error: string };
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values: visible ASCII, obs-text, SP and HTAB (no CR, LF or NUL).
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [\t\x20-\x7e\x80-\xff]*)?$/;
@@ -55,7 +56,7 @@ export function parseResponseHead(text: string, method: string): HeadResult {
     const c = line.indexOf(':');
     if (c <= 0) return { ok: false, error: line.length && (line[0] === ' ' || line[0] === '\t') ? 'obs-fold in response header' : `malformed response header line ${i}` };
     const name = line.slice(0, c);
-    if (!TOKEN.test(name)) return { ok: false, error: `invalid response header name ${JSON.stringify(name.slice(0, 40))}` };
+    if (!isToken(name)) return { ok: false, error: `invalid response header name ${JSON.stringify(name.slice(0, 40))}` };
     const value = trimOws(line.slice(c + 1));
     if (!FIELD_VALUE.test(value)) return { ok: false, error: `invalid characters in response header ${name}` };
     const lower = name.toLowerCase();

@@ -42,13 +42,14 @@ const MAX_PARTIAL_READS = 8;
  */
 const MAX_PARTIAL_WAIT_MS = 1000;
 
+/** Most pipelined requests of a departed client that still get a verdict event. */
+const MAX_DEPARTED = 64;
+
 /** Bytes other than the CR and LF that may separate requests. */
 function hasRequestBytes(buf: Buffer): boolean {
   for (let i = 0; i < buf.length; i++) if (buf[i] !== 0x0d && buf[i] !== 0x0a) return true;
   return false;
 }
-/** Most pipelined requests of a departed client that still get a verdict event. */
-const MAX_DEPARTED = 64;
 
 /** A request served by the fast server: its whole body is already in memory. */
 class FastRequest implements ShieldRequest {
@@ -86,8 +87,6 @@ class FastConnection implements ResponseOwner {
     socket.on('drain', this.onDrain);
   }
 
-  get idle(): boolean { return this.current === null; }
-
   private readonly onData = (d: Buffer): void => {
     this.buf = this.buf === null ? d : Buffer.concat([this.buf, d]);
     if (this.current === null && !this.awaitingDrain) this.next();
@@ -107,9 +106,13 @@ class FastConnection implements ResponseOwner {
     this.serve(r.head, buf);
   }
 
+  /** The request a recognized head (and its body in `buf`) describes. */
+  private requestOf(h: FastRequestHead, buf: Buffer): FastRequest {
+    return new FastRequest(h.method, h.url, h.rawHeaders, this.socket, h.end > h.bodyStart ? buf.subarray(h.bodyStart, h.end) : null);
+  }
+
   private serve(h: FastRequestHead, buf: Buffer): void {
-    const body = h.end > h.bodyStart ? buf.subarray(h.bodyStart, h.end) : null;
-    const req = new FastRequest(h.method, h.url, h.rawHeaders, this.socket, body);
+    const req = this.requestOf(h, buf);
     const res = new FastResponse(this, h.method === 'HEAD', !h.close && !this.clientEnded && !this.closing);
     this.current = res;
     this.server.stats.served++;
@@ -211,7 +214,7 @@ class FastConnection implements ResponseOwner {
       const r = recognizeRequest(buf, this.server.settings().limits);
       if (r.kind !== 'request') return;
       const h = r.head;
-      const req = new FastRequest(h.method, h.url, h.rawHeaders, this.socket, h.end > h.bodyStart ? buf.subarray(h.bodyStart, h.end) : null);
+      const req = this.requestOf(h, buf);
       const res = new FastResponse(this, h.method === 'HEAD', false);
       res.destroyed = true;
       this.server.stats.served++;
@@ -251,17 +254,14 @@ class FastConnection implements ResponseOwner {
 export class FastServer {
   readonly stats: FastServerStats = { served: 0, handedOff: 0 };
   private readonly conns = new Set<FastConnection>();
-  private readonly nodeListener: (socket: Socket) => void;
   private stopping = false;
 
   private constructor(
     private readonly server: http.Server,
-    nodeListener: (socket: Socket) => void,
+    private readonly nodeListener: (socket: Socket) => void,
     readonly settings: () => FastServerSettings,
     readonly handler: (req: ShieldRequest, res: ShieldResponse) => void,
-  ) {
-    this.nodeListener = nodeListener;
-  }
+  ) {}
 
   /**
    * Attaches to `server` (before it listens). Null when the server's `connection` listeners are not the

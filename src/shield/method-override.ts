@@ -8,7 +8,7 @@
 /** Headers through which a POST claims another method (Express method-override, Symfony, ASP.NET, Google APIs). */
 const OVERRIDE_HEADERS = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
 /** The methods an override may name (those frameworks honour). */
-export const OVERRIDE_METHODS: readonly string[] = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const OVERRIDE_METHODS: readonly string[] = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const METHOD_SET = new Set(OVERRIDE_METHODS);
 
 /** A POST body as the override reader sees it. */
@@ -70,7 +70,7 @@ export function mayCarryMethodField(contentType: string | undefined): boolean {
 }
 
 /** Text that could name the field at all: plainly (any case), percent-encoded or escaped. */
-export function mayName(text: string): boolean {
+function mayName(text: string): boolean {
   return MAY_NAME_RE.test(text);
 }
 const MAY_NAME_RE = /method|%|\\/i;

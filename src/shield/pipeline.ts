@@ -6,7 +6,7 @@ import { headerPairs, type Mode, type RequestView } from '../core/index.js';
 import { decide, matchRouteWithOverride, type RoutePolicy } from '../policy/index.js';
 import { isoNow, publishProtocolError } from '../telemetry/index.js';
 import { bufferedBody, continueBody, readBodyPrefix } from './body.js';
-import { bodyHeadCheck, bodyPrefixCheck, isRefusal, TOO_LARGE, type BodyLimits, type BodyRefusal } from './body-stage.js';
+import { bodyHeadCheck, bodyPrefixCheck, inspectedText, isRefusal, TOO_LARGE, type BodyLimits, type BodyRefusal } from './body-stage.js';
 import { rateKey, resolveClientIp } from './client-ip.js';
 import type { ShieldContext, ShieldSnapshot } from './context.js';
 import type { ForwardOutcome } from './forward.js';
@@ -85,8 +85,8 @@ async function readBody(res: ShieldResponse, req: ShieldRequest, tr: Trace, limi
   return b;
 }
 
-/** A body prefix read by `readBody`, and whether it is the whole body. */
-interface ReadBody { readonly prefix: Buffer; readonly complete: boolean }
+/** A body prefix read by `readBody`, whether it is the whole body, and its inspected text once decoded. */
+interface ReadBody { readonly prefix: Buffer; readonly complete: boolean; readonly text?: string }
 
 /** Lets a client that sent `Expect: 100-continue` send its body (once: Node ignores a second call's effect). */
 function allowBody(res: ShieldResponse, expectContinue: boolean): void {
@@ -156,9 +156,10 @@ async function routeByBody(snap: ShieldSnapshot, req: ShieldRequest, res: Shield
   if (declared > cfg.limits.maxBodyBytes) { refuseBody(res, tr, route.api, cfg.mode, TOO_LARGE); return null; }
   const headRefusal = route.mode === 'off' ? null : bodyHeadCheck(cfg.limits, req.rawHeaders, declared, true);
   if (headRefusal) { refuseBody(res, tr, route.api, cfg.mode, headRefusal); return null; }
-  const early = await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
-  if (early === null) return null;
-  const text = early.prefix.toString('utf8', 0, Math.min(early.prefix.length, cfg.limits.inspectBodyBytes));
+  const read = await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
+  if (read === null) return null;
+  const text = inspectedText(read.prefix, cfg.limits);
+  const early = { ...read, text };
   const complete = early.complete && early.prefix.length <= cfg.limits.inspectBodyBytes;
   const more = newClaims(headerOverrides, bodyMethodClaims({ type: req.headers['content-type'], encoding: req.headers['content-encoding'], text, complete }));
   return { route: more.length ? matchRouteWithOverride(snap.policy, req.method, [...headerOverrides, ...more], tr.path) : route, early };
@@ -171,12 +172,13 @@ async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: Shie
   if (headRefusal) return refuseBody(res, tr, route.api, cfg.mode, headRefusal);
   let prefix: Buffer = Buffer.alloc(0);
   let complete = !withBody;
+  let decoded: string | undefined;
   if (withBody) {
     const b = early ?? await readBody(res, req, tr, cfg.limits, route.api, expectContinue);
     if (b === null) return;
-    prefix = b.prefix; complete = b.complete;
+    prefix = b.prefix; complete = b.complete; decoded = b.text;
   }
-  const forInspection = bodyPrefixCheck(cfg.limits, req.headers['content-type'], prefix, complete);
+  const forInspection = bodyPrefixCheck(cfg.limits, req.headers['content-type'], prefix, complete, decoded);
   if (isRefusal(forInspection)) return refuseBody(res, tr, route.api, cfg.mode, forInspection);
   tr.bodyText = forInspection.text;
   const view: RequestView = { method: req.method, path: tr.path, query: tr.query, headers: headerPairs(req.rawHeaders), body: forInspection.text, bodyTruncated: forInspection.truncated, clientIp: tr.clientIp };

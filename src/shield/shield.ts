@@ -9,24 +9,12 @@ import { DecisionLog, isoNow, Metrics, onProtocolError, publishProtocolError } f
 import { createAdminServer } from './admin.js';
 import { adminToken, listen } from './listen.js';
 import { openBanStore } from './auto-ban.js';
-import { buildSnapshot, makeLimiters, type ShieldContext, type ShieldSnapshot } from './context.js';
+import { buildSnapshot, makeLimiters, type ShieldContext } from './context.js';
 import { Upstream } from './forward.js';
-import { FastServer, type FastServerSettings } from './h1-server.js';
+import { FastServer } from './h1-server.js';
 import { nodeRequest } from './message.js';
 import { handleRequest } from './pipeline.js';
 import { handleUpgrade } from './websocket.js';
-
-/** What the fast server reads per request: the current config's limits (they follow reloads). */
-function fastSettings(ctx: ShieldContext): FastServerSettings {
-  const snap = ctx.snapshot;
-  if (settingsFor.snap !== snap) {
-    const l = snap.config.limits;
-    settingsFor.snap = snap;
-    settingsFor.value = { limits: { maxHeadBytes: l.maxHeaderBytes, maxBodyBytes: Math.min(l.inspectBodyBytes, l.maxBodyBytes) }, idleMs: l.idleTimeoutMs, headersMs: l.headersTimeoutMs };
-  }
-  return settingsFor.value!;
-}
-const settingsFor: { snap: ShieldSnapshot | null; value: FastServerSettings | null } = { snap: null, value: null };
 
 /** How to start a shield. */
 export interface ShieldOptions {
@@ -91,7 +79,7 @@ export class Shield {
     // request has passed bans, rate limit and size checks and its body is wanted.
     server.on('checkContinue', (req, res) => { void handleRequest(ctx, nodeRequest(req), res, { expectContinue: true }); });
     // Plain whole requests are served by the shield's own server; it hands node:http the rest.
-    const fast = cfg.fastPath ? FastServer.attach(server, () => fastSettings(ctx), (req, res) => { void handleRequest(ctx, req, res); }) : null;
+    const fast = cfg.fastPath ? FastServer.attach(server, () => ctx.snapshot.fast, (req, res) => { void handleRequest(ctx, req, res); }) : null;
     if (fast) metrics.collect(() => {
       metrics.set('jirachi_fast_path_total', { kind: 'served' }, fast.stats.served);
       metrics.set('jirachi_fast_path_total', { kind: 'handed_off' }, fast.stats.handedOff);
