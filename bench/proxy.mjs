@@ -2,7 +2,7 @@
 // Side-by-side proxy benchmark: direct upstream vs nginx reverse proxy vs the Jirachi shield
 // (inspection on, block mode, decision log to a file), same wrk requests, fronts interleaved.
 // Usage (root, nginx + wrk installed): node bench/proxy.mjs [--pin|--nopin] [--rounds N] [--duration S]
-//        [--workers N] [--fronts "direct nginx node-tcp node-raw node-raw-spin node-rawsrv node-undici shield-off shield-sig shield-node shield shield-base"] [--spin-us N] [--base DIR] [--workloads "get post c1"] [--out FILE.jsonl]
+//        [--workers N] [--upstream-cpus LIST] [--fronts "direct nginx node-tcp node-raw node-raw-spin node-rawsrv node-undici shield-off shield-sig shield-node shield shield-base"] [--spin-us N] [--base DIR] [--workloads "get post c1"] [--out FILE.jsonl]
 // Reports req/s, p50/p99, and server CPU µs per request (front + upstream processes, from /proc).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, appendFileSync, existsSync } from 'node:fs';
@@ -34,6 +34,9 @@ const LUA = opt('--lua', '/work/shared/bench/proxy/wrk-req.lua');
 const BASE = opt('--base', null);
 const PORTS = { upstream: 18180, nginx: 18181, shield: 18182, admin: 18183, 'shield-off': 18184, adminOff: 18185, 'node-undici': 18186, 'node-raw': 18187, 'node-tcp': 18188, 'node-rawsrv': 18189, 'node-raw-spin': 18190, 'shield-base': 18191, adminBase: 18192, 'shield-sig': 18193, adminSig: 18194, 'shield-node': 18195, adminNode: 18196 };
 const SERVER_CPUS = PIN ? '1' : '0,1';
+// --upstream-cpus LIST: where the upstream nginx runs (default: with the fronts). `--pin --upstream-cpus 0,1`
+// keeps each front alone on CPU 1 and lets the upstream float, as a sidecar beside its service on another core.
+const UPSTREAM_CPUS = opt('--upstream-cpus', SERVER_CPUS);
 const WRK_CPUS = PIN ? '0' : '0,1';
 const dir = mkdtempSync(join(tmpdir(), 'jirachi-bench-'));
 const procs = [];
@@ -44,8 +47,8 @@ function nginxConf(name, workers, body) {
   return f;
 }
 
-function start(name, cmd, argv) {
-  const p = spawn('taskset', ['-c', SERVER_CPUS, cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+function start(name, cmd, argv, cpus = SERVER_CPUS) {
+  const p = spawn('taskset', ['-c', cpus, cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let err = ''; p.stderr.on('data', (d) => { err += d; });
   procs.push(p);
   p.name = name; p.errText = () => err;
@@ -110,7 +113,7 @@ const fronts = {
 
 async function main() {
   const upBody = `server { listen 127.0.0.1:${PORTS.upstream} reuseport; location / { default_type application/json; return 200 '{"ok":true,"items":[1,2,3],"message":"fixed upstream answer for benchmarks"}'; } }`;
-  const up = start('upstream', 'nginx', ['-c', nginxConf('upstream', 1, upBody)]);
+  const up = start('upstream', 'nginx', ['-c', nginxConf('upstream', 1, upBody)], UPSTREAM_CPUS);
   await waitHttp(PORTS.upstream);
   const nginxWorkers = PIN ? 1 : Number(WORKERS);
   const pxBody = `upstream app { server 127.0.0.1:${PORTS.upstream}; keepalive 128; }\n server { listen 127.0.0.1:${PORTS.nginx}; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; } }`;
@@ -175,7 +178,7 @@ async function main() {
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; }
 
 function summarize(rows) {
-  console.log(`\n${PIN ? 'pinned: wrk on CPU 0, front + upstream on CPU 1' : 'unpinned: wrk and servers share both CPUs'}; shield workers ${WORKERS}; medians of ${ROUNDS} round(s), ${DURATION}s each`);
+  console.log(`\n${PIN ? 'pinned: wrk on CPU 0, front on CPU 1' : 'unpinned: wrk and servers share both CPUs'}, upstream on CPU ${UPSTREAM_CPUS}; shield workers ${WORKERS}; medians of ${ROUNDS} round(s), ${DURATION}s each`);
   for (const w of WORKLOADS) {
     console.log(`\n${w === 'get' ? 'GET with query + browser headers, wrk -t2 -c64' : w === 'post' ? 'POST 1 KB form, wrk -t2 -c64' : 'GET, one connection, wrk -t1 -c1'}\n`);
     console.log('| front | req/s | ×nginx | p50 ms | p99 ms | server CPU µs/req | errors |\n|---|---|---|---|---|---|---|');
