@@ -103,9 +103,10 @@ const ALPHA_RE = trackPattern(/^[a-z]/);
 const SQL_END_RE = trackPattern(/(?:--[\s+-]{0,3}|#|;)\s*$/);
 const ORDER_BY = new Set(['order by', 'group by']);
 
-/** Index of the first token after the leading value (and its sign) and its closing parentheses. */
+/** Index of the first token after the leading value (and its sign), a number list it starts (`17,23`) and its closing parentheses. */
 function firstAfter(fp: string): number {
   let i = fp[0] === 'a' ? 2 : 1;
+  while (fp[i] === ',' && fp[i + 1] === '1') i += 2;
   while (fp[i] === ')') i++;
   return i;
 }
@@ -115,8 +116,8 @@ interface SqlRule { readonly id: string; readonly re: RegExp; readonly score: nu
 /** Fingerprint rules. `quoted`: applies in the quote-breakout contexts; `bare`: in the as-is context. */
 const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-001', re: /^s\)*&\(*(?:[1v]\)*(?:[oa&c;)]|$)|f\(|\(|[sn]\)*(?:o|&|c|;|\)|a[s1])|a[1sv]\)*(?:[oa&c;]|$))/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a boolean condition (tautology)' },
-  { id: 'sqli-002', re: /^[oa]?1\)*&\(*(?:[1sv]|f\([1sv]?\))\)*o\(*(?:[1sv]|f\()/, score: 5, quoted: false, bare: true, explanation: 'numeric value followed by a boolean comparison (tautology)' },
-  { id: 'sqli-003', re: /U[(c]*k?[(c]*Ec*(?:[1svf(oa]|k[1svf(]|n[,k.c]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
+  { id: 'sqli-002', re: /^[oa]?1\)*&\(*(?:[1sv]|f\([1sv]?\))\)*o\(*(?:[1sv]|f\(|E)/, score: 5, quoted: false, bare: true, explanation: 'numeric value followed by a boolean comparison (tautology, or against a subquery)' },
+  { id: 'sqli-003', re: /U[(c]*(?:k|f\()?[(c]*Ec*(?:[1svf(oa]|k[1svf(]|n[,k.c]|n$|kn|\(|$)/, score: 5, quoted: true, bare: true, explanation: 'UNION SELECT' },
   { id: 'sqli-004', re: /^(?:s|1)\)*;\(*E(?:[kvf1s(oac]|n[,(;.sc]|nk|$)/, score: 5, quoted: true, bare: true, explanation: 'stacked query after a value' },
   { id: 'sqli-005', re: /^s\)*c$/, score: 5, quoted: true, bare: false, explanation: 'string breakout followed by a comment (query truncation)' },
   { id: 'sqli-006', re: /^1\)+(?:c|&|;|U)/, score: 5, quoted: false, bare: true, explanation: 'numeric value closing parentheses then SQL' },
@@ -125,9 +126,10 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-009', re: /^&\(*[1sv]\)*o\(*[1sv]/, score: 5, quoted: false, bare: true, explanation: 'leading boolean comparison (OR 1=1)' },
   { id: 'sqli-010', re: /E(?:[oa]|1|v|f|n,)[^;]{0,12}k/, score: 4, quoted: false, bare: true, explanation: 'SELECT column list FROM ...' },
   { id: 'sqli-011', re: /^s\)*&\(*E/, score: 5, quoted: true, bare: false, explanation: 'string breakout into a subquery condition' },
-  { id: 'sqli-013', re: /^a?(?:s|1)\)*kk\(*[1nv]/, score: 5, quoted: true, bare: true, explanation: 'ORDER/GROUP BY column probe after a value' },
+  { id: 'sqli-013', re: /^a?(?:s|1)(?:,1){0,8}\)*kk\(*(?:[1nv]|f\()/, score: 5, quoted: true, bare: true, explanation: 'ORDER/GROUP BY column probe after a value' },
   { id: 'sqli-014', re: /^s\)*n?[&oa]\(*(?:n[^;c]{0,8}|[1v]\)*)[;c]$/, score: 5, quoted: true, bare: false, explanation: 'string breakout into an operator expression ended by a comment or semicolon' },
   { id: 'sqli-015', re: /^a1(?:a1)?c*U(?:c|$|1(?:,1){2,})/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
+  { id: 'sqli-044', re: /^\(+E[1vfs(][^;]{0,40}\)+;\(*E/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery followed by a stacked statement ((select 1); update …)' },
   { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
   { id: 'sqli-034', re: /^\(+[^c;]{0,40}?(?:E|v\)*[&oa]|[&oa]\(*v|k+f\(|f\(+f\(|f\([^)c;]{0,20}&)[^c;]{0,40}\)c$/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery or variable expression closed by a comment (( (select @a) ) --)' },
   { id: 'sqli-039', re: /^n\)*&\(*a?1\)*o\(*a?1(?:$|c|\)*[&;])/, score: 5, quoted: false, bare: true, explanation: 'name followed by a boolean number comparison (facilityid and 1=0)' },
