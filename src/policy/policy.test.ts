@@ -89,3 +89,9 @@ test('case variants: the stricter of the exact and the case-folded match', () =>
   assert.equal(matchRoute(p, 'GET', '/API/x').mode, 'detect', 'an exact match to a weaker route does not win over the folded stricter one');
   assert.equal(matchRoute(p, 'GET', '/shop').mode, 'off');
 });
+
+test('byMethod says whether any route matches by method (only then can an override claim move a request)', () => {
+  assert.equal(compilePolicy({ mode: 'block', threshold: 5, routes: [{ prefix: '/api', mode: 'detect' }] }).byMethod, false);
+  assert.equal(compilePolicy({ mode: 'block', threshold: 5, routes: [] }).byMethod, false);
+  assert.equal(compilePolicy({ mode: 'block', threshold: 5, routes: [{ prefix: '/api', mode: 'detect' }, { prefix: '/api', methods: ['DELETE'], mode: 'block' }] }).byMethod, true);
+});

@@ -30,6 +30,8 @@ export interface Policy {
   readonly routes: readonly RoutePolicy[];
   /** Some prefix has an upper-case letter (then even a lower-case path is matched case-folded too). */
   readonly mixedCase: boolean;
+  /** Some route matches only certain methods: only then can a method override claim change the route. */
+  readonly byMethod: boolean;
 }
 
 /** Input for compilePolicy (the config's shape, loosely typed so tests can build it by hand). */
@@ -59,7 +61,7 @@ export function compilePolicy(input: PolicyInput): Policy {
   // Stable sort: longer prefixes first; among equal prefixes, config order.
   routes.sort((a, b) => b.prefix.length - a.prefix.length);
   routes.push({ name: 'default', prefix: '/', prefixFolded: '/', methods: null, mode: input.mode, api: false, onBlock: 'block', threshold: input.threshold, exclusions: [] });
-  return Object.freeze({ routes: Object.freeze(routes), mixedCase: routes.some((r) => r.prefix !== r.prefixFolded) });
+  return Object.freeze({ routes: Object.freeze(routes), mixedCase: routes.some((r) => r.prefix !== r.prefixFolded), byMethod: routes.some((r) => r.methods !== null) });
 }
 
 const UNRESERVED = /[A-Za-z0-9._~-]/;

@@ -129,7 +129,8 @@ async function pipeline(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldReq
   const headerOverrides = methodOverrides(method, req.rawHeaders, tr.query);
   let route = matchRouteWithOverride(snap.policy, method, headerOverrides, tr.path);
   let early: ReadBody | null = null;
-  if (method === 'POST' && !allowlisted && hasBody(req) && mayCarryMethodField(req.headers['content-type'])) {
+  // Body claims can only change the route when some route matches by method (the body is read later otherwise).
+  if (method === 'POST' && snap.policy.byMethod && !allowlisted && hasBody(req) && mayCarryMethodField(req.headers['content-type'])) {
     const r = await routeByBody(snap, req, res, tr, route, headerOverrides, expectContinue);
     if (r === null) return;
     ({ route, early } = r);
