@@ -247,6 +247,7 @@ const SEGMENT_SQL_RE = trackPattern(/[\s'";(]/);
 /** An inline SQL comment (slash-star, up to 64 characters, star-slash), which would otherwise split one segment at its slashes. */
 const INLINE_COMMENT_RE = trackPattern(/\/\*[^/]{0,64}?\*\//g);
 const SEGMENT_LEX_CHARS = 512;
+const PLUS_RE = trackPattern(/\+/g);
 
 /**
  * SQL injected into one path segment, as REST routes take ids from the path (`/users/1 or 1=1`,
@@ -254,7 +255,8 @@ const SEGMENT_LEX_CHARS = 512;
  * path's leading `/api/users/` hides a bare-context injection in its last segment. Inline comments
  * become spaces first (`1%2F**%2For%2F**%2F1=1` decodes to an inline-comment-split `1 or 1=1`), then every segment holding a
  * space, quote, `;` or `(` is lexed on its own (its first 512 characters), in the bare context and
- * the quote contexts its quotes open. Linear in the path (itself bounded); at most one finding.
+ * the quote contexts its quotes open, and once more with `+` read as a space when it holds one. Linear
+ * in the path (itself bounded); at most one finding.
  */
 function inspectPathSegments(part: Part, sink: FindingSink): void {
   let v = part.norm;
@@ -267,6 +269,10 @@ function inspectPathSegments(part: Part, sink: FindingSink): void {
     from = to + 1;
     if (seg.length < 3 || !SEGMENT_SQL_RE.test(seg)) continue;
     for (const q of quoteContexts(seg)) if (fingerprintRule(lexSql(seg, QUOTE_OF[q]), q, part, seg, sink, ' (in a path segment)')) return;
+    // Routers that decode path parameters with urldecode() read `+` as a space (`24'union+all+select+1,2`).
+    if (seg.indexOf('+') < 0) continue;
+    const spaced = seg.replace(PLUS_RE, ' ');
+    for (const q of quoteContexts(spaced)) if (fingerprintRule(lexSql(spaced, QUOTE_OF[q]), q, part, spaced, sink, ' (in a path segment, + read as a space)')) return;
   }
 }
 
