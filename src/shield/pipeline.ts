@@ -88,6 +88,11 @@ async function readBody(res: ShieldResponse, req: ShieldRequest, tr: Trace, limi
 /** A body prefix read by `readBody`, whether it is the whole body, and its inspected text once decoded. */
 interface ReadBody { readonly prefix: Buffer; readonly complete: boolean; readonly text?: string }
 
+/** What to forward of a body `readBody` read: the buffer when it is whole (or the fast server read it all), else its prefix followed by the rest of the stream. */
+function bodyToForward(req: ShieldRequest, b: { readonly prefix: Buffer; readonly complete: boolean }, maxBody: number): Buffer | Readable {
+  return b.complete || req.stream === null ? b.prefix : continueBody(req.stream, b.prefix, maxBody);
+}
+
 /** Lets a client that sent `Expect: 100-continue` send its body (once: Node ignores a second call's effect). */
 function allowBody(res: ShieldResponse, expectContinue: boolean): void {
   if (expectContinue && !res.headersSent && !res.destroyed) res.writeContinue();
@@ -200,7 +205,7 @@ async function inspectAndAct(ctx: ShieldContext, snap: ShieldSnapshot, req: Shie
   }
   // The client may have left while its request waited for inspection: nothing to forward it for.
   if (res.destroyed) return;
-  const body = !withBody ? null : complete || req.stream === null ? prefix : continueBody(req.stream, prefix, cfg.limits.maxBodyBytes);
+  const body = !withBody ? null : bodyToForward(req, { prefix, complete }, cfg.limits.maxBodyBytes);
   await forwardAndRecord(ctx, snap, req, res, tr, body, route.api, false);
 }
 
@@ -223,14 +228,14 @@ export function countForAutoBan(ctx: ShieldContext, ip: string): void {
 async function forwardAndRecord(ctx: ShieldContext, snap: ShieldSnapshot, req: ShieldRequest, res: ShieldResponse, tr: Trace, given: Buffer | Readable | ReadBody | null, json: boolean, expectContinue: boolean): Promise<void> {
   const limits = snap.config.limits;
   // A body read before routing (`_method` fields): whole, or its prefix followed by the rest.
-  let body = given !== null && 'prefix' in given ? (given.complete || req.stream === null ? given.prefix : continueBody(req.stream, given.prefix, limits.maxBodyBytes)) : given;
+  let body = given !== null && 'prefix' in given ? bodyToForward(req, given, limits.maxBodyBytes) : given;
   if (body === null && hasBody(req)) {
     // Uninspected route or allowlisted client: a body that fits the inspection limit is forwarded as
     // one buffer; a longer one is streamed behind its prefix.
     if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) return refuseBody(res, tr, json, tr.decision.mode, TOO_LARGE);
     const b = await readBody(res, req, tr, limits, json, expectContinue);
     if (b === null) return;
-    body = b.complete || req.stream === null ? b.prefix : continueBody(req.stream, b.prefix, limits.maxBodyBytes);
+    body = bodyToForward(req, b, limits.maxBodyBytes);
   }
   const headers = upstreamHeaders(req.rawHeaders, {
     clientIp: tr.clientIp, proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', host: req.headers.host,

@@ -268,12 +268,16 @@ function inspectPathSegments(part: Part, sink: FindingSink): void {
     const seg = v.slice(from, Math.min(to, from + SEGMENT_LEX_CHARS));
     from = to + 1;
     if (seg.length < 3 || !SEGMENT_SQL_RE.test(seg)) continue;
-    for (const q of quoteContexts(seg)) if (fingerprintRule(lexSql(seg, QUOTE_OF[q]), q, part, seg, sink, ' (in a path segment)')) return;
+    if (segmentRule(part, seg, sink, ' (in a path segment)')) return;
     // Routers that decode path parameters with urldecode() read `+` as a space (`24'union+all+select+1,2`).
-    if (seg.indexOf('+') < 0) continue;
-    const spaced = seg.replace(PLUS_RE, ' ');
-    for (const q of quoteContexts(spaced)) if (fingerprintRule(lexSql(spaced, QUOTE_OF[q]), q, part, spaced, sink, ' (in a path segment, + read as a space)')) return;
+    if (seg.indexOf('+') >= 0 && segmentRule(part, seg.replace(PLUS_RE, ' '), sink, ' (in a path segment, + read as a space)')) return;
   }
+}
+
+/** The fingerprint rules over one path segment, in the bare context and each quote context it opens; true when one fired. */
+function segmentRule(part: Part, seg: string, sink: FindingSink, note: string): boolean {
+  for (const q of quoteContexts(seg)) if (fingerprintRule(lexSql(seg, QUOTE_OF[q]), q, part, seg, sink, note)) return true;
+  return false;
 }
 
 const SQLI_BITS = SQL_BIT | META_RULE.bit | EXTRACT_RULE.bit | B64_RULE.bit | HEX_LITERAL_RULE.bit | PERCENT_KEYWORD_RULE.bit | SYNTAX_RULE.bit;
