@@ -57,6 +57,7 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   const ct = headerValue(view, 'content-type');
   if (ct !== undefined) inspectContentType(ct, sink);
   inspectEvasions(view, parsed, sink);
+  inspectRestricted(view, parsed, sink);
   const cl = headerValue(view, 'content-length');
   if (cl !== undefined && !DIGITS_RE.test(cl.trim())) emitReq(sink, 'protocol', 'protocol-010', 'protocol', 5, 'header:content-length', cl, 'non-numeric Content-Length');
   if (cl !== undefined && headerValue(view, 'transfer-encoding') !== undefined) emitReq(sink, 'protocol', 'protocol-011', 'protocol', 5, 'header:transfer-encoding', '', 'both Content-Length and Transfer-Encoding');
@@ -161,6 +162,44 @@ function inspectEvasions(view: RequestView, parsed: ParsedRequest, sink: Finding
     const tokens = (conn.slice(0, 512).toLowerCase().match(CONNECTION_TOKEN_RE) ?? []);
     const set = new Set(tokens);
     if (set.size < tokens.length || (set.has('close') && set.has('keep-alive'))) emitReq(sink, 'protocol', 'protocol-023', 'protocol', 5, 'header:connection', conn, 'Connection header with conflicting or repeated options');
+  }
+}
+
+/**
+ * Request headers no browser or API client sends, restricted as by CRS at PL1 (`protocol-025`). Each
+ * one is a known attack vector; a WebDAV server behind the shield needs a per-route exclusion.
+ */
+const RESTRICTED_HEADERS: ReadonlyMap<string, string> = new Map([
+  ['proxy', 'Proxy request header (httpoxy: CGI programs read it as HTTP_PROXY, CVE-2016-5385)'],
+  ['lock-token', 'WebDAV Lock-Token header on a plain HTTP service'],
+  ['if', 'WebDAV If header on a plain HTTP service'],
+  ['content-range', 'Content-Range on a request (partial write of a resource)'],
+]);
+/** `\u00XX` writing an ASCII letter or digit: no encoder escapes those, filter evasion does (`\u0061lert`). */
+const ESCAPED_ALNUM_RE = trackPattern(/\\u00(?:3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])/i);
+
+/**
+ * A NUL byte, raw or `%00`, in a header value (`protocol-024`); a restricted header (`protocol-025`);
+ * a compressed request body, which no detector can read (`protocol-026`); a letter or digit written
+ * as a `\u00XX` escape in a form value or a JSON document (`protocol-027`).
+ */
+function inspectRestricted(view: RequestView, parsed: ParsedRequest, sink: FindingSink): void {
+  for (const [n, v] of view.headers) {
+    if (hasNul(v)) emitReq(sink, 'protocol', 'protocol-024', 'protocol', 5, `header:${n}`, v, 'NUL byte in a header value');
+    const why = RESTRICTED_HEADERS.get(n);
+    if (why !== undefined) emitReq(sink, 'protocol', 'protocol-025', 'protocol', 5, `header:${n}`, v, why);
+  }
+  const ce = headerValue(view, 'content-encoding');
+  if (ce !== undefined && ce.trim().toLowerCase() !== 'identity') emitReq(sink, 'protocol', 'protocol-026', 'protocol', 5, 'header:content-encoding', ce, 'compressed request body: no detector can read it');
+  if (view.body.includes('\\u') && (headerValue(view, 'content-type') ?? '').toLowerCase().includes('json') && ESCAPED_ALNUM_RE.test(view.body)) {
+    emitReq(sink, 'protocol', 'protocol-027', 'protocol', 5, 'body', view.body.slice(0, 200), 'letter or digit written as a \\u escape in a JSON document (filter evasion)');
+    return;
+  }
+  for (const p of parsed.parts) {
+    if ((p.kind === 'query' || p.kind === 'body' || p.kind === 'multipart') && p.value.includes('\\u') && ESCAPED_ALNUM_RE.test(p.value)) {
+      emitReq(sink, 'protocol', 'protocol-027', 'protocol', 5, p.name, p.value, 'letter or digit written as a \\u escape in a form value (filter evasion)');
+      return;
+    }
   }
 }
 
