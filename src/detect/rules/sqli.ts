@@ -133,6 +133,8 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-015', re: /^a1(?:a1)?c*U(?:c|$|1(?:,1){2,})/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
   { id: 'sqli-044', re: /^\(+E[1vfs(][^;]{0,40}\)+;\(*E/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery followed by a stacked statement ((select 1); update …)' },
   { id: 'sqli-045', re: /^1&1c?$/, score: 5, quoted: false, bare: true, explanation: 'number OR-ed with a number by || or && (345||1: true in MySQL)' },
+  { id: 'sqli-046', re: /^[oa]?1\)*&\(*f\([^;]{0,80}?\)o\(*(?:a?[1svn]|f\()/, score: 5, quoted: false, bare: true, explanation: 'number, AND/OR, then an SQL function\'s result compared (boolean-blind probe: 9 and mid(version(),1,1)=3)' },
+  { id: 'sqli-047', re: /^s(?=[^s]*[o&])(?:[oa&]+\(*(?:[1vn]|f\(\)?)\)*)+[oa&]+s$/, score: 5, quoted: true, bare: false, explanation: 'string breakout, operator arithmetic, and a comparison with a new string that the query\'s own quote closes (aa\'|3!=\'4)' },
   { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
   { id: 'sqli-034', re: /^\(+[^c;]{0,40}?(?:E|v\)*[&oa]|[&oa]\(*v|k+f\(|f\(+f\(|f\([^)c;]{0,20}&)[^c;]{0,40}\)c$/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery or variable expression closed by a comment (( (select @a) ) --)' },
   { id: 'sqli-039', re: /^n\)*&\(*a?1\)*o\(*a?1(?:$|c|\)*[&;])/, score: 5, quoted: false, bare: true, explanation: 'name followed by a boolean number comparison (facilityid and 1=0)' },
@@ -149,6 +151,16 @@ function strongFunction(lex: SqlLex): number {
     if (STRONG_FUNCS.has(tokenText(lex, i)) && (i === 0 || fp[i - 1] !== '.' || tokenText(lex, i - 2).startsWith('dbms_'))) return i;
   }
   return -1;
+}
+
+/** True when the value calls a function of WEAK_FUNCS or STRONG_FUNCS (`ascii(`, `substring(`, `version(`): `5 and f(x)=2` alone is algebra. */
+function sqlFunctionCalled(lex: SqlLex): boolean {
+  const fp = lex.fp;
+  for (let i = fp.indexOf('f'); i >= 0; i = fp.indexOf('f', i + 1)) {
+    const name = tokenText(lex, i);
+    if (WEAK_FUNCS.has(name) || STRONG_FUNCS.has(name)) return true;
+  }
+  return false;
 }
 
 function weakEvidence(lex: SqlLex): boolean {
@@ -195,6 +207,7 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
 /** Emits the first fingerprint rule of context `q` that matches `lex` (with its extra conditions); true when one did. */
 function fingerprintRule(lex: SqlLex, q: 0 | 1 | 2, part: Part, v: string, sink: FindingSink, note = ''): boolean {
   const fp = lex.fp;
+  let weak: SqlRule | undefined;
   for (const r of FP_RULES) {
     if ((q === 0 ? !r.bare : !r.quoted)) continue;
     if (!r.re.test(fp)) continue;
@@ -202,13 +215,17 @@ function fingerprintRule(lex: SqlLex, q: 0 | 1 | 2, part: Part, v: string, sink:
     if (r.id === 'sqli-007' && ALPHA_RE.test(tokenText(lex, 1))) continue;
     if (r.id === 'sqli-014' && (v.length > 100 || !SQL_END_RE.test(v))) continue;
     if (r.id === 'sqli-045' && !SYMBOL_LOGIC.has(tokenText(lex, 1))) continue;
+    if (r.id === 'sqli-046' && !sqlFunctionCalled(lex)) continue;
     if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokenText(lex, firstAfter(fp))} ${tokenText(lex, firstAfter(fp) + 1)}`)) continue;
-    // A weak shape (SELECT … FROM, 4 points) over a metadata object is the stronger finding (from rdb$fields).
-    if (r.score < 5 && metaRule(part, sink)) return true;
+    // A weak shape (SELECT … FROM, 4 points) yields to any blocking rule after it (`7 and ascii(substring((select …`).
+    if (r.score < 5) { weak ??= r; continue; }
     emit(sink, 'sqli', r.id, 'sqli', r.score, part, 0, `${r.explanation}${note} [${fp.slice(0, 16)}]`);
     return true;
   }
-  return false;
+  if (weak === undefined) return false;
+  // A weak shape over a metadata object is the stronger finding (from rdb$fields).
+  if (!metaRule(part, sink)) emit(sink, 'sqli', weak.id, 'sqli', weak.score, part, 0, `${weak.explanation}${note} [${fp.slice(0, 16)}]`);
+  return true;
 }
 
 const BACKSLASH_SQ_RE = trackPattern(/\\'/g);
