@@ -104,9 +104,17 @@ function tiny(r: Rng): string {
   for (let i = 0; i < n; i++) s += TINY_CHARS[r.int(TINY_CHARS.length)];
   return s;
 }
-/** Ordinary application paths and parameter names for the shapes that are not tied to one endpoint. */
-const PATHS = ['/search', '/api/ack', '/api/v1/items', '/chat/typing', '/notes/7', '/api/reactions', '/view', '/login', '/products', '/news/article', '/index.php', '/account/profile', '/comments/new', '/feedback'];
-const PARAMS = ['q', 'v', 'item', 'p', 'id', 'query', 'name', 'ref', 'category', 'url', 'op', 'sort', 'filter', 'reply', 'emoji', 'sep'];
+/**
+ * Ordinary application paths and parameter names for the shapes that are not tied to one endpoint.
+ * They include every path and parameter name the corpora wrap their payloads in (`/page.jsp`,
+ * `/cart/add`, `redirect=`, `lang=`, ...): real applications use them for benign values too, and a
+ * generator that left some out taught the model that those words mean "attack" (a held-out model
+ * scored `q="keys"` 0.67 at /page.jsp and 0.39 at /search).
+ */
+const PATHS = ['/search', '/api/ack', '/api/v1/items', '/chat/typing', '/notes/7', '/api/reactions', '/view', '/login', '/products', '/news/article', '/index.php', '/account/profile', '/comments/new', '/feedback',
+  '/page.jsp', '/comments', '/api/search', '/cart/add', '/download', '/'];
+const PARAMS = ['q', 'v', 'item', 'p', 'id', 'query', 'name', 'ref', 'category', 'url', 'op', 'sort', 'filter', 'reply', 'emoji', 'sep',
+  'user', 'search', 'comment', 'file', 'page', 'redirect', 'lang', 'data', 'value'];
 /** Short bodies: a form with one or two small fields, a tiny JSON value, a word or two of text. */
 function shortBody(r: Rng): { ct: string; body: string } {
   const v = r.next() < 0.4 ? tiny(r).trim() || '1' : r.pick(['blue', 'Zoë', 'on', 'true', '12.50', '2024-05-01', 'a+b', 'x (2)', 'n/a', 'test', 'hello world', '#42', 'C++', '50%', '$5']);
