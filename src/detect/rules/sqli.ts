@@ -201,6 +201,7 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
     || runRule(sink, 'sqli', 'sqli', XPATH_RULE, part) || runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)
     || runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part) || runRule(sink, 'sqli', 'sqli', BOOL_PROBE_RULE, part)
     || runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part) || runRule(sink, 'sqli', 'sqli', LIMIT_RULE, part)) return;
+  if (plusRule(part, v, contexts, sink)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 
@@ -256,6 +257,20 @@ function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, si
   const lined = normalizeValueLines(part.value, false);
   if (lined.indexOf('\n') < 0) return false;
   for (const q of contexts) if (fingerprintRule(lexSql(lined, QUOTE_OF[q]), q, part, lined, sink, ' (comment ended by a line break)')) return true;
+  return false;
+}
+
+/**
+ * The fingerprint rules once more with `+` read as a space, for a value that holds `+` and no space
+ * (`1+union+select+1,2,3#`, `1'+and+(select+pass+from+users+limit+1)='pass--`): a payload encoded as
+ * `%2B` reaches an application that URL-decodes its parameters a second time (`urldecode()` on a
+ * `$_GET` value) as spaces. Values with spaces use `+` as a character (`C++`, `a + b`) and are not
+ * read again.
+ */
+function plusRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, sink: FindingSink): boolean {
+  if (v.indexOf('+') < 0 || v.indexOf(' ') >= 0) return false;
+  const spaced = v.replace(PLUS_RE, ' ');
+  for (const q of contexts) if (fingerprintRule(lexSql(spaced, QUOTE_OF[q]), q, part, spaced, sink, ' (+ read as a space)')) return true;
   return false;
 }
 
