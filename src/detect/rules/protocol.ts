@@ -48,8 +48,11 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   }
   const host = headerValue(view, 'host');
   if (view.headers.length > 0 && (host === undefined || host.trim() === '')) emitReq(sink, 'protocol', 'protocol-008', 'protocol', 2, 'header:host', '', 'missing or empty Host header');
-  const range = headerValue(view, 'range') ?? headerValue(view, 'request-range');
-  if (range !== undefined && (RANGE_RE.test(range) || headerValue(view, 'request-range') !== undefined)) emitReq(sink, 'protocol', 'protocol-009', 'protocol', 3, 'header:range', range, 'suspicious Range header');
+  const requestRange = headerValue(view, 'request-range');
+  const range = headerValue(view, 'range');
+  // Request-Range is Netscape's obsolete name for Range: no current client sends it; range-overlap DoS tools do (CVE-2011-3192).
+  if (requestRange !== undefined) emitReq(sink, 'protocol', 'protocol-009', 'protocol', 5, 'header:request-range', requestRange, 'obsolete Request-Range header (Apache Killer range DoS)');
+  else if (range !== undefined && RANGE_RE.test(range)) emitReq(sink, 'protocol', 'protocol-009', 'protocol', 3, 'header:range', range, 'suspicious Range header');
   for (const [n, v] of view.headers) {
     if (UPLOAD_NAME_HEADERS.has(n) && SCRIPT_FILE_RE.test(v.slice(0, 512))) { emitReq(sink, 'protocol', 'protocol-016', 'protocol', 5, `header:${n}`, v, 'upload of a server-side script or session file name'); break; }
   }

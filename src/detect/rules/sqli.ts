@@ -50,6 +50,15 @@ const UNION_B64 = [' UNION ALL SELECT ', ' UNION SELECT ', ' union all select ',
 const B64_RULE = compileRules([{ id: 'sqli-035', score: 5, needles: UNION_B64.map((f) => f.slice(0, 10)), pattern: UNION_B64.join('|'), explanation: 'base64 of UNION SELECT inside a value' }])[0]!;
 /** sqli-037: XPath injection: a quote closing a predicate, then a union with a new path (`"]|//*|/a["a`). */
 const XPATH_RULE = compileRules([{ id: 'sqli-037', score: 5, needles: [']|', '] |'], pattern: String.raw`['"]\s?\)?\s?\]\s?\|\s?/{1,2}[a-z*@]`, explanation: 'XPath predicate breakout (also from inside a function call: ")]|//*) into a union with a new path' }])[0]!;
+/**
+ * sqli-048: JSON in SQL (PostgreSQL, MySQL, SQLite JSON operators), the WAF bypass of 2022: a quoted
+ * JSON literal cast to json/jsonb (`'{"b":2}'::jsonb`) or compared by a JSON operator (`->>`, `#>`,
+ * `@>`, `<@`, `?`, `?|`, `?&`) or against a JSON path (`'{"a":2}' < '$.c'`).
+ */
+const JSON_SQL_RULE = compileRules([{ id: 'sqli-048', score: 5, needles: ["'[", "'{", "' [", "' {"],
+  pattern: String.raw`'\s?[\[{][^']{0,400}[\]}]\s?'\s?(?:::\s?jsonb?\b|(?:->>?|#>>?|#-|@>|<@|@\?|@@|\?\||\?&|\?|[<>]=?)\s?['\d$])`,
+  explanation: 'JSON in SQL: a quoted JSON literal cast to json/jsonb or compared by a JSON operator' }])[0]!;
+
 /** sqli-036: a tautology comparing a name with itself after OR/AND (`or a=a`, `and user=user`). */
 const SELF_EQ_RULE = compileRules([{ id: 'sqli-036', score: 5, needles: ['or ', 'and '], pattern: String.raw`(?:^|\s)(?:or|and)\s+([a-z_][a-z0-9_]{0,20})\s?=\s?\1(?:\s|$|--|#|;)`, explanation: 'OR/AND tautology comparing a name with itself (or a=a)' }])[0]!;
 
@@ -200,7 +209,8 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
     || (v.indexOf('=') >= 0 && runRule(sink, 'sqli', 'sqli', SELF_EQ_RULE, part)) || runRule(sink, 'sqli', 'sqli', B64_RULE, part)
     || runRule(sink, 'sqli', 'sqli', XPATH_RULE, part) || runRule(sink, 'sqli', 'sqli', HEX_LITERAL_RULE, part)
     || runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part) || runRule(sink, 'sqli', 'sqli', BOOL_PROBE_RULE, part)
-    || runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part) || runRule(sink, 'sqli', 'sqli', LIMIT_RULE, part)) return;
+    || runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part) || runRule(sink, 'sqli', 'sqli', LIMIT_RULE, part)
+    || runRule(sink, 'sqli', 'sqli', JSON_SQL_RULE, part)) return;
   if (plusRule(part, v, contexts, sink)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
