@@ -38,6 +38,29 @@ export interface Detector {
   inspect(view: RequestView, ctx: InspectContext): Finding[];
 }
 
+/**
+ * The anomaly score of a finding list: each rule counts once, with its highest score, however many
+ * parts it matched. The same weak rule in a title and a description is one piece of evidence (one
+ * pasted phrase), not two; distinct rules still add up. `filter` restricts the sum (e.g. one class).
+ * Pure; never throws.
+ */
+export function anomalyScore(findings: readonly Finding[], filter?: (f: Finding) => boolean): number {
+  let total = 0;
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i]!;
+    if (filter !== undefined && !filter(f)) continue;
+    // Findings are few (≤ maxFindings): a backward scan beats a Map.
+    let seen = -1;
+    for (let j = 0; j < i; j++) {
+      const g = findings[j]!;
+      if (g.rule === f.rule && (filter === undefined || filter(g))) { seen = Math.max(seen, g.score); }
+    }
+    if (seen < 0) total += f.score;
+    else if (f.score > seen) total += f.score - seen;
+  }
+  return total;
+}
+
 const EXCERPT_MAX = 80;
 
 /**

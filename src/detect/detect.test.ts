@@ -132,6 +132,20 @@ test('summarizeScores totals per class and names decisive classes', () => {
   assert.equal(s.topClass, 'sqli');
 });
 
+test('anomaly scoring counts each rule once, at its highest score; distinct rules add up', () => {
+  const f = (rule: string, cls: 'sqli' | 'path-traversal' | 'xss', score: number, part: string) => ({ detector: cls, rule, class: cls, score, part, excerpt: '', explanation: '' });
+  // The same 4-point mention in a title and a description is one piece of evidence: below the threshold.
+  const pasted = [f('lfi-002', 'path-traversal', 4, 'body:json.title'), f('lfi-002', 'path-traversal', 4, 'body:json.markdown')];
+  assert.equal(summarizeScores(pasted).total, 4);
+  assert.equal(wouldBlock(pasted), false);
+  // Two different weak rules still reach it, and a rule's best match counts.
+  assert.equal(summarizeScores([f('lfi-002', 'path-traversal', 4, 'query:a'), f('xss-005', 'xss', 3, 'query:a')]).total, 7);
+  const s = summarizeScores([f('sqli-010', 'sqli', 3, 'query:a'), f('sqli-010', 'sqli', 4, 'query:b'), f('sqli-010', 'sqli', 2, 'query:c'), f('xss-005', 'xss', 3, 'query:d')]);
+  assert.equal(s.total, 7);
+  assert.equal(s.perClass.sqli, 4);
+  assert.equal(s.perClass.xss, 3);
+});
+
 test('attack memory recognizes a variant of a remembered attack', () => {
   const e = createEngine({ disableModel: true });
   const seen = makeRequestView({ query: 'cfg=zzq!!evil-marker~~payload((42))##tail' });

@@ -2,7 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Detector, Finding, InspectContext, RequestView } from '../core/index.js';
+import { anomalyScore, type Detector, type Finding, type InspectContext, type RequestView } from '../core/index.js';
 import { parseRequest } from './parts.js';
 import { runSignatures } from './registry.js';
 import { FEATURE_DIM, featurizeParsed, inertForModel, loadModelFile, modelScorer, modelThreshold, type ModelFile } from './ml/index.js';
@@ -92,7 +92,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           const inert = inertForModel(parsed);
           // An inert request gets at most a 2-point notice from the model, which changes nothing
           // unless the signatures already hold 3 points: skip featurization then.
-          if (!inert || onlyModel || sigs.reduce((a, f) => a + f.score, 0) >= 3) {
+          if (!inert || onlyModel || anomalyScore(sigs) >= 3) {
             const f = modelFinding(score(featurizeParsed(parsed, sigs, features)), thr, inert);
             if (f) out.push(f);
           }

@@ -1,6 +1,6 @@
 // Scoring: anomaly totals per class and the documented thresholds policy compares them with.
 
-import type { AttackClass, Finding } from '../core/index.js';
+import { anomalyScore, type AttackClass, type Finding } from '../core/index.js';
 
 /** CRS-style severities a finding may carry. */
 export const SEVERITY = Object.freeze({ critical: 5, error: 4, warning: 3, notice: 2 });
@@ -28,11 +28,14 @@ export interface ScoreSummary {
   readonly topClass: AttackClass;
 }
 
-/** Sums findings overall and per class and lists decisive classes. Pure; never throws. */
+/**
+ * Anomaly totals overall and per class (each rule once, at its highest score: anomalyScore) and the
+ * decisive classes. Pure; never throws.
+ */
 export function summarizeScores(findings: readonly Finding[], threshold = DEFAULT_THRESHOLD): ScoreSummary {
   const perClass: Partial<Record<AttackClass, number>> = {};
-  let total = 0;
-  for (const f of findings) { total += f.score; perClass[f.class] = (perClass[f.class] ?? 0) + f.score; }
+  const total = anomalyScore(findings);
+  for (const f of findings) if (perClass[f.class] === undefined) perClass[f.class] = anomalyScore(findings, (g) => g.class === f.class);
   const decisive: AttackClass[] = [];
   let topClass: AttackClass = 'anomaly', top = -1;
   for (const [c, s] of Object.entries(perClass) as Array<[AttackClass, number]>) {

@@ -38,6 +38,13 @@ test('block mode blocks at the threshold, detect mode only says wouldBlock, off 
   assert.equal(decide(fs, matchRoute(policy, 'POST', '/trap')).verdict, 'DECEIVE');
 });
 
+test('the route threshold compares the anomaly score: a rule counts once however many parameters it matched', () => {
+  const twice = [f('lfi-002', 4, 'title'), f('lfi-002', 4, 'description')];
+  const d = decide(twice, matchRoute(policy, 'GET', '/'));
+  assert.equal(d.verdict, 'ALLOW'); assert.equal(d.score, 4); assert.equal(d.findings.length, 2);
+  assert.equal(decide([...twice, f('xss-005', 3, 'title')], matchRoute(policy, 'GET', '/')).verdict, 'BLOCK');
+});
+
 test('exclusions by rule+param and by detector', () => {
   const cms = matchRoute(policy, 'GET', '/cms/page');
   assert.equal(decide([f('xss-010', 5, 'content')], cms).verdict, 'ALLOW');

@@ -1,6 +1,6 @@
 // Policy: the only place findings become an action. Routes, modes, exclusions, thresholds. Pure.
 
-import type { Decision, Finding, Mode } from '../core/index.js';
+import { anomalyScore, type Decision, type Finding, type Mode } from '../core/index.js';
 
 /** One exclusion: drop findings from a rule or detector, optionally only on one parameter. */
 export interface Exclusion {
@@ -154,14 +154,13 @@ export function isExcluded(f: Finding, exclusions: readonly Exclusion[]): boolea
 
 /**
  * Turns findings into a Decision for a route: excluded findings are dropped, the rest are summed
- * (anomaly scoring) and compared with the route's threshold. Detect mode never blocks but says
+ * (anomaly scoring: each rule once, at its highest score) and compared with the route's threshold. Detect mode never blocks but says
  * `wouldBlock`. Off mode always allows. Never throws.
  */
 export function decide(findings: readonly Finding[], route: RoutePolicy): Decision {
   if (route.mode === 'off') return { verdict: 'ALLOW', mode: 'off', wouldBlock: false, score: 0, findings: [], reason: 'mode-off' };
   const kept = route.exclusions.length ? findings.filter((f) => !isExcluded(f, route.exclusions)) : findings;
-  let score = 0;
-  for (const f of kept) score += f.score;
+  const score = anomalyScore(kept);
   const over = score >= route.threshold;
   if (!over) return { verdict: 'ALLOW', mode: route.mode, wouldBlock: false, score, findings: kept, reason: kept.length ? 'below-threshold' : 'clean' };
   if (route.mode === 'detect') return { verdict: 'ALLOW', mode: 'detect', wouldBlock: true, score, findings: kept, reason: 'score>=threshold' };
