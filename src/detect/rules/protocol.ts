@@ -39,7 +39,8 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (ABSOLUTE_URI_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-004', 'protocol', 3, 'path', view.path, 'absolute URI in the request line');
   if (RESTRICTED_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'restricted file extension');
   else if (BACKUP_FILE_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'editor backup file (`index.php~`): source disclosure');
-  else if (UNUSUAL_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-012', 'protocol', 3, 'path', parsed.path.path, 'unusual file extension');
+  // A directory (`/scripts/wrap.backup/`, the request path ends with a slash) has no file extension.
+  else if (!view.path.endsWith('/') && UNUSUAL_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-012', 'protocol', 3, 'path', parsed.path.path, 'unusual file extension');
   if (view.body !== '' && HTTP_VERSION_RE.test(view.body) && SMUGGLE_BODY_RE.test(view.body)) emitReq(sink, 'protocol', 'protocol-006', 'protocol', 5, 'body', view.body.slice(0, 200), 'HTTP request inside the body (smuggling)');
   for (const a of parsed.anomalies) {
     if (a.startsWith('multipart')) emitReq(sink, 'protocol', 'protocol-007', 'protocol', a === 'multipart-no-name' ? 3 : 5, 'body', a, `malformed multipart body (${a})`);
