@@ -38,7 +38,7 @@ const NUM_HOST = String.raw`${NUM_PART}\.(?:${NUM_PART}\.${NUM_PART}\.${NUM_PART
 
 /** Open redirect (`redir-*`). */
 export const redirectDetector: SignatureDetector = tableDetector('redirect', 'open-redirect', compileRules(withKinds([
-  { id: 'redir-005', score: 5, needles: ['//', '\\'], pattern: '^\\s*(?:https?:)?(?:[/\\\\]\\s*){2,8}[^\\s]{0,200}?(?:@|\\\\|/\\.\\.|\\.\\./|\\u3002)', explanation: 'scheme-relative URL with parser-confusion tricks' },
+  { id: 'redir-005', score: 5, needles: ['//', '\\'], pattern: '^\\s*(?:https?:)?(?:[/\\\\]\\s*){2,8}[^\\s?#]{0,200}?(?:[?#]?@|\\\\|/\\.\\.|\\.\\./|\\u3002)', explanation: 'scheme-relative URL with parser-confusion tricks (@, also right after ? or #, a backslash, a dot segment or an ideographic dot before its query; an @ inside the query is data)' },
   { id: 'redir-001', score: 4, needles: ['//', '\\', '/\\'], pattern: '^\\s*(?:[/\\\\]\\s*){2,}[^/\\\\\\s]{0,80}?[a-z0-9\\-]\\.[a-z]{2,24}(?:[/?#:@%]|$)', explanation: 'scheme-relative URL to another host' },
   { id: 'redir-002', score: 5, needles: ['@'], pattern: '^\\s*(?:[a-z]{3,8}:)?//[a-z0-9\\-]{1,63}\\.[^/?#\\s@]{1,160}@', explanation: 'URL with a host-like userinfo (allow-list bypass)' },
   { id: 'redir-003', score: 5, needles: [':/\\', ':\\\\', '/%09', '/ /', ':///', '///', '/\\', '\\\\'], pattern: '^\\s*(?:https?:)?(?:/\\\\|\\\\\\\\|/{1,6}\\s+/|/{3,})[\\s/\\\\]{0,8}[a-z0-9\\-]{1,63}(?:\\.[a-z0-9\\-]{1,63}){1,5}|^\\s*https?:/{0,3}\\\\', explanation: 'malformed scheme or separator to confuse URL parsers' },
