@@ -53,6 +53,12 @@ function referenceLex(src: string, quote: string | undefined): { fp: string; tex
       while (j < src.length && (isIdent(src[j]) || src[j] === '.')) j++;
       let k = i;
       while (k < j && (isDigit(src[k]) || src[k] === '.')) k++;
+      // An exponent belongs to the number: `1e0union` is 1e0 UNION (session 8's rule in glued()).
+      if (k > i && k < j && (src[k] === 'e' || src[k] === 'E')) {
+        let e = k + 1;
+        while (e < j && isDigit(src[e])) e++;
+        if (e > k + 1) k = e;
+      }
       let end = j;
       if (k > i && k < j && k - i <= 24 && j - k <= 18) {
         const kind = sqlWordKind(src.slice(k, j), nextNonSpace(src, j));
@@ -104,6 +110,6 @@ test('lexSql matches the reference lexer on SQL-like and arbitrary text in every
 
 test('lexSql matches the reference on fixed cases: operators, comments, glued numbers, the token limit, odd quotes', () => {
   const cases = ["1' or '1'='1", '1 union/**/select 1,2--', "x'/*!50000union*/ select", '1<=>2 !< 3 != 4 <> 5 == 6 += 7 ||| &&&',
-    '5661union select', '1st 0x3a 2fa .5e3', 'a -- b\nc # d\ne', '/* open', '@@version @x', '`tbl`.col', 'a '.repeat(60), 'sleep (5) sleep(5)'];
+    '5661union select', '9e0union', '1E5UNION select', '1e5x', '1st 0x3a 2fa .5e3', 'a -- b\nc # d\ne', '/* open', '@@version @x', '`tbl`.col', 'a '.repeat(60), 'sleep (5) sleep(5)'];
   for (const s of cases) for (const q of [undefined, "'", '"', '', "''"]) assertSame(s, q);
 });

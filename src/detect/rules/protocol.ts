@@ -35,7 +35,9 @@ function emitReq(sink: FindingSink, detector: string, rule: string, cls: 'protoc
 function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSink): void {
   if (!ALLOWED_METHODS.has(view.method)) emitReq(sink, 'protocol', 'protocol-001', 'protocol', 5, 'method', view.method, 'method not allowed');
   if (hasNul(view.path) || hasNul(view.query)) emitReq(sink, 'protocol', 'protocol-002', 'protocol', 5, 'query', view.query || view.path, 'NUL byte in the request line');
-  if (BAD_UTF8_RE.test(view.path) || BAD_UTF8_RE.test(view.query) || BAD_PATH_BYTE_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-003', 'protocol', 5, 'query', view.query || view.path, 'overlong UTF-8 or %u encoding');
+  if (BAD_UTF8_RE.test(view.path) || BAD_UTF8_RE.test(view.query)) emitReq(sink, 'protocol', 'protocol-003', 'protocol', 5, 'query', view.query || view.path, 'overlong UTF-8 or %u encoding');
+  // A warning only: Latin-1 and cp1251 sites send these bytes for ü, ø, ь (`/m%FCnchen`).
+  else if (BAD_PATH_BYTE_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-003', 'protocol', 3, 'path', view.path, 'byte F5–FF escaped in the path: invalid in UTF-8 (or a legacy single-byte encoding)');
   if (ABSOLUTE_URI_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-004', 'protocol', 3, 'path', view.path, 'absolute URI in the request line');
   if (RESTRICTED_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'restricted file extension');
   else if (BACKUP_FILE_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'editor backup file (`index.php~`): source disclosure');
