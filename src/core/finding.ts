@@ -45,19 +45,15 @@ export interface Detector {
  * Pure; never throws.
  */
 export function anomalyScore(findings: readonly Finding[], filter?: (f: Finding) => boolean): number {
-  let total = 0;
-  for (let i = 0; i < findings.length; i++) {
-    const f = findings[i]!;
+  if (findings.length === 0) return 0;
+  const best = new Map<string, number>();
+  for (const f of findings) {
     if (filter !== undefined && !filter(f)) continue;
-    // Findings are few (≤ maxFindings): a backward scan beats a Map.
-    let seen = -1;
-    for (let j = 0; j < i; j++) {
-      const g = findings[j]!;
-      if (g.rule === f.rule && (filter === undefined || filter(g))) { seen = Math.max(seen, g.score); }
-    }
-    if (seen < 0) total += f.score;
-    else if (f.score > seen) total += f.score - seen;
+    const b = best.get(f.rule);
+    if (b === undefined || f.score > b) best.set(f.rule, f.score);
   }
+  let total = 0;
+  for (const score of best.values()) total += score;
   return total;
 }
 
