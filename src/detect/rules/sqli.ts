@@ -162,21 +162,24 @@ function strongFunction(lex: SqlLex): number {
   return -1;
 }
 
-/** True when the value calls a function of WEAK_FUNCS or STRONG_FUNCS (`ascii(`, `substring(`, `version(`): `5 and f(x)=2` alone is algebra. */
-function sqlFunctionCalled(lex: SqlLex): boolean {
+/** How many function tokens of the value are named in `names` or `more`. */
+function countCalls(lex: SqlLex, names: ReadonlySet<string>, more?: ReadonlySet<string>): number {
+  let n = 0;
   const fp = lex.fp;
   for (let i = fp.indexOf('f'); i >= 0; i = fp.indexOf('f', i + 1)) {
     const name = tokenText(lex, i);
-    if (WEAK_FUNCS.has(name) || STRONG_FUNCS.has(name)) return true;
+    if (names.has(name) || more?.has(name) === true) n++;
   }
-  return false;
+  return n;
+}
+
+/** True when the value calls a function of WEAK_FUNCS or STRONG_FUNCS (`ascii(`, `substring(`, `version(`): `5 and f(x)=2` alone is algebra. */
+function sqlFunctionCalled(lex: SqlLex): boolean {
+  return countCalls(lex, WEAK_FUNCS, STRONG_FUNCS) > 0;
 }
 
 function weakEvidence(lex: SqlLex): boolean {
-  let weak = 0;
-  const fp = lex.fp;
-  for (let i = fp.indexOf('f'); i >= 0; i = fp.indexOf('f', i + 1)) if (WEAK_FUNCS.has(tokenText(lex, i))) weak++;
-  return weak >= 2;
+  return countCalls(lex, WEAK_FUNCS) >= 2;
 }
 
 /** The contexts a value is lexed in: as it stands, and inside each kind of quote it holds (a breakout). */
@@ -211,7 +214,7 @@ export function inspectSqlPart(part: Part, sink: FindingSink, fast = true): void
     || runRule(sink, 'sqli', 'sqli', PERCENT_KEYWORD_RULE, part) || runRule(sink, 'sqli', 'sqli', BOOL_PROBE_RULE, part)
     || runRule(sink, 'sqli', 'sqli', SYNTAX_RULE, part) || runRule(sink, 'sqli', 'sqli', LIMIT_RULE, part)
     || runRule(sink, 'sqli', 'sqli', JSON_SQL_RULE, part)) return;
-  if (plusRule(part, v, contexts, sink)) return;
+  if (plusRule(part, v, sink)) return;
   if (weakEvidence(partSqlLex(part, 0))) emit(sink, 'sqli', 'sqli-022', 'sqli', 3, part, 0, 'several SQL functions in one value');
 }
 
@@ -266,8 +269,7 @@ function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, si
   if ((v.indexOf('union') < 0 && v.indexOf('select') < 0) || (v.indexOf('#') < 0 && v.indexOf('--') < 0) || !LINE_RE.test(part.value)) return false;
   const lined = normalizeValueLines(part.value, false);
   if (lined.indexOf('\n') < 0) return false;
-  for (const q of contexts) if (fingerprintRule(lexSql(lined, QUOTE_OF[q]), q, part, lined, sink, ' (comment ended by a line break)')) return true;
-  return false;
+  return textRule(part, lined, sink, ' (comment ended by a line break)', contexts);
 }
 
 /**
@@ -277,11 +279,8 @@ function linesRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, si
  * `$_GET` value) as spaces. Values with spaces use `+` as a character (`C++`, `a + b`) and are not
  * read again.
  */
-function plusRule(part: Part, v: string, contexts: ReadonlyArray<0 | 1 | 2>, sink: FindingSink): boolean {
-  if (v.indexOf('+') < 0 || v.indexOf(' ') >= 0) return false;
-  const spaced = v.replace(PLUS_RE, ' ');
-  for (const q of contexts) if (fingerprintRule(lexSql(spaced, QUOTE_OF[q]), q, part, spaced, sink, ' (+ read as a space)')) return true;
-  return false;
+function plusRule(part: Part, v: string, sink: FindingSink): boolean {
+  return v.indexOf('+') >= 0 && v.indexOf(' ') < 0 && textRule(part, v.replace(PLUS_RE, ' '), sink, ' (+ read as a space)');
 }
 
 /** A path segment worth lexing on its own: it holds a space, a quote, a semicolon or a parenthesis. */
@@ -310,15 +309,19 @@ function inspectPathSegments(part: Part, sink: FindingSink): void {
     const seg = v.slice(from, Math.min(to, from + SEGMENT_LEX_CHARS));
     from = to + 1;
     if (seg.length < 3 || !SEGMENT_SQL_RE.test(seg)) continue;
-    if (segmentRule(part, seg, sink, ' (in a path segment)')) return;
+    if (textRule(part, seg, sink, ' (in a path segment)')) return;
     // Routers that decode path parameters with urldecode() read `+` as a space (`24'union+all+select+1,2`).
-    if (seg.indexOf('+') >= 0 && segmentRule(part, seg.replace(PLUS_RE, ' '), sink, ' (in a path segment, + read as a space)')) return;
+    if (seg.indexOf('+') >= 0 && textRule(part, seg.replace(PLUS_RE, ' '), sink, ' (in a path segment, + read as a space)')) return;
   }
 }
 
-/** The fingerprint rules over one path segment, in the bare context and each quote context it opens; true when one fired. */
-function segmentRule(part: Part, seg: string, sink: FindingSink, note: string): boolean {
-  for (const q of quoteContexts(seg)) if (fingerprintRule(lexSql(seg, QUOTE_OF[q]), q, part, seg, sink, note)) return true;
+/**
+ * The fingerprint rules over a text read once more (a path segment, the value with `+` as spaces or
+ * with its line breaks kept), in the bare context and each quote context (by default those the text
+ * opens); true when one fired.
+ */
+function textRule(part: Part, text: string, sink: FindingSink, note: string, contexts: ReadonlyArray<0 | 1 | 2> = quoteContexts(text)): boolean {
+  for (const q of contexts) if (fingerprintRule(lexSql(text, QUOTE_OF[q]), q, part, text, sink, note)) return true;
   return false;
 }
 
