@@ -10,7 +10,12 @@ export const ALLOWED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POS
 function hasNul(s: string): boolean {
   return s.indexOf('%00') >= 0 || s.indexOf('\u0000') >= 0;
 }
-const BAD_UTF8_RE = trackPattern(/%c[01]%[0-9a-f]{2}|%e0%[89][0-9a-f]%|%f0%8[0-9a-f]%|%u(?:ff[0-9a-f]{2}|[0-9a-f]{4})/i);
+/**
+ * Overlong UTF-8 (`%c0%ae`, `%e0%80%af`, `%f0%80%80%af`), the non-continuation forms decoders also accept for
+ * `.`, `/` and `\` (`%c0%2e`, `%c0%2f`, `%c1%5c`), and `%u` escapes. `%C0`/`%C1` before any other byte is
+ * legacy single-byte text (`%C1%E5` is "Бе" in Windows-1251, `%C0%20la` "À la" in ISO-8859-1).
+ */
+const BAD_UTF8_RE = trackPattern(/%c[01]%(?:[89ab][0-9a-f]|2[ef]|5c)|%e0%[89][0-9a-f]%|%f0%8[0-9a-f]%|%u(?:ff[0-9a-f]{2}|[0-9a-f]{4})/i);
 const RESTRICTED_EXT_RE = trackPattern(/\.(?:sql|bak|swp|env|htpasswd|htaccess|mdb|sqlite3?|pem|key|pwd|pass|dbf|rdb|mdf|old|git|svn)$/);
 const UNUSUAL_EXT_RE = trackPattern(/\.(?:backup|dist|save|orig|config|ini|log|inc|asa|cer|cdx|idq|printer|htr|htw|ida|idc|dll|bat|cmd|com|conf|cfg|dat|db|vbs)$/);
 const SMUGGLE_BODY_RE = trackPattern(/(?:^|\r?\n)[^\r\n]{0,200}(?:get|post|head|put|delete|options) \/[^\s]{0,200} http\/1\.[01]\r?\n/i);
@@ -96,8 +101,14 @@ const SCRIPT_FILE_RE = trackPattern(/\.\s?(?:php[0-9st]{0,3}|phtml|phar|pht|jsp|
 /** Uploaded file names (multipart) that a server may execute: PHP family, JSP, ASP, SSI, a space before the extension (`photo. php`), session files. */
 const UPLOAD_SCRIPT_RE = trackPattern(/\.\s?(?:php[0-9st]{0,3}|phtml|phar|pht|jspx?|aspx?|asa|cer|shtml)[.\s]*$|\.\s+(?:php\d?|phtml|phar)(?:\.|$)|(?:^|[\\/])sess_[a-z0-9,-]{16,}$|(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)$/i);
 const CHARSET_RE = trackPattern(/;\s*charset\s*=\s*"?([^";,\s]{0,64})/gi);
-/** Charsets a request body may declare (CRS's policy plus US-ASCII); others (EBCDIC, UTF-7, ...) evade decoders. */
-const ALLOWED_CHARSETS = new Set(['utf-8', 'iso-8859-1', 'iso-8859-15', 'windows-1252', 'us-ascii']);
+/**
+ * Charsets a request body may declare: UTF-8 and the ASCII-compatible single-byte charsets (CRS's policy, plus
+ * US-ASCII, the other ISO-8859 parts, Windows-125x and KOI8 that Central European, Cyrillic, Greek and Turkish
+ * pages submit forms in). An ASCII byte means the same in each, so none hides `'` or `<` from a decoder; others
+ * may (UTF-7, UTF-16, EBCDIC; Shift_JIS and Big5, whose two-byte characters can end in `\`).
+ */
+const ALLOWED_CHARSETS = new Set(['utf-8', 'us-ascii', ...Array.from({ length: 16 }, (_, i) => `iso-8859-${i + 1}`).filter((c) => c !== 'iso-8859-12'),
+  ...Array.from({ length: 9 }, (_, i) => `windows-${1250 + i}`), 'koi8-r', 'koi8-u']);
 const BOUNDARY_PARAM_RE = trackPattern(/;\s*boundary\s*=/i);
 
 function inspectContentType(ct: string, sink: FindingSink): void {
