@@ -107,3 +107,34 @@ export function productSearch(r: Rng): string {
   const s = r.pick(shapes)();
   return r.next() < 0.2 ? s.toUpperCase() : s;
 }
+
+/** Windows-1251 bytes of the Cyrillic letters outside the contiguous А…я block (0xC0–0xFF). */
+const CP1251_EXTRA: ReadonlyMap<string, number> = new Map([['Ё', 0xa8], ['ё', 0xb8], ['І', 0xb2], ['і', 0xb3], ['Ї', 0xaf], ['ї', 0xbf],
+  ['Є', 0xaa], ['є', 0xba], ['Ґ', 0xa5], ['ґ', 0xb4], ['Ў', 0xa1], ['ў', 0xa2]]);
+
+/**
+ * Percent-encodes `text` as a page in a legacy single-byte charset makes a browser send it: ISO-8859-1
+ * (`Straße` → `Stra%DFe`) when every character fits in Latin-1, else Windows-1251 for Cyrillic text
+ * (`Київ` → `%CA%E8%BF%E2`); `undefined` when neither charset holds the text. Hex digits in upper or
+ * lower case, as clients differ; spaces as `%20`.
+ */
+export function legacyPercentEncode(text: string, lowerHex = false): string | undefined {
+  const latin1 = [...text].every((c) => c.charCodeAt(0) <= 0xff);
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    let byte: number | undefined;
+    if (/[A-Za-z0-9\-._~]/.test(c)) { out += c; continue; }
+    if (latin1) byte = code;
+    else if (code >= 0x410 && code <= 0x44f) byte = code - 0x410 + 0xc0;
+    else byte = code < 0x80 ? code : CP1251_EXTRA.get(c);
+    if (byte === undefined) return undefined;
+    const hex = byte.toString(16).padStart(2, '0');
+    out += '%' + (lowerHex ? hex : hex.toUpperCase());
+  }
+  return out;
+}
+
+/** Names, places, words and phrases that ISO-8859-1 or Windows-1251 can encode, with at least one non-ASCII letter. */
+export const LEGACY_TEXT: readonly string[] = [...I18N_WORDS, ...I18N_PLACES, ...I18N_NAMES, ...I18N_TEXT]
+  .filter((t) => /(?![\x00-\x7f])\p{L}/u.test(t) && legacyPercentEncode(t) !== undefined);

@@ -3,12 +3,12 @@
 import { makeRequestView } from '../core/index.js';
 import type { CorpusRecord } from './corpus.js';
 import { Rng } from './ml/rng.js';
-import { I18N_NAMES, I18N_PLACES, I18N_TEXT, I18N_URLS, I18N_WORDS, productSearch, randomUrl } from './benign-i18n.js';
+import { I18N_NAMES, I18N_PLACES, I18N_TEXT, I18N_URLS, I18N_WORDS, LEGACY_TEXT, legacyPercentEncode, productSearch, randomUrl } from './benign-i18n.js';
 
 const FIRST = ["Sinéad", "Patrick", "Mary-Kate", "José", "Zoë", "Nguyễn", "Ola", "Aoife", "Jean-Luc", "Amélie", "D'Andre", "Renée", "Łukasz", "Søren", "Mei", "Yusuf", "Dmitri", "Chloë"];
 const LAST = ["O'Brien", "O'Connor", "D'Angelo", "McDonald", "van der Berg", "Smith-Jones", "Müller", "García Márquez", "L'Estrange", "Ní Bhriain", "de la Cruz", "Østergård", "Dell'Acqua", "N'Diaye", "St. John"];
 const STREETS = ["12 Queen's Road", "221B Baker St. Apt #4", "1600 Pennsylvania Ave NW", "Flat 3, 7 St. Mary's Lane", "Rue de l'Église 5", "Calle O'Donnell 24, 3º-B", "PO Box 1234; Dock 5", "1 Infinite Loop (Bldg 2)"];
-const SEARCH = ["select a union rep", "union station parking", "how to select the best laptop", "drop shipping from china", "delete my account", "insert coin arcade", "update on the order status", "where is my order?", "select * in vs code shortcut", "java vs python for beginners", "rock 'n' roll", "or 1 thing and another", "1 or 2 bedrooms", "what's 5 + 5 = ?", "C# & .NET jobs", "AT&T store near me", "50% off shoes", "Tom & Jerry; the movie", "alert dog breeds", "script writing course", "sleep apnea treatment", "cat /etc/hosts explained", "exec chair leather", "table for 2 tonight", "drop table legs ikea", "javascript tutorial pdf", "best <b>bold</b> fonts", "\"quoted phrase\" search", "order by price desc", "group by age", "Schrödinger's cat", "mañana café", "Fußball Ergebnisse", "日本語 検索", "привет мир", "مرحبا بالعالم", "ціна квитка", "email me @ 5pm", "100% cotton t-shirt (xl)", "it's a-ok!!", "don't stop; believing", "where to buy 1/2\" pipe"];
+const SEARCH = ["select a union rep", "union station parking", "how to select the best laptop", "drop shipping from china", "delete my account", "insert coin arcade", "update on the order status", "where is my order?", "select * in vs code shortcut", "java vs python for beginners", "rock 'n' roll", "or 1 thing and another", "1 or 2 bedrooms", "what's 5 + 5 = ?", "C# & .NET jobs", "AT&T store near me", "50% off shoes", "Tom & Jerry; the movie", "alert dog breeds", "script writing course", "sleep apnea treatment", "cat /etc/hosts explained", "exec chair leather", "table for 2 tonight", "drop table legs ikea", "javascript tutorial pdf", "best <b>bold</b> fonts", "\"quoted phrase\" search", "select all (ctrl+a); then copy", "Delete (optional); keep the rest", "(Update) new address; the old one is wrong", "Insert > Table (Word); then select rows", "drop-down (select one); required", "order by price desc", "group by age", "Schrödinger's cat", "mañana café", "Fußball Ergebnisse", "日本語 検索", "привет мир", "مرحبا بالعالم", "ціна квитка", "email me @ 5pm", "100% cotton t-shirt (xl)", "it's a-ok!!", "don't stop; believing", "where to buy 1/2\" pipe"];
 const COMMENTS = [
   "Great article! I've been using `SELECT id, name FROM users WHERE active = 1` for years — never knew about indexes.",
   "Here's my fix:\n```js\nconst x = document.getElementById('app');\nif (x) { x.textContent = 'hi'; }\n```\nHope it helps.",
@@ -67,11 +67,11 @@ function smallJson(r: Rng): unknown {
   ];
   return r.pick(shapes)();
 }
-/** JSON text as Python's json.dumps writes it (", " and ": " separators). */
+/** JSON text as Python's json.dumps writes it by default: ", " and ": " separators, non-ASCII as `\uXXXX` (ensure_ascii). */
 function pyJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pyJson).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`).join(', ')}}`;
-  return JSON.stringify(v);
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${pyJson(k)}: ${pyJson(x)}`).join(', ')}}`;
+  return JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 function jsonText(r: Rng, v: unknown): string { return r.next() < 0.5 ? JSON.stringify(v) : pyJson(v); }
 
@@ -155,7 +155,7 @@ const i18nRequest: Gen = (r) => {
     case 1: return { kind: 'i18n', method: 'POST', path: r.pick(['/account/profile', '/account/signup', '/checkout/address']), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
       body: form({ name: r.pick(I18N_NAMES), city: r.pick(I18N_PLACES), street: r.pick(I18N_PLACES), ...(r.next() < 0.5 ? { website: r.next() < 0.5 ? r.pick(I18N_URLS) : randomUrl(r) } : {}), bio: text, lang }, r.next() < 0.5) };
     case 2: return { kind: 'i18n', method: r.pick(['POST', 'PUT', 'PATCH']), path: `/api/v2/users/${r.int(99999)}`, query: '', headers: headers(r, { 'Content-Type': 'application/json' }),
-      body: JSON.stringify({ name: r.pick(I18N_NAMES), address: { city: r.pick(I18N_PLACES), street: r.pick(I18N_PLACES) }, bio: text, website: r.next() < 0.5 ? r.pick(I18N_URLS) : null, locale: lang }) };
+      body: jsonText(r, { name: r.pick(I18N_NAMES), address: { city: r.pick(I18N_PLACES), street: r.pick(I18N_PLACES) }, bio: text, website: r.next() < 0.5 ? r.pick(I18N_URLS) : null, locale: lang }) };
     default: return { kind: 'i18n', method: 'GET', path: `/${r.pick(['wiki', 'city', 'tag', 'artist'])}/${enc(r.pick([...I18N_PLACES, ...I18N_NAMES, ...I18N_TEXT]).replace(/ /g, '_'))}`, query: r.next() < 0.3 ? `lang=${lang}` : '', body: '', headers: headers(r) };
   }
 };
@@ -169,6 +169,24 @@ const i18nValueRequest: Gen = (r) => {
   const v = u >= 0.75 && r.next() < 0.3 ? value : enc(value);
   if (r.next() < 0.6) return { kind: 'i18n-value', method: 'GET', path: r.pick(PATHS), query: `${name}=${v}`, body: '', headers: headers(r) };
   return { kind: 'i18n-value', method: 'POST', path: r.pick(PATHS), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: `${name}=${v}` };
+};
+
+/**
+ * Text percent-encoded in a legacy single-byte charset (ISO-8859-1, Windows-1251), as old pages, feeds and
+ * crawlers still send it: path segments (`/wiki/M%FCnchen`, `/stra%DFe/k%F6ln`), search values and forms.
+ * Such bytes are not valid UTF-8, which overlong-encoding payloads also produce.
+ */
+const legacyCharsetRequest: Gen = (r) => {
+  const lower = r.next() < 0.3;
+  const word = (): string => legacyPercentEncode(r.pick(LEGACY_TEXT).replace(/ /g, r.pick(['_', '-', ' '])), lower)!;
+  switch (r.int(4)) {
+    case 0: return { kind: 'legacy-charset', method: 'GET', path: `/${r.pick(['wiki', 'stadt', 'news', 'tag', 'forum', 'katalog', 'city', 'artist'])}/${word()}`, query: '', body: '', headers: headers(r) };
+    case 1: return { kind: 'legacy-charset', method: 'GET', path: `/${word()}/${word()}${r.next() < 0.3 ? r.pick(['.html', '.htm', '.php', '/']) : ''}`, query: r.next() < 0.3 ? `page=${1 + r.int(9)}` : '', body: '', headers: headers(r) };
+    case 2: return { kind: 'legacy-charset', method: 'GET', path: r.pick(['/search', '/forum/search.php', '/cgi-bin/suche.pl', '/index.php']), query: `${r.pick(['q', 'query', 'highlight', 'suche', 'name'])}=${word().replace(/%20/g, '+')}${r.next() < 0.4 ? `&page=${1 + r.int(9)}` : ''}`, body: '', headers: headers(r) };
+    default: return { kind: 'legacy-charset', method: 'POST', path: r.pick(['/guestbook.php', '/contact', '/account/profile']), query: '',
+      headers: headers(r, { 'Content-Type': r.pick(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=ISO-8859-1', 'application/x-www-form-urlencoded; charset=windows-1251']) }),
+      body: `name=${word()}&city=${word()}&message=${word().replace(/%20/g, '+')}` };
+  }
 };
 
 /** A body, form field or query value of 1–3 characters (the model notices such values but does not block them alone: `inertForModel`). */
@@ -209,6 +227,7 @@ const GENS: readonly Gen[] = [
     body: JSON.stringify({ language: r.pick(['python', 'sql', 'shell', 'typescript']), code: r.pick(["def add(a, b):\n    return a + b  # simple\n", "SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", "INSERT INTO users (name, email) VALUES ('Zoë', 'z@example.org');", "for f in *.txt; do wc -l \"$f\"; done", "const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);", "const greeting = `Hello ${name}, you have ${count} new messages`;", "echo \"${HOME}/bin:${PATH}\""]), public: r.next() < 0.5 }) }),
   i18nRequest,
   i18nValueRequest,
+  legacyCharsetRequest,
   (r) => ({ kind: 'json-in-form', method: r.pick(['POST', 'PUT']), path: r.pick(['/api/interactions', '/api/widget', '/api/chat.postMessage', '/api/multi/']), query: r.next() < 0.5 ? 'raw_json=1' : '',
     headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
     body: form({ ...(r.next() < 0.5 ? { api_type: 'json' } : { channel: `C${hex(r, 8).toUpperCase()}` }), [r.pick(['payload', 'json', 'model', 'blocks', 'data'])]: jsonText(r, smallJson(r)) }, r.next() < 0.6) }),
@@ -240,7 +259,8 @@ const GENS: readonly Gen[] = [
  * through realistic shapes: names with apostrophes, addresses, JSON APIs, SQL words in searches, shop
  * searches with inch and foot marks and quoted titles,
  * code snippets, markdown, multipart uploads, base64, long cookies, non-English text in ~25 languages
- * (percent-encoded as browsers send it, in searches, forms, JSON and paths) and pasted web addresses, bodies of 1–3 characters and
+ * (percent-encoded as browsers send it, in searches, forms, JSON and paths; also in the legacy single-byte
+ * charsets ISO-8859-1 and Windows-1251) and pasted web addresses, bodies of 1–3 characters and
  * short bodies, price prose with `$` and parentheses. Deterministic per seed.
  */
 export function generateBenign(n: number, seed: number): CorpusRecord[] {
