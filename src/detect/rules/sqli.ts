@@ -113,6 +113,8 @@ const SQL_END_RE = trackPattern(/(?:--[\s+-]{0,3}|#|;)\s*$/);
 const ORDER_BY = new Set(['order by', 'group by']);
 /** Logic operators spelled as symbols: `345||1` is a MySQL tautology, where `1 or 2` is mostly prose. */
 const SYMBOL_LOGIC = new Set(['||', '&&']);
+/** Boolean literals: `9999 or true` is a tautology whichever word joins it, where `1 or 2` may be prose. */
+const BOOLEAN_LITERAL = new Set(['true', 'false']);
 
 /** Index of the first token after the leading value (and its sign), a number list it starts (`17,23`) and its closing parentheses. */
 function firstAfter(fp: string): number {
@@ -141,7 +143,7 @@ const FP_RULES: readonly SqlRule[] = Object.freeze([
   { id: 'sqli-014', re: /^s\)*n?[&oa]\(*(?:n[^;c]{0,8}|[1v]\)*)[;c]$/, score: 5, quoted: true, bare: false, explanation: 'string breakout into an operator expression ended by a comment or semicolon' },
   { id: 'sqli-015', re: /^a1(?:a1)?c*U(?:c|$|1(?:,1){2,})/, score: 5, quoted: false, bare: true, explanation: 'negative number followed by UNION (column-count probe)' },
   { id: 'sqli-044', re: /^\(+E[1vfs(][^;]{0,40}\)+;\(*E/, score: 5, quoted: false, bare: true, explanation: 'parenthesized subquery followed by a stacked statement ((select 1); update …)' },
-  { id: 'sqli-045', re: /^1&1c?$/, score: 5, quoted: false, bare: true, explanation: 'number OR-ed with a number by || or && (345||1: true in MySQL)' },
+  { id: 'sqli-045', re: /^1&1c?$/, score: 5, quoted: false, bare: true, explanation: 'number OR-ed with a number by || or && (345||1: true in MySQL), or with a boolean literal (9999 or true)' },
   { id: 'sqli-046', re: /^[oa]?1\)*&\(*f\([^;]{0,80}?\)o\(*(?:a?[1svn]|f\()/, score: 5, quoted: false, bare: true, explanation: 'number, AND/OR, then an SQL function\'s result compared (boolean-blind probe: 9 and mid(version(),1,1)=3)' },
   { id: 'sqli-047', re: /^s(?=[^s]*[o&])(?:[oa&]+\(*(?:[1vn]|f\(\)?)\)*)+[oa&]+s$/, score: 5, quoted: true, bare: false, explanation: 'string breakout, operator arithmetic, and a comparison with a new string that the query\'s own quote closes (aa\'|3!=\'4)' },
   { id: 'sqli-016', re: /^;\(*E(?:k|n[kf(o])/, score: 5, quoted: false, bare: true, explanation: 'value opening with a semicolon and a new statement (; insert into …, ; drop table …)' },
@@ -228,7 +230,7 @@ function fingerprintRule(lex: SqlLex, q: 0 | 1 | 2, part: Part, v: string, sink:
     if (r.id === 'sqli-005' && (tokenText(lex, fp.length - 1).length > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
     if (r.id === 'sqli-007' && ALPHA_RE.test(tokenText(lex, 1))) continue;
     if (r.id === 'sqli-014' && (v.length > 100 || !SQL_END_RE.test(v))) continue;
-    if (r.id === 'sqli-045' && !SYMBOL_LOGIC.has(tokenText(lex, 1))) continue;
+    if (r.id === 'sqli-045' && !SYMBOL_LOGIC.has(tokenText(lex, 1)) && !BOOLEAN_LITERAL.has(tokenText(lex, 2))) continue;
     if (r.id === 'sqli-046' && !sqlFunctionCalled(lex)) continue;
     if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokenText(lex, firstAfter(fp))} ${tokenText(lex, firstAfter(fp) + 1)}`)) continue;
     // A weak shape (SELECT … FROM, 4 points) yields to any blocking rule after it (`7 and ascii(substring((select …`).

@@ -36,7 +36,7 @@ const JS_RULES = compileRules([
   { id: 'xss-026', score: 5, raw: true, flags: 'i', needles: ['\u3c00', '\u00bc', '\\xbc'], pattern: String.raw`(?:[\u3c00\u00bc]|(?<!\\x[c-f][0-9a-f])\\x(?:c2\\x)?bc)\/?(?:script|img|svg|iframe|body|a|div|style|object|embed)(?:[\s\u3e00\u00be/]|\\x(?:c2\\x)?be)`, explanation: 'markup in mis-decoded encodings (UTF-16 \u3c00script\u3e00, high-bit ASCII \u00bcscript\u00be, also written as \\xbc escapes)' },
   { id: 'xss-027', score: 5, needles: ['call`', 'call `', 'apply`', 'apply `', 'bind`', 'bind `', '${alert', '${ alert', '${confirm', '${ confirm', '${prompt', '${ prompt', '${eval', '${ eval'], pattern: String.raw`\.\s?(?:call|apply|bind)\s?\x60|\$\{\s?(?:alert|confirm|prompt|eval)\s?\}`, explanation: 'function called through a tagged template (no parentheses: [].sort.call\x60${alert}\x60)' },
   { id: 'xss-028', score: 5, needles: ['![]', '! []'], pattern: String.raw`\(\s?!!?\s?\[\s?\]\s?[+\s]\s?\[\s?\]\s?\)\s?\[[^]{0,300}?\(\s?!!?\s?\[\s?\]\s?[+\s]\s?\[\s?\]\s?\)\s?\[`, explanation: 'JSFuck: code spelled from (![]+[])[…] and (!![]+[])[…] strings' },
-  { id: 'xss-029', score: 5, needles: ["['", '["', '[`', '[ ', '[/*'], pattern: String.raw`\[(?<=\b(?:top|self|window|parent|frames|globalthis|this|document|content)\s?\)?\s?(?:/\*[^*]{0,40}\*/\s?)?\[)\s?(?:/\*[^*]{0,40}\*/\s?)?['"\x60](?:(?:alert|prompt|confirm|eval|document|cookie|location|domain|settimeout|setinterval|function|constructor|atob)['"\x60]|[a-z]{1,20}['"]\s?\+\s?['"])`, explanation: 'dialog, eval or page secrets reached by a bracketed string name, or a name built by concatenation (top[\'alert\'](1), self["document"]["cookie"], this["ownerDocu"+"ment"])' },
+  { id: 'xss-029', score: 5, needles: ["['", '["', '[`', '[ ', '[/*'], pattern: String.raw`\[(?<=\b(?:top|self|window|parent|frames|globalthis|this|document|content)\s?\)?\s?(?:/\*[^*]{0,40}\*/\s?)?\[)\s?(?:/\*[^*]{0,40}\*/\s?)?['"\x60](?:(?:alert|prompt|confirm|eval|document|cookie|location|domain|settimeout|setinterval|function|constructor|atob|\$|\\x[0-9a-f]{2}|\\u[0-9a-f]{4})['"\x60]|[a-z]{1,20}['"]\s?\+\s?['"])`, explanation: 'dialog, eval, jQuery\'s $ or page secrets reached by a bracketed string name, an escaped one, or a name built by concatenation (top[\'alert\'](1), self["document"]["cookie"], self["\\x24"], this["ownerDocu"+"ment"])' },
   { id: 'xss-030', score: 5, needles: ['/*'], pattern: String.raw`\b(?:document|window|self|top)\s?(?:/\*[^*]{0,40}\*/\s?\.|\.\s?/\*[^*]{0,40}\*/)\s?(?:/\*[^*]{0,40}\*/\s?)?(?:cookie|domain|location|write|body|createelement)\b`, explanation: 'DOM property reached with comments inside the access (document/**/.cookie)' },
   { id: 'xss-031', score: 5, needles: ['activexobject', 'parentwindow', 'import', 'dataformatas', 'datasrc', '&{'], pattern: String.raw`\bnew\s+activexobject\s?\(|\.parentwindow\s?\.|<\??import\s?(?:\s[^>]{0,80})?implementation\s?=|\bdataformatas\s?=\s?["']?html|\bdatasrc\s?=\s?["']?#|&\{\s?(?:alert|prompt|confirm|eval|document|window|location)\b`, explanation: 'legacy browser script execution (ActiveX, HTC behaviours, data binding, Netscape &{…} JS entities)' },
   { id: 'xss-033', score: 5, needles: ['\\'], pattern: String.raw`(?:\\(?:152|j)|j(?=[a-z:\\0-7]{0,43}\\))(?:\\141|\\?a)(?:\\166|\\?v)(?:\\141|\\?a)(?:\\163|\\?s)(?:\\143|\\?c)(?:\\162|\\?r)(?:\\151|\\?i)(?:\\160|\\?p)(?:\\164|\\?t)(?:\\072|\\?:)`, explanation: 'javascript: spelled with JS escapes (\\152\\141… octal or \\j\\a… identity escapes)' },
@@ -69,6 +69,11 @@ const B64_RULES = compileRules([
   { id: 'xss-043', score: 5, raw: true, flags: 'i', needles: ['\\u00', '\\x'], pattern: String.raw`^\s?(?:\\(?:u00[2-7][0-9a-f]|x[2-7][0-9a-f])){4,}\s?$`, explanation: 'value spelled only with JS escapes of plain ASCII (\\u0061\\u006c…)' },
 ]);
 const ESCAPED_RULE = B64_RULES[1]!;
+
+/** xss-046: JSFuck atoms, JavaScript spelled with `[]()!+` only (`(![]+[])[+!+[]]` is "a"); beside the JS table, which is full. */
+const JSFUCK_RULE = compileRules([
+  { id: 'xss-046', score: 5, needles: ['![]', '+[]', ' []'], pattern: String.raw`[+ ]!!\[\]|[+ ]![+ ]\[\]|!\[\][+ ]\[\]`, explanation: 'JSFuck atoms (+!![], +!+[], ![]+[], or with the + of a form body read as a space): JavaScript spelled with []()!+ only' },
+])[0]!;
 
 /** Bare event-handler names: letters only, so they are checked on plain values too. */
 const HANDLER_NAME_RULES = compileRules([
@@ -109,7 +114,7 @@ addGateNeedles(['<'], TAG_BIT);
 /** Gate of xss-038: a JS operator gluing string literals. */
 const GLUE_BIT = allocateBit();
 addGateNeedles(GLUE, GLUE_BIT);
-const XSS_BITS = TAG_BIT | JS_RULES[0]!.bit | HANDLER_NAME_RULES[0]!.bit | B64_RULES[0]!.bit | GLUE_BIT;
+const XSS_BITS = TAG_BIT | JS_RULES[0]!.bit | HANDLER_NAME_RULES[0]!.bit | B64_RULES[0]!.bit | JSFUCK_RULE.bit | GLUE_BIT;
 
 /** The whole XML body: its own elements are not injected markup (its text nodes and attribute values are parts of their own). */
 function wholeXml(part: Part): boolean {
@@ -176,7 +181,7 @@ export const xssDetector: SignatureDetector = Object.freeze({
         const rule = JS_RULES[r]!;
         if ((bits & (1 << r)) !== 0 && !(xmlDoc && rule.id === 'xss-017') && runRule(sink, 'xss', 'xss', rule, part)) { js = true; break; }
       }
-      if (js || runRule(sink, 'xss', 'xss', B64_RULES[0]!, part)) continue;
+      if (js || runRule(sink, 'xss', 'xss', B64_RULES[0]!, part) || runRule(sink, 'xss', 'xss', JSFUCK_RULE, part)) continue;
       const at = (partScan(part).mask & GLUE_BIT) !== 0 ? assembledScript(part.norm.length > 4096 ? part.norm.slice(0, 4096) : part.norm) : -1;
       if (at >= 0) emit(sink, 'xss', 'xss-038', 'xss', 5, part, at, 'code spelled from short string literals glued by JS operators (\'jav\'+\'ascript:\')');
     }
