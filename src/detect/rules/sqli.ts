@@ -13,7 +13,8 @@ const STRONG_FUNCS = new Set(['sleep', 'benchmark', 'pg_sleep', 'load_file', 'ex
   'xp_cmdshell', 'sys_eval', 'sys_exec', 'name_const', 'group_concat', 'randomblob', 'utl_inaddr',
   'get_host_address', 'receive_message', 'make_set', 'elt', 'gtid_subset', 'json_keys', 'exp',
   'polygon', 'multipoint', 'geometrycollection', 'linestring', 'multilinestring', 'multipolygon', 'st_latfromgeohash',
-  'pg_read_file', 'lo_import', 'dbms_xmlgen', 'ctxsys', 'xmltype', 'sqlite_version', 'load_extension', 'openrowset', 'opendatasource']);
+  'pg_read_file', 'lo_import', 'dbms_xmlgen', 'ctxsys', 'xmltype', 'sqlite_version', 'load_extension', 'openrowset', 'opendatasource',
+  'db_name', 'current_user', 'session_user', 'system_user', 'sqlite_compileoption_used', 'sqlite_compileoption_get']);
 /** Functions common in attacks but also in code snippets: weak alone. */
 const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'database', 'user', 'substring',
   'substr', 'ascii', 'ord', 'mid', 'hex', 'unhex', 'cast', 'convert', 'if', 'iif', 'count', 'length', 'schema',
