@@ -203,7 +203,10 @@ const GENS: readonly Gen[] = [
   (r) => ({ kind: 'search', method: 'GET', path: '/search', query: form({ q: r.pick(SEARCH), page: String(1 + r.int(9)) }, true), body: '', headers: headers(r) }),
   (r) => {
     const q = productSearch(r);
-    if (r.next() < 0.7) return { kind: 'product-search', method: 'GET', path: r.pick(['/search', '/search/handmade', '/s', '/catalog']), query: form({ q, ...(r.next() < 0.5 ? { ref: 'related', page: String(1 + r.int(9)) } : {}) }, r.next() < 0.6), body: '', headers: headers(r) };
+    const u = r.next();
+    if (u < 0.6) return { kind: 'product-search', method: 'GET', path: r.pick(['/search', '/search/handmade', '/s', '/catalog']), query: form({ q, ...(r.next() < 0.5 ? { ref: 'related', page: String(1 + r.int(9)) } : {}) }, r.next() < 0.6), body: '', headers: headers(r) };
+    // Search forms that post (method="post"), under any path and field name a site uses.
+    if (u < 0.8) return { kind: 'product-search', method: 'POST', path: r.pick(PATHS), query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }), body: form({ [r.pick(PARAMS)]: q }, r.next() < 0.6) };
     return { kind: 'product-search', method: 'POST', path: '/api/search', query: '', headers: headers(r, { 'Content-Type': 'application/json' }), body: JSON.stringify({ query: q, filters: { ship_to: r.pick(['US', 'FR', 'DE']) }, limit: 24 }) };
   },
   (r) => ({ kind: 'signup-form', method: 'POST', path: '/account/signup', query: '', headers: headers(r, { 'Content-Type': 'application/x-www-form-urlencoded' }),
