@@ -18,6 +18,8 @@ function hasNul(s: string): boolean {
 const BAD_UTF8_RE = trackPattern(/%c[01]%(?:[89ab][0-9a-f]|2[ef]|5c)|%e0%[89][0-9a-f]%|%f0%8[0-9a-f]%|%u(?:ff[0-9a-f]{2}|[0-9a-f]{4})/i);
 const RESTRICTED_EXT_RE = trackPattern(/\.(?:sql|bak|swp|env|htpasswd|htaccess|mdb|sqlite3?|pem|key|pwd|pass|dbf|rdb|mdf|old|git|svn)$/);
 const UNUSUAL_EXT_RE = trackPattern(/\.(?:backup|dist|save|orig|config|ini|log|inc|asa|cer|cdx|idq|printer|htr|htw|ida|idc|dll|bat|cmd|com|conf|cfg|dat|db|vbs)$/);
+/** A last path segment that is an e-mail address (decoded): `.com` there is a domain, not a DOS program. */
+const EMAIL_SEGMENT_RE = trackPattern(/\/[\w.+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,24}$/i);
 const SMUGGLE_BODY_RE = trackPattern(/(?:^|\r?\n)[^\r\n]{0,200}(?:get|post|head|put|delete|options) \/[^\s]{0,200} http\/1\.[01]\r?\n/i);
 /** Cheap gate of SMUGGLE_BODY_RE: an HTTP/1.x version ending a line. */
 const HTTP_VERSION_RE = trackPattern(/http\/1\.[01]\r?\n/i);
@@ -48,7 +50,8 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (RESTRICTED_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'restricted file extension');
   else if (BACKUP_FILE_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'editor backup file (`index.php~`): source disclosure');
   // A directory (`/scripts/wrap.backup/`, the request path ends with a slash) has no file extension.
-  else if (!view.path.endsWith('/') && UNUSUAL_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-012', 'protocol', 3, 'path', parsed.path.path, 'unusual file extension');
+  // Nor does an e-mail address as the last segment (`/api/v1/user/jane%40example.com`): `.com` is its domain.
+  else if (!view.path.endsWith('/') && UNUSUAL_EXT_RE.test(parsed.path.path) && !EMAIL_SEGMENT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-012', 'protocol', 3, 'path', parsed.path.path, 'unusual file extension');
   if (view.body !== '' && HTTP_VERSION_RE.test(view.body) && SMUGGLE_BODY_RE.test(view.body)) emitReq(sink, 'protocol', 'protocol-006', 'protocol', 5, 'body', view.body.slice(0, 200), 'HTTP request inside the body (smuggling)');
   for (const a of parsed.anomalies) {
     if (a.startsWith('multipart')) emitReq(sink, 'protocol', 'protocol-007', 'protocol', a === 'multipart-no-name' ? 3 : 5, 'body', a, `malformed multipart body (${a})`);
