@@ -108,7 +108,10 @@ export function productSearch(r: Rng): string {
   return r.next() < 0.2 ? s.toUpperCase() : s;
 }
 
-/** Windows-1251 bytes of the Cyrillic letters outside the contiguous А…я block (0xC0–0xFF). */
+/**
+ * Windows-1251 bytes of the Russian, Ukrainian and Belarusian letters outside the contiguous А…я block
+ * (0xC0–0xFF). Serbian and Macedonian letters (Ђ, Ј, Љ, …) are left out: text with them is not encoded.
+ */
 const CP1251_EXTRA: ReadonlyMap<string, number> = new Map([['Ё', 0xa8], ['ё', 0xb8], ['І', 0xb2], ['і', 0xb3], ['Ї', 0xaf], ['ї', 0xbf],
   ['Є', 0xaa], ['є', 0xba], ['Ґ', 0xa5], ['ґ', 0xb4], ['Ў', 0xa1], ['ў', 0xa2]]);
 
@@ -135,6 +138,14 @@ export function legacyPercentEncode(text: string, lowerHex = false): string | un
   return out;
 }
 
-/** Names, places, words and phrases that ISO-8859-1 or Windows-1251 can encode, with at least one non-ASCII letter. */
-export const LEGACY_TEXT: readonly string[] = [...I18N_WORDS, ...I18N_PLACES, ...I18N_NAMES, ...I18N_TEXT]
-  .filter((t) => /(?![\x00-\x7f])\p{L}/u.test(t) && legacyPercentEncode(t) !== undefined);
+/** The charset `legacyPercentEncode` uses for `text`, or `undefined` when neither holds it. */
+export function legacyCharset(text: string): 'ISO-8859-1' | 'windows-1251' | undefined {
+  if (legacyPercentEncode(text) === undefined) return undefined;
+  return [...text].every((c) => c.charCodeAt(0) <= 0xff) ? 'ISO-8859-1' : 'windows-1251';
+}
+
+const LEGACY_ALL = [...I18N_WORDS, ...I18N_PLACES, ...I18N_NAMES, ...I18N_TEXT].filter((t) => /(?![\x00-\x7f])\p{L}/u.test(t));
+/** Names, places, words and phrases with a non-ASCII letter that ISO-8859-1 (Western European) can encode. */
+export const LEGACY_LATIN1_TEXT: readonly string[] = LEGACY_ALL.filter((t) => legacyCharset(t) === 'ISO-8859-1');
+/** The same for Windows-1251 (Cyrillic). */
+export const LEGACY_CP1251_TEXT: readonly string[] = LEGACY_ALL.filter((t) => legacyCharset(t) === 'windows-1251');

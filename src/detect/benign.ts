@@ -3,7 +3,7 @@
 import { makeRequestView } from '../core/index.js';
 import type { CorpusRecord } from './corpus.js';
 import { Rng } from './ml/rng.js';
-import { I18N_NAMES, I18N_PLACES, I18N_TEXT, I18N_URLS, I18N_WORDS, LEGACY_TEXT, legacyPercentEncode, productSearch, randomUrl } from './benign-i18n.js';
+import { I18N_NAMES, I18N_PLACES, I18N_TEXT, I18N_URLS, I18N_WORDS, LEGACY_CP1251_TEXT, LEGACY_LATIN1_TEXT, legacyPercentEncode, productSearch, randomUrl } from './benign-i18n.js';
 
 const FIRST = ["Sinéad", "Patrick", "Mary-Kate", "José", "Zoë", "Nguyễn", "Ola", "Aoife", "Jean-Luc", "Amélie", "D'Andre", "Renée", "Łukasz", "Søren", "Mei", "Yusuf", "Dmitri", "Chloë"];
 const LAST = ["O'Brien", "O'Connor", "D'Angelo", "McDonald", "van der Berg", "Smith-Jones", "Müller", "García Márquez", "L'Estrange", "Ní Bhriain", "de la Cruz", "Østergård", "Dell'Acqua", "N'Diaye", "St. John"];
@@ -178,13 +178,16 @@ const i18nValueRequest: Gen = (r) => {
  */
 const legacyCharsetRequest: Gen = (r) => {
   const lower = r.next() < 0.3;
-  const word = (): string => legacyPercentEncode(r.pick(LEGACY_TEXT).replace(/ /g, r.pick(['_', '-', ' '])), lower)!;
+  // One site, one charset: a Western European page sends ISO-8859-1, a Cyrillic one Windows-1251.
+  const cyrillic = r.next() < 0.4;
+  const vocabulary = cyrillic ? LEGACY_CP1251_TEXT : LEGACY_LATIN1_TEXT;
+  const word = (): string => legacyPercentEncode(r.pick(vocabulary).replace(/ /g, r.pick(['_', '-', ' '])), lower)!;
   switch (r.int(4)) {
     case 0: return { kind: 'legacy-charset', method: 'GET', path: `/${r.pick(['wiki', 'stadt', 'news', 'tag', 'forum', 'katalog', 'city', 'artist'])}/${word()}`, query: '', body: '', headers: headers(r) };
     case 1: return { kind: 'legacy-charset', method: 'GET', path: `/${word()}/${word()}${r.next() < 0.3 ? r.pick(['.html', '.htm', '.php', '/']) : ''}`, query: r.next() < 0.3 ? `page=${1 + r.int(9)}` : '', body: '', headers: headers(r) };
     case 2: return { kind: 'legacy-charset', method: 'GET', path: r.pick(['/search', '/forum/search.php', '/cgi-bin/suche.pl', '/index.php']), query: `${r.pick(['q', 'query', 'highlight', 'suche', 'name'])}=${word().replace(/%20/g, '+')}${r.next() < 0.4 ? `&page=${1 + r.int(9)}` : ''}`, body: '', headers: headers(r) };
     default: return { kind: 'legacy-charset', method: 'POST', path: r.pick(['/guestbook.php', '/contact', '/account/profile']), query: '',
-      headers: headers(r, { 'Content-Type': r.pick(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=ISO-8859-1', 'application/x-www-form-urlencoded; charset=windows-1251']) }),
+      headers: headers(r, { 'Content-Type': `application/x-www-form-urlencoded${r.next() < 0.5 ? '' : `; charset=${cyrillic ? 'windows-1251' : 'ISO-8859-1'}`}` }),
       body: `name=${word()}&city=${word()}&message=${word().replace(/%20/g, '+')}` };
   }
 };

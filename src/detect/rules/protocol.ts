@@ -11,15 +11,18 @@ function hasNul(s: string): boolean {
   return s.indexOf('%00') >= 0 || s.indexOf('\u0000') >= 0;
 }
 /**
- * Overlong UTF-8 (`%c0%ae`, `%e0%80%af`, `%f0%80%80%af`), the non-continuation forms decoders also accept for
- * `.`, `/` and `\` (`%c0%2e`, `%c0%2f`, `%c1%5c`), and `%u` escapes. `%C0`/`%C1` before any other byte is
- * legacy single-byte text (`%C1%E5` is "Бе" in Windows-1251, `%C0%20la` "À la" in ISO-8859-1).
+ * Overlong UTF-8 and what lenient decoders read as such, for the characters attacks need: `%C0` before a
+ * continuation byte (`%c0%ae` `.`, `%c0%af` `/`, `%c0%a7` `'`) or before `.`/`/`/`o`/`n` whose low six bits
+ * spell `.` or `/` (`%c0%2e`, `%c0%6f`); `%C1` before a byte that decodes to punctuation (`%c1%9c` and
+ * `%c1%1c` `\`, `%c1%80` `@`, `%c1%bc` `|`); 3- and 4-byte overlong forms with all their continuation
+ * bytes; `%u` escapes. Not flagged: Windows-1251 and Latin-1 text, where `%C0`/`%C1` are А/Б or À/Á and
+ * `%E0`/`%F0` are а/р or à/ð, followed by letters (`%C1%E5` "Бе", `%C1%B3` "Бі", `%E0%85%20` "а… ").
  */
-const BAD_UTF8_RE = trackPattern(/%c[01]%(?:[89ab][0-9a-f]|2[ef]|5c)|%e0%[89][0-9a-f]%|%f0%8[0-9a-f]%|%u(?:ff[0-9a-f]{2}|[0-9a-f]{4})/i);
+const BAD_UTF8_RE = trackPattern(/%c0%(?:[89ab][0-9a-f]|[26][ef]|5c)|%c1%(?:80|9[b-f]|a0|b[b-e]|[15]c)|%e0%[89][0-9a-f]%[89ab][0-9a-f]|%f0%8[0-9a-f]%[89ab][0-9a-f]%[89ab][0-9a-f]|%u(?:ff[0-9a-f]{2}|[0-9a-f]{4})/i);
 const RESTRICTED_EXT_RE = trackPattern(/\.(?:sql|bak|swp|env|htpasswd|htaccess|mdb|sqlite3?|pem|key|pwd|pass|dbf|rdb|mdf|old|git|svn)$/);
 const UNUSUAL_EXT_RE = trackPattern(/\.(?:backup|dist|save|orig|config|ini|log|inc|asa|cer|cdx|idq|printer|htr|htw|ida|idc|dll|bat|cmd|com|conf|cfg|dat|db|vbs)$/);
-/** A last path segment that is an e-mail address (decoded): `.com` there is a domain, not a DOS program. */
-const EMAIL_SEGMENT_RE = trackPattern(/\/[\w.+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,24}$/i);
+/** A last path segment that is an e-mail address at a `.com` domain (decoded): there `.com` is not a DOS program. */
+const EMAIL_SEGMENT_RE = trackPattern(/\/[\w.+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*\.com$/i);
 const SMUGGLE_BODY_RE = trackPattern(/(?:^|\r?\n)[^\r\n]{0,200}(?:get|post|head|put|delete|options) \/[^\s]{0,200} http\/1\.[01]\r?\n/i);
 /** Cheap gate of SMUGGLE_BODY_RE: an HTTP/1.x version ending a line. */
 const HTTP_VERSION_RE = trackPattern(/http\/1\.[01]\r?\n/i);

@@ -21,7 +21,7 @@ export const ldapiDetector: SignatureDetector = tableDetector('ldapi', 'ldapi', 
 
 /** Prototype pollution in parameter names, JSON keys or values (`proto-*`); class anomaly. */
 export const prototypeDetector: SignatureDetector = tableDetector('prototype', 'anomaly', compileRules([
-  { id: 'proto-001', score: 5, needles: ['__proto__', 'prototype'], pattern: '__proto__|constructor\\s*(?:\\.|\\]?\\s*\\[\\s*[\'"]?)\\s*prototype', explanation: 'prototype pollution key (`__proto__`, `constructor.prototype`, `a[constructor][prototype]`)' },
+  { id: 'proto-001', score: 5, needles: ['__proto__', 'prototype'], pattern: '__proto__|constructor[\'"]?\\s*(?:\\.|(?:\\]\\s*)?\\[)\\s*(?:[\'"]\\s*)?prototype', explanation: 'prototype pollution key (`__proto__`, `constructor.prototype`, `a[constructor][prototype]`, `o["constructor"]["prototype"]`)' },
 ]));
 
 const ORM_LOOKUP = String.raw`(?:i?startswith|i?endswith|i?contains|i?regex|i?exact|isnull|gte?|lte?|in|range)`;

@@ -14,7 +14,7 @@ const STRONG_FUNCS = new Set(['sleep', 'benchmark', 'pg_sleep', 'load_file', 'ex
   'get_host_address', 'receive_message', 'make_set', 'elt', 'gtid_subset', 'json_keys', 'exp',
   'polygon', 'multipoint', 'geometrycollection', 'linestring', 'multilinestring', 'multipolygon', 'st_latfromgeohash',
   'pg_read_file', 'lo_import', 'dbms_xmlgen', 'ctxsys', 'xmltype', 'sqlite_version', 'load_extension', 'openrowset', 'opendatasource',
-  'db_name', 'current_user', 'session_user', 'system_user', 'sqlite_compileoption_used', 'sqlite_compileoption_get']);
+  'db_name', 'sqlite_compileoption_used', 'sqlite_compileoption_get']);
 /** Functions common in attacks but also in code snippets: weak alone. */
 const WEAK_FUNCS = new Set(['char', 'chr', 'concat', 'concat_ws', 'version', 'database', 'user', 'substring',
   'substr', 'ascii', 'ord', 'mid', 'hex', 'unhex', 'cast', 'convert', 'if', 'iif', 'count', 'length', 'schema',
@@ -114,7 +114,7 @@ const SQL_END_RE = trackPattern(/(?:--[\s+-]{0,3}|#|;)\s*$/);
 const ORDER_BY = new Set(['order by', 'group by']);
 /** Logic operators spelled as symbols: `345||1` is a MySQL tautology, where `1 or 2` is mostly prose. */
 const SYMBOL_LOGIC = new Set(['||', '&&']);
-/** Boolean literals: `9999 or true` is a tautology whichever word joins it, where `1 or 2` may be prose. */
+/** Boolean literals: `9999 or true` is a tautology whichever word joins it, where `1 or 2` may be prose (and `true or false` is a quiz). */
 const BOOLEAN_LITERAL = new Set(['true', 'false']);
 
 /** Index of the first token after the leading value (and its sign), a number list it starts (`17,23`) and its closing parentheses. */
@@ -231,7 +231,7 @@ function fingerprintRule(lex: SqlLex, q: 0 | 1 | 2, part: Part, v: string, sink:
     if (r.id === 'sqli-005' && (tokenText(lex, fp.length - 1).length > 4 || SECRET_PARAM_RE.test(part.param ?? ''))) continue;
     if (r.id === 'sqli-007' && ALPHA_RE.test(tokenText(lex, 1))) continue;
     if (r.id === 'sqli-014' && (v.length > 100 || !SQL_END_RE.test(v))) continue;
-    if (r.id === 'sqli-045' && !SYMBOL_LOGIC.has(tokenText(lex, 1)) && !BOOLEAN_LITERAL.has(tokenText(lex, 2))) continue;
+    if (r.id === 'sqli-045' && !SYMBOL_LOGIC.has(tokenText(lex, 1)) && (!BOOLEAN_LITERAL.has(tokenText(lex, 2)) || BOOLEAN_LITERAL.has(tokenText(lex, 0)))) continue;
     if (r.id === 'sqli-046' && !sqlFunctionCalled(lex)) continue;
     if (r.id === 'sqli-013' && !ORDER_BY.has(`${tokenText(lex, firstAfter(fp))} ${tokenText(lex, firstAfter(fp) + 1)}`)) continue;
     // A weak shape (SELECT … FROM, 4 points) yields to any blocking rule after it (`7 and ascii(substring((select …`).

@@ -72,7 +72,7 @@ const ESCAPED_RULE = B64_RULES[1]!;
 
 /** xss-046: JSFuck atoms, JavaScript spelled with `[]()!+` only (`(![]+[])[+!+[]]` is "a"); beside the JS table, which is full. */
 const JSFUCK_RULE = compileRules([
-  { id: 'xss-046', score: 5, needles: ['![]', '+[]', ' []'], pattern: String.raw`[+ ]!!\[\]|[+ ]![+ ]\[\]|!\[\][+ ]\[\]`, explanation: 'JSFuck atoms (+!![], +!+[], ![]+[], or with the + of a form body read as a space): JavaScript spelled with []()!+ only' },
+  { id: 'xss-046', score: 5, needles: ['!!', '!+', '![', '! '], pattern: String.raw`(?:[+ ]\s?!\s?!\s?\[\s?\]|[+ ]\s?!\s?[+ ]\s?\[\s?\]|!\s?\[\s?\]\s?[+ ]\s?\[\s?\])(?=\s?(?:[\[\]()!+]|$))`, explanation: 'JSFuck atoms (+!![], +!+[], ![]+[], spaced, or with the + of a form body read as a space) followed by more of []()!+ or the end: JavaScript spelled with []()!+ only' },
 ])[0]!;
 
 /** Bare event-handler names: letters only, so they are checked on plain values too. */
