@@ -115,6 +115,11 @@ export function productSearch(r: Rng): string {
 const CP1251_EXTRA: ReadonlyMap<string, number> = new Map([['Ё', 0xa8], ['ё', 0xb8], ['І', 0xb2], ['і', 0xb3], ['Ї', 0xaf], ['ї', 0xbf],
   ['Є', 0xaa], ['є', 0xba], ['Ґ', 0xa5], ['ґ', 0xb4], ['Ў', 0xa1], ['ў', 0xa2]]);
 
+/** True when every character of `text` is in ISO-8859-1 (code points up to U+00FF). */
+function fitsLatin1(text: string): boolean {
+  return [...text].every((c) => c.charCodeAt(0) <= 0xff);
+}
+
 /**
  * Percent-encodes `text` as a page in a legacy single-byte charset makes a browser send it: ISO-8859-1
  * (`Straße` → `Stra%DFe`) when every character fits in Latin-1, else Windows-1251 for Cyrillic text
@@ -122,7 +127,7 @@ const CP1251_EXTRA: ReadonlyMap<string, number> = new Map([['Ё', 0xa8], ['ё', 
  * lower case, as clients differ; spaces as `%20`.
  */
 export function legacyPercentEncode(text: string, lowerHex = false): string | undefined {
-  const latin1 = [...text].every((c) => c.charCodeAt(0) <= 0xff);
+  const latin1 = fitsLatin1(text);
   let out = '';
   for (const c of text) {
     const code = c.charCodeAt(0);
@@ -141,7 +146,7 @@ export function legacyPercentEncode(text: string, lowerHex = false): string | un
 /** The charset `legacyPercentEncode` uses for `text`, or `undefined` when neither holds it. */
 export function legacyCharset(text: string): 'ISO-8859-1' | 'windows-1251' | undefined {
   if (legacyPercentEncode(text) === undefined) return undefined;
-  return [...text].every((c) => c.charCodeAt(0) <= 0xff) ? 'ISO-8859-1' : 'windows-1251';
+  return fitsLatin1(text) ? 'ISO-8859-1' : 'windows-1251';
 }
 
 const LEGACY_ALL = [...I18N_WORDS, ...I18N_PLACES, ...I18N_NAMES, ...I18N_TEXT].filter((t) => /(?![\x00-\x7f])\p{L}/u.test(t));

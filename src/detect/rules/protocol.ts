@@ -113,11 +113,12 @@ const CHARSET_RE = trackPattern(/;\s*charset\s*=\s*"?([^";,\s]{0,64})/gi);
  * may (UTF-7, UTF-16, EBCDIC; Shift_JIS and Big5, whose two-byte characters can end in `\`).
  */
 const ISO_8859_PARTS = Array.from({ length: 16 }, (_, i) => i + 1).filter((n) => n !== 12);
+const WINDOWS_CODE_PAGES = Array.from({ length: 9 }, (_, i) => 1250 + i);
 const ALLOWED_CHARSETS = new Set(['utf-8', 'us-ascii', ...ISO_8859_PARTS.map((n) => `iso-8859-${n}`),
-  ...Array.from({ length: 9 }, (_, i) => `windows-${1250 + i}`), 'koi8-r', 'koi8-u',
+  ...WINDOWS_CODE_PAGES.map((n) => `windows-${n}`), 'koi8-r', 'koi8-u',
   // Aliases clients send for the same charsets (`charset=utf8` from MySQL-minded code, `latin1`, `cp1251`).
   'utf8', 'ascii', ...ISO_8859_PARTS.flatMap((n) => [`iso8859-${n}`, `iso_8859-${n}`]), 'latin1', 'latin2',
-  ...Array.from({ length: 9 }, (_, i) => `cp${1250 + i}`)]);
+  ...WINDOWS_CODE_PAGES.map((n) => `cp${n}`)]);
 const BOUNDARY_PARAM_RE = trackPattern(/;\s*boundary\s*=/i);
 
 function inspectContentType(ct: string, sink: FindingSink): void {
