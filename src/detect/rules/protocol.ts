@@ -48,7 +48,7 @@ function inspectShape(view: RequestView, parsed: ParsedRequest, sink: FindingSin
   if (BAD_UTF8_RE.test(view.path) || BAD_UTF8_RE.test(view.query)) emitReq(sink, 'protocol', 'protocol-003', 'protocol', 5, 'query', view.query || view.path, 'overlong UTF-8 or %u encoding');
   // No finding for other bytes that are invalid in UTF-8 (`%F6`, `%FF`): ISO-8859-1 and Windows-1251 pages send
   // them for ö, ÿ, я (`/stra%DFe/k%F6ln`). Session 12 measured a 3-point warning for F5–FF: it caught one CRS test
-  // (`/i%FFndex.html`) and, as a model feature, made the shipped model block 143 of 870 generated legacy-charset requests.
+  // (`/i%FFndex.html`) and, as a model feature, made the shipped model block 143 of 869 generated legacy-charset requests.
   if (ABSOLUTE_URI_RE.test(view.path)) emitReq(sink, 'protocol', 'protocol-004', 'protocol', 3, 'path', view.path, 'absolute URI in the request line');
   if (RESTRICTED_EXT_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'restricted file extension');
   else if (BACKUP_FILE_RE.test(parsed.path.path)) emitReq(sink, 'protocol', 'protocol-005', 'protocol', 5, 'path', parsed.path.path, 'editor backup file (`index.php~`): source disclosure');
